@@ -1,0 +1,51 @@
+extension ShardState {
+    mutating func createItemStep(_ item: Item) -> StepVerdict {
+        let event = Event.itemCreated(item)
+        apply(event)
+        return .decided(.ok(.item(item)), event: event)
+    }
+
+    /// Descriptive changes; a withdrawn item's record can still be corrected.
+    mutating func updateItemStep(item id: ItemID, changes: ItemChanges) -> StepVerdict {
+        guard var item = item(id) else { return .refused(Refusal(.itemNotFound)) }
+        if let isbn = changes.isbn { item.isbn = isbn }
+        if let title = changes.title { item.title = title }
+        if let author = changes.author { item.author = author }
+        if let publisher = changes.publisher { item.publisher = publisher }
+        if let year = changes.year { item.year = year }
+        if let type = changes.type { item.type = type }
+        return changed(item)
+    }
+
+    mutating func withdrawItemStep(item id: ItemID) -> StepVerdict {
+        guard var item = item(id) else { return .refused(Refusal(.itemNotFound)) }
+        guard item.status == .active else { return .refused(Refusal(.itemAlreadyWithdrawn)) }
+        guard item.availableCopies == item.totalCopies else { return .refused(Refusal(.itemHasActiveLoans)) }
+        item.status = .withdrawn
+        return changed(item)
+    }
+
+    mutating func addCopiesStep(item id: ItemID, count: Int32) -> StepVerdict {
+        guard var item = item(id) else { return .refused(Refusal(.itemNotFound)) }
+        guard item.status == .active else { return .refused(Refusal(.itemWithdrawn)) }
+        guard item.totalCopies + count <= Limits.copiesPerItemMax else { return .refused(.invalid(.count)) }
+        item.totalCopies += count
+        item.availableCopies += count
+        return changed(item)
+    }
+
+    /// Only copies on the shelf can be removed.
+    mutating func removeCopiesStep(item id: ItemID, count: Int32) -> StepVerdict {
+        guard var item = item(id) else { return .refused(Refusal(.itemNotFound)) }
+        guard count <= item.availableCopies else { return .refused(Refusal(.copiesOnLoan)) }
+        item.totalCopies -= count
+        item.availableCopies -= count
+        return changed(item)
+    }
+
+    private mutating func changed(_ item: Item) -> StepVerdict {
+        let event = Event.itemChanged(item)
+        apply(event)
+        return .decided(.ok(.item(item)), event: event)
+    }
+}

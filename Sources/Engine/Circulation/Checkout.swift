@@ -1,0 +1,51 @@
+/// Checkout, as a two-shard saga. Refusals are checked in this order, whichever shard finds them:
+/// member not found, suspended, card expired; item not found, withdrawn; no policy, blocked by
+/// fines, loan limit reached, already holds the item; no copy available.
+extension ShardState {
+    /// Step 1, on the member's shard. `itemType` is nil when the item does not exist, and then
+    /// only the member's own standing is checked (the item's refusal outranks the rest).
+    func checkoutMemberStep(member id: MemberID, item: ItemID, itemType: ItemType?, now: Timestamp, policies: PolicyTable) -> StepVerdict {
+        guard let member = member(id) else { return .refused(Refusal(.memberNotFound)) }
+        guard member.status == .active else { return .refused(Refusal(.memberSuspended)) }
+        guard now.day <= member.cardExpiryDay else { return .refused(Refusal(.cardExpired)) }
+        guard let itemType else { return .cleared(dueAt: now) }
+        guard let policy = policies.policy(tier: member.tier, itemType: itemType) else { return .refused(Refusal(.noPolicy)) }
+        guard member.finesOwedCents < policy.blockThresholdCents else { return .refused(Refusal(.blockedByFines)) }
+        guard member.activeLoans.count < Int(policy.maxLoans) else { return .refused(Refusal(.loanLimitReached)) }
+        guard !member.activeLoans.contains(where: { $0.item == item }) else { return .refused(Refusal(.alreadyHoldsItem)) }
+        return .cleared(dueAt: Circulation.dueAt(from: now, loanDays: policy.loanDays))
+    }
+
+    /// Step 2, on the item's shard: reserve a copy. The wave schedule gives this command the
+    /// item to itself for the whole saga, so the reservation is the check; step 3 (the loan
+    /// event) takes the copy, and a refusal from step 1 releases it by not emitting one.
+    func checkoutItemStep(item id: ItemID) -> StepVerdict {
+        guard let item = item(id) else { return .refused(Refusal(.itemNotFound)) }
+        guard item.status == .active else { return .refused(Refusal(.itemWithdrawn)) }
+        guard item.availableCopies > 0 else { return .refused(Refusal(.noCopyAvailable)) }
+        return .cleared(dueAt: .zero)
+    }
+}
+
+enum Circulation {
+    /// Loans fall due at the end of the UTC day `loanDays` after the day they start.
+    static func dueAt(from start: Timestamp, loanDays: Int32) -> Timestamp {
+        Timestamp.endOfDay(start.day + loanDays)
+    }
+
+    /// Whole days late x the daily fine, capped per loan. Returning on the due day costs nothing.
+    static func fine(dueAt: Timestamp, returnedAt: Timestamp, policy: Policy?) -> Int64 {
+        guard let policy, returnedAt > dueAt else { return 0 }
+        let daysLate = Int64(returnedAt.day - dueAt.day)
+        return min(daysLate * policy.finePerDayCents, policy.maxFinePerLoanCents)
+    }
+
+    /// Combines the two checkout steps by the refusal order above.
+    static func combineCheckout(member: StepVerdict, item: StepVerdict) -> Refusal? {
+        let memberRefusal: Refusal? = if case .refused(let refusal) = member { refusal } else { nil }
+        let itemRefusal: Refusal? = if case .refused(let refusal) = item { refusal } else { nil }
+        if let memberRefusal, [.memberNotFound, .memberSuspended, .cardExpired].contains(memberRefusal.code) { return memberRefusal }
+        if let itemRefusal, itemRefusal.code != .noCopyAvailable { return itemRefusal }
+        return memberRefusal ?? itemRefusal
+    }
+}

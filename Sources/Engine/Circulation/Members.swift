@@ -1,0 +1,48 @@
+extension ShardState {
+    /// On the shard owning the address. Refusals in order: unknown tier, e-mail taken.
+    mutating func registerMemberStep(_ member: Member, policies: PolicyTable) -> StepVerdict {
+        guard policies.hasTier(member.tier) else { return .refused(Refusal(.unknownTier)) }
+        guard emails[member.email] == nil else { return .refused(Refusal(.emailTaken)) }
+        let event = Event.memberRegistered(member)
+        apply(event)
+        return .decided(.ok(.member(member)), event: event)
+    }
+
+    /// Refusals in order: member not found, then for an update unknown tier (and, on the
+    /// address's shard, e-mail taken); for suspend and reinstate, the current status.
+    mutating func changeMemberStep(member id: MemberID, change: MemberChange, policies: PolicyTable) -> StepVerdict {
+        guard let member = member(id) else { return .refused(Refusal(.memberNotFound)) }
+        var profile = MemberProfile(member)
+        switch change {
+        case .update(let changes):
+            if let tier = changes.tier {
+                guard policies.hasTier(tier) else { return .refused(Refusal(.unknownTier)) }
+                profile.tier = tier
+            }
+            if let name = changes.name { profile.name = name }
+            if let day = changes.cardExpiryDay { profile.cardExpiryDay = day }
+            if let email = changes.email, email != member.email {
+                var changed = member
+                changed.email = email
+                changed.name = profile.name
+                changed.tier = profile.tier
+                changed.cardExpiryDay = profile.cardExpiryDay
+                return .profileCleared(changed, previousEmail: member.email)
+            }
+        case .suspend:
+            guard member.status == .active else { return .refused(Refusal(.memberAlreadySuspended)) }
+            profile.status = .suspended
+        case .reinstate:
+            guard member.status == .suspended else { return .refused(Refusal(.memberAlreadyActive)) }
+            profile.status = .active
+        }
+        let event = Event.memberChanged(profile, previousEmail: nil)
+        apply(event)
+        return .decided(.ok(.member(self.member(id)!)), event: event)
+    }
+
+    func claimEmailStep(email: String, member: MemberID) -> StepVerdict {
+        if let owner = emails[email], owner != member { return .refused(Refusal(.emailTaken)) }
+        return .cleared(dueAt: .zero)
+    }
+}

@@ -1,0 +1,20 @@
+extension ShardState {
+    /// Refusals in order: loan not found, not active, member suspended, card expired, no policy,
+    /// blocked by fines, renewal limit. The new due date counts from the renewal and never
+    /// moves earlier.
+    mutating func renewLoanStep(loan id: LoanID, now: Timestamp, policies: PolicyTable) -> StepVerdict {
+        guard var loan = loans[id] else { return .refused(Refusal(.loanNotFound)) }
+        guard loan.isActive else { return .refused(Refusal(.loanNotActive)) }
+        let member = member(loan.member)!
+        guard member.status == .active else { return .refused(Refusal(.memberSuspended)) }
+        guard now.day <= member.cardExpiryDay else { return .refused(Refusal(.cardExpired)) }
+        guard let policy = policies.policy(tier: member.tier, itemType: loan.itemType) else { return .refused(Refusal(.noPolicy)) }
+        guard member.finesOwedCents < policy.blockThresholdCents else { return .refused(Refusal(.blockedByFines)) }
+        guard loan.renewals < policy.maxRenewals else { return .refused(Refusal(.renewalLimitReached)) }
+        loan.dueAt = max(loan.dueAt, Circulation.dueAt(from: now, loanDays: policy.loanDays))
+        loan.renewals += 1
+        let event = Event.loanRenewed(id, member: loan.member, dueAt: loan.dueAt, renewals: loan.renewals)
+        apply(event)
+        return .decided(.ok(.loan(loan)), event: event)
+    }
+}

@@ -1,0 +1,232 @@
+/// A value's canonical bytes: fixed field order, little-endian integers, length-prefixed UTF-8.
+/// Two values are equal in state exactly when their canonical bytes are equal.
+public protocol CanonicalEncodable {
+    func encode(to writer: inout ByteWriter)
+}
+
+extension CanonicalEncodable {
+    public var canonicalBytes: [UInt8] {
+        var writer = ByteWriter()
+        encode(to: &writer)
+        return writer.bytes
+    }
+}
+
+extension Item: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(id.rawValue)
+        writer.write(isbn)
+        writer.write(title)
+        writer.write(author)
+        writer.write(publisher)
+        writer.write(year)
+        writer.write(type.rawValue)
+        writer.write(status.rawValue)
+        writer.write(totalCopies)
+        writer.write(availableCopies)
+    }
+}
+
+extension Member: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(id.rawValue)
+        writer.write(email)
+        writer.write(name)
+        writer.write(tier)
+        writer.write(status.rawValue)
+        writer.write(cardExpiryDay)
+        writer.write(finesOwedCents)
+        writer.write(UInt32(activeLoans.count))
+        for active in activeLoans {
+            writer.write(active.loan.rawValue)
+            writer.write(active.item.rawValue)
+        }
+    }
+}
+
+extension Loan: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(id.rawValue)
+        writer.write(item.rawValue)
+        writer.write(member.rawValue)
+        writer.write(itemType.rawValue)
+        writer.write(checkedOutAt.rawValue)
+        writer.write(dueAt.rawValue)
+        writer.write(renewals)
+        writer.write(optional: returnedAt?.rawValue)
+        writer.write(fineCents)
+    }
+}
+
+extension PolicyKey: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(tier)
+        writer.write(itemType.rawValue)
+    }
+}
+
+extension Policy: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(loanDays)
+        writer.write(maxLoans)
+        writer.write(maxRenewals)
+        writer.write(finePerDayCents)
+        writer.write(maxFinePerLoanCents)
+        writer.write(blockThresholdCents)
+    }
+}
+
+extension Refusal: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(code.rawValue)
+        writer.write(field?.rawValue ?? 0)
+    }
+}
+
+extension Reply: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        switch self {
+        case .item(let item):
+            writer.write(UInt8(1))
+            item.encode(to: &writer)
+        case .member(let member):
+            writer.write(UInt8(2))
+            member.encode(to: &writer)
+        case .loan(let loan):
+            writer.write(UInt8(3))
+            loan.encode(to: &writer)
+        case .memberWithLoans(let member, let loans):
+            writer.write(UInt8(7))
+            member.encode(to: &writer)
+            writer.write(UInt32(loans.count))
+            for loan in loans { loan.encode(to: &writer) }
+        case .loans(let loans, let next):
+            writer.write(UInt8(4))
+            writer.write(UInt32(loans.count))
+            for loan in loans { loan.encode(to: &writer) }
+            writer.write(optional: next?.rawValue)
+        case .policy(let key, let policy):
+            writer.write(UInt8(5))
+            key.encode(to: &writer)
+            policy.encode(to: &writer)
+        case .finesOwed(let member, let cents):
+            writer.write(UInt8(6))
+            writer.write(member.rawValue)
+            writer.write(cents)
+        }
+    }
+}
+
+extension Outcome: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        switch self {
+        case .ok(let reply):
+            writer.write(UInt8(1))
+            reply.encode(to: &writer)
+        case .refused(let refusal):
+            writer.write(UInt8(2))
+            refusal.encode(to: &writer)
+        }
+    }
+}
+
+extension IdempotencyRecord: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(key)
+        writer.write(fingerprint)
+        writer.write(sequence)
+        writer.write(rememberedAt.rawValue)
+        outcome.encode(to: &writer)
+    }
+}
+
+extension Command: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        switch self {
+        case .createItem(let draft):
+            writer.write(UInt8(1))
+            writer.write(draft.isbn)
+            writer.write(draft.title)
+            writer.write(draft.author)
+            writer.write(draft.publisher)
+            writer.write(draft.year)
+            writer.write(draft.type.rawValue)
+            writer.write(draft.copies)
+        case .updateItem(let id, let changes):
+            writer.write(UInt8(2))
+            writer.write(id.rawValue)
+            writer.write(optional: changes.isbn)
+            writer.write(optional: changes.title)
+            writer.write(optional: changes.author)
+            writer.write(optional: changes.publisher)
+            writer.write(optional: changes.year)
+            writer.write(optional: changes.type?.rawValue)
+        case .withdrawItem(let id):
+            writer.write(UInt8(3))
+            writer.write(id.rawValue)
+        case .addCopies(let id, let count):
+            writer.write(UInt8(4))
+            writer.write(id.rawValue)
+            writer.write(count)
+        case .removeCopies(let id, let count):
+            writer.write(UInt8(5))
+            writer.write(id.rawValue)
+            writer.write(count)
+        case .registerMember(let draft):
+            writer.write(UInt8(6))
+            writer.write(draft.email)
+            writer.write(draft.name)
+            writer.write(draft.tier)
+            writer.write(draft.cardExpiryDay)
+        case .updateMember(let id, let changes):
+            writer.write(UInt8(7))
+            writer.write(id.rawValue)
+            writer.write(optional: changes.email)
+            writer.write(optional: changes.name)
+            writer.write(optional: changes.tier)
+            writer.write(optional: changes.cardExpiryDay)
+        case .suspendMember(let id):
+            writer.write(UInt8(8))
+            writer.write(id.rawValue)
+        case .reinstateMember(let id):
+            writer.write(UInt8(9))
+            writer.write(id.rawValue)
+        case .setPolicy(let key, let policy):
+            writer.write(UInt8(10))
+            key.encode(to: &writer)
+            policy.encode(to: &writer)
+        case .checkout(let member, let item):
+            writer.write(UInt8(11))
+            writer.write(member.rawValue)
+            writer.write(item.rawValue)
+        case .returnLoan(let loan):
+            writer.write(UInt8(12))
+            writer.write(loan.rawValue)
+        case .renewLoan(let loan):
+            writer.write(UInt8(13))
+            writer.write(loan.rawValue)
+        case .payFine(let member, let amount):
+            writer.write(UInt8(14))
+            writer.write(member.rawValue)
+            writer.write(amount)
+        case .getItem(let id):
+            writer.write(UInt8(15))
+            writer.write(id.rawValue)
+        case .getMember(let id):
+            writer.write(UInt8(16))
+            writer.write(id.rawValue)
+        case .memberLoans(let id, let after, let limit):
+            writer.write(UInt8(17))
+            writer.write(id.rawValue)
+            writer.write(optional: after?.rawValue)
+            writer.write(limit)
+        case .overdueLoans(let after, let limit):
+            writer.write(UInt8(18))
+            writer.write(optional: after?.rawValue)
+            writer.write(limit)
+        }
+    }
+
+    /// Identifies the command for idempotency: equal commands have equal fingerprints.
+    public var fingerprint: UInt64 { StableHash.hash(canonicalBytes) }
+}

@@ -1,0 +1,71 @@
+/// Everything a client can ask of the engine. Reads travel the same path as writes, so a read
+/// sees every command sequenced before it.
+public enum Command: Sendable, Hashable {
+    // Catalog.
+    case createItem(ItemDraft)
+    case updateItem(ItemID, ItemChanges)
+    case withdrawItem(ItemID)
+    case addCopies(ItemID, count: Int32)
+    case removeCopies(ItemID, count: Int32)
+    // Members.
+    case registerMember(MemberDraft)
+    case updateMember(MemberID, MemberChanges)
+    case suspendMember(MemberID)
+    case reinstateMember(MemberID)
+    // Policies.
+    case setPolicy(PolicyKey, Policy)
+    // Circulation.
+    case checkout(member: MemberID, item: ItemID)
+    case returnLoan(LoanID)
+    case renewLoan(LoanID)
+    case payFine(MemberID, amountCents: Int64)
+    // Reads.
+    case getItem(ItemID)
+    case getMember(MemberID)
+    /// A member's loans, active and returned, ascending by id, after the cursor.
+    case memberLoans(MemberID, after: LoanID?, limit: Int32)
+    /// Active loans past their due time, ascending by id, after the cursor.
+    case overdueLoans(after: LoanID?, limit: Int32)
+
+    public var isRead: Bool {
+        switch self {
+        case .getItem, .getMember, .memberLoans, .overdueLoans: true
+        default: false
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .createItem: "create_item"
+        case .updateItem: "update_item"
+        case .withdrawItem: "withdraw_item"
+        case .addCopies: "add_copies"
+        case .removeCopies: "remove_copies"
+        case .registerMember: "register_member"
+        case .updateMember: "update_member"
+        case .suspendMember: "suspend_member"
+        case .reinstateMember: "reinstate_member"
+        case .setPolicy: "set_policy"
+        case .checkout: "checkout"
+        case .returnLoan: "return"
+        case .renewLoan: "renew"
+        case .payFine: "pay_fine"
+        case .getItem: "get_item"
+        case .getMember: "get_member"
+        case .memberLoans: "member_loans"
+        case .overdueLoans: "overdue_loans"
+        }
+    }
+}
+
+/// A command as submitted: with an optional client idempotency key (mutations only; reads
+/// ignore it).
+public struct Request: Sendable, Hashable {
+    public var command: Command
+    public var idempotencyKey: String?
+
+    public init(_ command: Command, idempotencyKey: String? = nil) {
+        self.command = command
+        self.idempotencyKey = idempotencyKey
+    }
+}

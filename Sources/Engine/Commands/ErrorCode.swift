@@ -1,0 +1,138 @@
+/// A refusal. Codes are stable: every protocol (binary, JSON, HTTP) reports the same number and
+/// name, and the message says what a librarian can do about it.
+public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
+    // Checkout refusals, in the order they are checked.
+    case memberNotFound = 100
+    case memberSuspended = 101
+    case cardExpired = 102
+    case itemNotFound = 103
+    case itemWithdrawn = 104
+    case blockedByFines = 105
+    case loanLimitReached = 106
+    case alreadyHoldsItem = 107
+    case noCopyAvailable = 108
+    case noPolicy = 109
+    // Loans and fines.
+    case loanNotFound = 120
+    case loanNotActive = 121
+    case renewalLimitReached = 122
+    case paymentExceedsFines = 123
+    // Catalog and members.
+    case copiesOnLoan = 140
+    case itemHasActiveLoans = 141
+    case emailTaken = 142
+    case unknownTier = 143
+    case memberAlreadyActive = 144
+    case memberAlreadySuspended = 145
+    case itemAlreadyWithdrawn = 146
+    // Requests.
+    case invalidField = 160
+    case idempotencyKeyReused = 161
+
+    public var name: String {
+        switch self {
+        case .memberNotFound: "MEMBER_NOT_FOUND"
+        case .memberSuspended: "MEMBER_SUSPENDED"
+        case .cardExpired: "CARD_EXPIRED"
+        case .itemNotFound: "ITEM_NOT_FOUND"
+        case .itemWithdrawn: "ITEM_WITHDRAWN"
+        case .blockedByFines: "BLOCKED_BY_FINES"
+        case .loanLimitReached: "LOAN_LIMIT_REACHED"
+        case .alreadyHoldsItem: "ALREADY_HOLDS_ITEM"
+        case .noCopyAvailable: "NO_COPY_AVAILABLE"
+        case .noPolicy: "NO_POLICY"
+        case .loanNotFound: "LOAN_NOT_FOUND"
+        case .loanNotActive: "LOAN_NOT_ACTIVE"
+        case .renewalLimitReached: "RENEWAL_LIMIT_REACHED"
+        case .paymentExceedsFines: "PAYMENT_EXCEEDS_FINES"
+        case .copiesOnLoan: "COPIES_ON_LOAN"
+        case .itemHasActiveLoans: "ITEM_HAS_ACTIVE_LOANS"
+        case .emailTaken: "EMAIL_TAKEN"
+        case .unknownTier: "UNKNOWN_TIER"
+        case .memberAlreadyActive: "MEMBER_ALREADY_ACTIVE"
+        case .memberAlreadySuspended: "MEMBER_ALREADY_SUSPENDED"
+        case .itemAlreadyWithdrawn: "ITEM_ALREADY_WITHDRAWN"
+        case .invalidField: "INVALID_FIELD"
+        case .idempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .memberNotFound: "No member has this id."
+        case .memberSuspended: "The member's account is suspended; reinstate it before lending."
+        case .cardExpired: "The member's card has expired; renew the card before lending."
+        case .itemNotFound: "No item has this id."
+        case .itemWithdrawn: "The item has been withdrawn from circulation."
+        case .blockedByFines: "The member owes fines at or above the blocking threshold; a payment lifts the block."
+        case .loanLimitReached: "The member has reached the loan limit of their tier."
+        case .alreadyHoldsItem: "The member already has a copy of this item on loan."
+        case .noCopyAvailable: "Every copy of this item is out on loan."
+        case .noPolicy: "No loan policy covers this member's tier and this item's type."
+        case .loanNotFound: "No loan has this id."
+        case .loanNotActive: "The loan has already been returned."
+        case .renewalLimitReached: "The loan has been renewed as often as the policy allows."
+        case .paymentExceedsFines: "The payment is larger than the fines owed."
+        case .copiesOnLoan: "Fewer copies are on the shelf than were asked to be removed."
+        case .itemHasActiveLoans: "Copies of the item are out on loan; withdraw it after they are returned."
+        case .emailTaken: "Another member already uses this e-mail address."
+        case .unknownTier: "No policy names this tier; set a policy for it first."
+        case .memberAlreadyActive: "The member is not suspended."
+        case .memberAlreadySuspended: "The member is already suspended."
+        case .itemAlreadyWithdrawn: "The item is already withdrawn."
+        case .invalidField: "A field is missing, malformed or beyond its limit."
+        case .idempotencyKeyReused: "This idempotency key was used for a different command."
+        }
+    }
+}
+
+/// The field an `INVALID_FIELD` refusal is about.
+public enum Field: UInt8, Sendable, Hashable, CaseIterable {
+    case isbn = 1, title, author, publisher, year, copies, count, email, name, tier, cardExpiry, amount,
+        loanDays, maxLoans, maxRenewals, finePerDay, maxFinePerLoan, blockThreshold, idempotencyKey, pageSize
+
+    public var name: String {
+        switch self {
+        case .isbn: "isbn"
+        case .title: "title"
+        case .author: "author"
+        case .publisher: "publisher"
+        case .year: "year"
+        case .copies: "copies"
+        case .count: "count"
+        case .email: "email"
+        case .name: "name"
+        case .tier: "tier"
+        case .cardExpiry: "card_expiry"
+        case .amount: "amount_cents"
+        case .loanDays: "loan_days"
+        case .maxLoans: "max_loans"
+        case .maxRenewals: "max_renewals"
+        case .finePerDay: "fine_per_day_cents"
+        case .maxFinePerLoan: "max_fine_per_loan_cents"
+        case .blockThreshold: "block_threshold_cents"
+        case .idempotencyKey: "idempotency_key"
+        case .pageSize: "limit"
+        }
+    }
+}
+
+/// Why a command was refused: a stable code, and for `invalidField` the field.
+public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public var code: ErrorCode
+    public var field: Field?
+
+    public init(_ code: ErrorCode, field: Field? = nil) {
+        self.code = code
+        self.field = field
+    }
+
+    public static func invalid(_ field: Field) -> Refusal { Refusal(.invalidField, field: field) }
+
+    public var message: String {
+        guard let field else { return code.message }
+        return "Field '\(field.name)' is missing, malformed or beyond its limit."
+    }
+
+    public var description: String { field.map { "\(code.name)(\($0.name))" } ?? code.name }
+}

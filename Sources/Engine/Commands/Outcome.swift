@@ -1,0 +1,20 @@
+/// What a command produced: a reply, or a refusal that changed nothing.
+public enum Outcome: Sendable, Hashable {
+    case ok(Reply)
+    case refused(Refusal)
+
+    public var isOK: Bool { if case .ok = self { true } else { false } }
+    public var refusal: Refusal? { if case .refused(let refusal) = self { refusal } else { nil } }
+}
+
+public enum Reply: Sendable, Hashable {
+    case item(Item)
+    case member(Member)
+    /// A member with the full records of its active loans.
+    case memberWithLoans(Member, [Loan])
+    case loan(Loan)
+    case loans([Loan], next: LoanID?)
+    case policy(PolicyKey, Policy)
+    /// Fines still owed after a payment.
+    case finesOwed(MemberID, cents: Int64)
+}

@@ -1,0 +1,88 @@
+/// Checks that need no state: formats and limits. A command that passes comes back in its
+/// canonical form (ISBN digits only, e-mail lowercased).
+public enum Validation {
+    public static func validate(_ command: Command) -> Result<Command, Refusal> {
+        do {
+            return .success(try canonical(command))
+        } catch let refusal as Refusal {
+            return .failure(refusal)
+        } catch {
+            fatalError("unreachable: validation throws only refusals")
+        }
+    }
+
+    public static func isValidIdempotencyKey(_ key: String) -> Bool {
+        let count = key.utf8.count
+        return count >= 1 && count <= Limits.idempotencyKeyBytesMax
+    }
+
+    private static func canonical(_ command: Command) throws(Refusal) -> Command {
+        switch command {
+        case .createItem(var draft):
+            draft.isbn = try isbn(draft.isbn)
+            try text(draft.title, .title, 1...Limits.titleBytesMax)
+            try text(draft.author, .author, 0...Limits.authorBytesMax)
+            try text(draft.publisher, .publisher, 0...Limits.publisherBytesMax)
+            try check(Limits.yearRange.contains(draft.year), .year)
+            try check((0...Limits.copiesPerItemMax).contains(draft.copies), .copies)
+            return .createItem(draft)
+        case .updateItem(let id, var changes):
+            if let value = changes.isbn { changes.isbn = try isbn(value) }
+            if let value = changes.title { try text(value, .title, 1...Limits.titleBytesMax) }
+            if let value = changes.author { try text(value, .author, 0...Limits.authorBytesMax) }
+            if let value = changes.publisher { try text(value, .publisher, 0...Limits.publisherBytesMax) }
+            if let value = changes.year { try check(Limits.yearRange.contains(value), .year) }
+            return .updateItem(id, changes)
+        case .addCopies(_, let count), .removeCopies(_, let count):
+            try check((1...Limits.copiesPerItemMax).contains(count), .count)
+            return command
+        case .registerMember(var draft):
+            draft.email = try email(draft.email)
+            try text(draft.name, .name, 1...Limits.nameBytesMax)
+            try text(draft.tier, .tier, 1...Limits.tierBytesMax)
+            try check(Limits.cardExpiryDayRange.contains(draft.cardExpiryDay), .cardExpiry)
+            return .registerMember(draft)
+        case .updateMember(let id, var changes):
+            if let value = changes.email { changes.email = try email(value) }
+            if let value = changes.name { try text(value, .name, 1...Limits.nameBytesMax) }
+            if let value = changes.tier { try text(value, .tier, 1...Limits.tierBytesMax) }
+            if let value = changes.cardExpiryDay { try check(Limits.cardExpiryDayRange.contains(value), .cardExpiry) }
+            return .updateMember(id, changes)
+        case .setPolicy(let key, let policy):
+            try text(key.tier, .tier, 1...Limits.tierBytesMax)
+            try check(Limits.loanDaysRange.contains(policy.loanDays), .loanDays)
+            try check(Limits.maxLoansRange.contains(policy.maxLoans), .maxLoans)
+            try check(Limits.maxRenewalsRange.contains(policy.maxRenewals), .maxRenewals)
+            try check(Limits.centsPolicyRange.contains(policy.finePerDayCents), .finePerDay)
+            try check(Limits.centsPolicyRange.contains(policy.maxFinePerLoanCents), .maxFinePerLoan)
+            try check(Limits.centsPolicyRange.contains(policy.blockThresholdCents), .blockThreshold)
+            return command
+        case .payFine(_, let amount):
+            try check((1...Limits.paymentCentsMax).contains(amount), .amount)
+            return command
+        case .memberLoans(_, _, let limit), .overdueLoans(_, let limit):
+            try check((1...Int32(Limits.pageSizeMax)).contains(limit), .pageSize)
+            return command
+        case .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember:
+            return command
+        }
+    }
+
+    private static func check(_ condition: Bool, _ field: Field) throws(Refusal) {
+        if !condition { throw Refusal.invalid(field) }
+    }
+
+    private static func text(_ value: String, _ field: Field, _ bytes: ClosedRange<Int>) throws(Refusal) {
+        try check(bytes.contains(value.utf8.count), field)
+    }
+
+    private static func isbn(_ value: String) throws(Refusal) -> String {
+        guard value.utf8.count <= Limits.isbnBytesMax, let normalized = ISBN.normalized(value) else { throw Refusal.invalid(.isbn) }
+        return normalized
+    }
+
+    private static func email(_ value: String) throws(Refusal) -> String {
+        guard let normalized = Email.normalized(value) else { throw Refusal.invalid(.email) }
+        return normalized
+    }
+}

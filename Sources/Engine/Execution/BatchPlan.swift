@@ -1,0 +1,71 @@
+/// How the coordinator will run one command of a batch.
+enum SlotPlan: Sendable {
+    /// Two-shard saga: member step, copy step, then the loan event on both.
+    case checkout(member: MemberID, item: ItemID, loan: LoanID)
+    /// One shard decides alone; the event it emits is forwarded to any other owners.
+    case single(shard: Int, step: ShardStep)
+    /// Two-shard saga: the member's checks, the new address's claim, then the event on up to
+    /// three shards (member, new address, old address).
+    case changeEmail(member: MemberID, changes: MemberChanges, email: String)
+    /// Every shard lists its overdue loans; the coordinator merges.
+    case overdue(after: LoanID?, limit: Int32)
+    /// Policies live in the coordinator; a barrier, alone in its wave.
+    case setPolicy(PolicyKey, Policy)
+}
+
+/// Wave assignment. A command's wave is one past the latest wave of any earlier command in the
+/// batch that touches the same member, item or e-mail address; barrier commands (policy changes,
+/// e-mail changes, the overdue scan) get a wave of their own after everything before them and
+/// push everything after them later still. Within a wave no two commands touch the same entity,
+/// so their steps commute and run in parallel, and the batch's outcome equals running its
+/// commands one by one in sequence order.
+struct WaveScheduler {
+    private(set) var waves: [[Int32]] = []
+    private var floor: Int32 = 0
+    private var itemMarks: [UInt64] = []
+    private var memberMarks: [UInt64] = []
+    private var emailMarks: [String: Int32] = [:]
+    private var epoch: UInt64 = 0
+
+    /// Starts a batch; entity ids below the given bounds may be scheduled.
+    mutating func begin(itemIDLimit: UInt64, memberIDLimit: UInt64) {
+        epoch += 1
+        waves.removeAll(keepingCapacity: true)
+        floor = 0
+        emailMarks.removeAll(keepingCapacity: true)
+        grow(itemIDLimit: itemIDLimit, memberIDLimit: memberIDLimit)
+    }
+
+    mutating func grow(itemIDLimit: UInt64, memberIDLimit: UInt64) {
+        if itemMarks.count < Int(itemIDLimit) { itemMarks.append(contentsOf: repeatElement(0, count: Int(itemIDLimit) - itemMarks.count)) }
+        if memberMarks.count < Int(memberIDLimit) { memberMarks.append(contentsOf: repeatElement(0, count: Int(memberIDLimit) - memberMarks.count)) }
+    }
+
+    /// Schedules a command touching these entities; ids that name nothing are ignored (the
+    /// command will be refused without changing state).
+    mutating func schedule(slot: Int32, member: MemberID? = nil, item: ItemID? = nil, email: String? = nil) {
+        var wave = floor + 1
+        if let member, Int(member.rawValue) < memberMarks.count { wave = max(wave, mark(memberMarks[Int(member.rawValue)]) + 1) }
+        if let item, Int(item.rawValue) < itemMarks.count { wave = max(wave, mark(itemMarks[Int(item.rawValue)]) + 1) }
+        if let email, let last = emailMarks[email] { wave = max(wave, last + 1) }
+        if let member, Int(member.rawValue) < memberMarks.count { memberMarks[Int(member.rawValue)] = stamp(wave) }
+        if let item, Int(item.rawValue) < itemMarks.count { itemMarks[Int(item.rawValue)] = stamp(wave) }
+        if let email { emailMarks[email] = wave }
+        place(slot, in: wave)
+    }
+
+    /// Schedules a command that must see everything before it and be seen by everything after.
+    mutating func scheduleBarrier(slot: Int32) {
+        let wave = Int32(waves.count) + 1
+        floor = wave
+        place(slot, in: wave)
+    }
+
+    private mutating func place(_ slot: Int32, in wave: Int32) {
+        while waves.count < Int(wave) { waves.append([]) }
+        waves[Int(wave) - 1].append(slot)
+    }
+
+    @inline(__always) private func mark(_ value: UInt64) -> Int32 { value >> 32 == epoch ? Int32(truncatingIfNeeded: value) : 0 }
+    @inline(__always) private func stamp(_ wave: Int32) -> UInt64 { epoch << 32 | UInt64(UInt32(wave)) }
+}

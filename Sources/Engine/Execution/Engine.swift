@@ -1,0 +1,516 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct EngineConfiguration: Sendable {
+    public var shardCount: Int
+    public var idempotency: IdempotencyRetention
+    public var policies: PolicyTable
+
+    public init(shardCount: Int = EngineConfiguration.processorCount, idempotency: IdempotencyRetention = .standard, policies: PolicyTable = .defaults) {
+        precondition((1...Limits.shardCountMax).contains(shardCount), "shard count must be in 1...\(Limits.shardCountMax)")
+        self.shardCount = shardCount
+        self.idempotency = idempotency
+        self.policies = policies
+    }
+
+    public static var processorCount: Int { max(1, min(Limits.shardCountMax, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
+}
+
+/// The outcome of one batch: one outcome per request, in order, and the record to log.
+public struct BatchResult: Sendable {
+    public var record: BatchRecord
+    public var outcomes: [Outcome]
+}
+
+/// The sequencer and saga coordinator. It numbers each batch's commands, stamps the batch with
+/// one time, schedules the commands into conflict-free waves and runs each wave as one parallel
+/// round of shard hops. See docs/architecture.md.
+public actor Engine {
+    public nonisolated let configuration: EngineConfiguration
+    private let ownership: Ownership
+    private let shards: [Shard]
+    private let clock: any EngineClock
+
+    // Engine-wide state (the digest header).
+    private var nextSequence: SequenceNumber = 1
+    private var lastTimestamp: Timestamp = .zero
+    private var nextItemID: UInt64 = 1
+    private var nextMemberID: UInt64 = 1
+    private var nextLoanID: UInt64 = 1
+    private var policies: PolicyTable
+    private var keys = IdempotencyStore()
+    /// Item types by item id (0: no item), for policy look-ups during planning.
+    private var itemTypes: [UInt8] = [0]
+    /// (member, item) of each loan by loan id ((0, 0): no loan), to route returns and renewals.
+    private var loanRoutes: [LoanRoute] = [LoanRoute(member: 0, item: 0)]
+
+    private var scheduler = WaveScheduler()
+
+    public init(configuration: EngineConfiguration = EngineConfiguration(), clock: any EngineClock = SystemClock()) {
+        self.configuration = configuration
+        self.clock = clock
+        ownership = Ownership(shardCount: configuration.shardCount)
+        shards = (0..<configuration.shardCount).map { Shard(index: $0, ownership: Ownership(shardCount: configuration.shardCount)) }
+        policies = configuration.policies
+    }
+
+    // MARK: Running batches
+
+    public func execute(_ requests: [Request]) async -> BatchResult {
+        precondition(requests.count <= Limits.commandsPerBatchMax, "batch of \(requests.count) commands exceeds \(Limits.commandsPerBatchMax)")
+        let now = max(clock.now(), lastTimestamp)
+        beginBatch(at: now)
+        var batch = BatchRun(requests: requests, firstSequence: nextSequence, now: now)
+        plan(&batch)
+        await run(&batch)
+        return finish(&batch)
+    }
+
+    /// Replays a logged batch: the same events, applied the same way as when they were decided.
+    public func apply(_ record: BatchRecord) async {
+        precondition(record.firstSequence == nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
+        beginBatch(at: record.timestamp)
+        var work = shards.map { _ in ShardWork(now: record.timestamp, policies: policies) }
+        for event in record.events {
+            applyToCoordinator(event)
+            for shard in ownership.owners(of: event) { work[shard].events.append(event) }
+        }
+        _ = await hop(work)
+        nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
+        nextItemID = record.nextItemID
+        nextMemberID = record.nextMemberID
+        nextLoanID = record.nextLoanID
+        growDirectories()
+    }
+
+    private func beginBatch(at now: Timestamp) {
+        lastTimestamp = now
+        keys.evict(rememberedAtOrBefore: Timestamp(rawValue: now.rawValue - configuration.idempotency.retentionMilliseconds))
+    }
+
+    // MARK: Planning
+
+    private func plan(_ batch: inout BatchRun) {
+        let firstLoanID = nextLoanID
+        scheduler.begin(itemIDLimit: nextItemID, memberIDLimit: nextMemberID)
+        let keysAtStart = keys.count
+        let headOrdinal = keys.headOrdinal
+        let keysMax = configuration.idempotency.keysMax
+        var newKeys = 0
+        var batchKeys: [String: (slot: Int32, ordinal: UInt64, fingerprint: UInt64)] = [:]
+
+        // Whether the record with this ordinal is still remembered when the next new key is
+        // about to be added (evictions by count always take the oldest ordinals).
+        func isLive(_ ordinal: UInt64) -> Bool {
+            ordinal >= headOrdinal + UInt64(max(0, keysAtStart + newKeys - keysMax))
+        }
+
+        for index in batch.requests.indices {
+            let slot = Int32(index)
+            let request = batch.requests[index]
+            var command = request.command
+
+            if !command.isRead, let key = request.idempotencyKey {
+                guard Validation.isValidIdempotencyKey(key) else {
+                    batch.outcomes[index] = .refused(.invalid(.idempotencyKey))
+                    continue
+                }
+                let fingerprint = command.fingerprint
+                if let earlier = batchKeys[key], isLive(earlier.ordinal) {
+                    if earlier.fingerprint == fingerprint { batch.copyFrom[index] = earlier.slot } else { batch.outcomes[index] = .refused(Refusal(.idempotencyKeyReused)) }
+                    continue
+                }
+                if batchKeys[key] == nil, let (ordinal, record) = keys.lookup(key), isLive(ordinal) {
+                    batch.outcomes[index] = record.fingerprint == fingerprint ? record.outcome : .refused(Refusal(.idempotencyKeyReused))
+                    continue
+                }
+                batchKeys[key] = (slot, keys.nextOrdinal + UInt64(newKeys), fingerprint)
+                batch.keyed.append(KeyedSlot(slot: slot, key: key, fingerprint: fingerprint))
+                newKeys += 1
+            }
+
+            switch Validation.validate(command) {
+            case .failure(let refusal):
+                batch.outcomes[index] = .refused(refusal)
+                continue
+            case .success(let canonical):
+                command = canonical
+            }
+
+            switch command {
+            case .checkout(let member, let item):
+                let loan = LoanID(nextLoanID)
+                nextLoanID += 1
+                batch.pendingRoutes.append(LoanRoute(member: member.rawValue, item: item.rawValue))
+                batch.plans[index] = .checkout(member: member, item: item, loan: loan)
+                scheduler.schedule(slot: slot, member: member, item: item)
+            case .returnLoan(let loan), .renewLoan(let loan):
+                guard let route = route(of: loan, firstLoanID: firstLoanID, pending: batch.pendingRoutes) else {
+                    batch.outcomes[index] = .refused(Refusal(.loanNotFound))
+                    continue
+                }
+                let member = MemberID(route.member)
+                let step: ShardStep = if case .returnLoan = command {
+                    .returnLoan(slot: slot, loan: loan, member: member)
+                } else {
+                    .renewLoan(slot: slot, loan: loan, member: member)
+                }
+                batch.plans[index] = .single(shard: ownership.shard(of: member), step: step)
+                scheduler.schedule(slot: slot, member: member, item: ItemID(route.item))
+            case .payFine(let member, let amount):
+                planMember(&batch, slot, member, .payFine(slot: slot, member: member, amountCents: amount))
+            case .createItem(let draft):
+                let id = ItemID(nextItemID)
+                nextItemID += 1
+                scheduler.grow(itemIDLimit: nextItemID, memberIDLimit: nextMemberID)
+                let item = Item(
+                    id: id, isbn: draft.isbn, title: draft.title, author: draft.author, publisher: draft.publisher, year: draft.year,
+                    type: draft.type, status: .active, totalCopies: draft.copies, availableCopies: draft.copies)
+                planItem(&batch, slot, id, .createItem(slot: slot, item: item))
+            case .updateItem(let id, let changes):
+                planItem(&batch, slot, id, .updateItem(slot: slot, item: id, changes: changes))
+            case .withdrawItem(let id):
+                planItem(&batch, slot, id, .withdrawItem(slot: slot, item: id))
+            case .addCopies(let id, let count):
+                planItem(&batch, slot, id, .addCopies(slot: slot, item: id, count: count))
+            case .removeCopies(let id, let count):
+                planItem(&batch, slot, id, .removeCopies(slot: slot, item: id, count: count))
+            case .getItem(let id):
+                planItem(&batch, slot, id, .getItem(slot: slot, item: id))
+            case .registerMember(let draft):
+                let id = MemberID(nextMemberID)
+                nextMemberID += 1
+                scheduler.grow(itemIDLimit: nextItemID, memberIDLimit: nextMemberID)
+                let member = Member(
+                    id: id, email: draft.email, name: draft.name, tier: draft.tier, status: .active, cardExpiryDay: draft.cardExpiryDay,
+                    finesOwedCents: 0, activeLoans: [])
+                batch.plans[index] = .single(shard: ownership.shard(ofEmail: draft.email), step: .registerMember(slot: slot, member: member))
+                scheduler.schedule(slot: slot, member: id, email: draft.email)
+            case .updateMember(let id, let changes):
+                if let email = changes.email {
+                    batch.plans[index] = .changeEmail(member: id, changes: changes, email: email)
+                    scheduler.scheduleBarrier(slot: slot)
+                } else {
+                    planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .update(changes)))
+                }
+            case .suspendMember(let id):
+                planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .suspend))
+            case .reinstateMember(let id):
+                planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .reinstate))
+            case .getMember(let id):
+                planMember(&batch, slot, id, .getMember(slot: slot, member: id))
+            case .memberLoans(let id, let after, let limit):
+                planMember(&batch, slot, id, .memberLoans(slot: slot, member: id, after: after, limit: limit))
+            case .setPolicy(let key, let policy):
+                batch.plans[index] = .setPolicy(key, policy)
+                scheduler.scheduleBarrier(slot: slot)
+            case .overdueLoans(let after, let limit):
+                batch.plans[index] = .overdue(after: after, limit: limit)
+                scheduler.scheduleBarrier(slot: slot)
+            }
+        }
+        batch.firstLoanID = firstLoanID
+    }
+
+    private func planItem(_ batch: inout BatchRun, _ slot: Int32, _ item: ItemID, _ step: ShardStep) {
+        batch.plans[Int(slot)] = .single(shard: ownership.shard(of: item), step: step)
+        scheduler.schedule(slot: slot, item: item)
+    }
+
+    private func planMember(_ batch: inout BatchRun, _ slot: Int32, _ member: MemberID, _ step: ShardStep) {
+        batch.plans[Int(slot)] = .single(shard: ownership.shard(of: member), step: step)
+        scheduler.schedule(slot: slot, member: member)
+    }
+
+    private func route(of loan: LoanID, firstLoanID: UInt64, pending: [LoanRoute]) -> LoanRoute? {
+        let id = loan.rawValue
+        if id >= firstLoanID {
+            let index = id - firstLoanID
+            return index < UInt64(pending.count) ? pending[Int(index)] : nil
+        }
+        guard id > 0, id < UInt64(loanRoutes.count), loanRoutes[Int(id)].member != 0 else { return nil }
+        return loanRoutes[Int(id)]
+    }
+
+    // MARK: Running waves
+
+    private func run(_ batch: inout BatchRun) async {
+        var forward = [[Event]](repeating: [], count: shards.count)
+        for wave in scheduler.waves {
+            var work = shards.map { _ in ShardWork(now: batch.now, policies: policies) }
+            for shard in work.indices {
+                swap(&work[shard].events, &forward[shard])
+            }
+            for slot in wave {
+                switch batch.plans[Int(slot)]! {
+                case .checkout(let member, let item, _):
+                    let type = itemType(of: item)
+                    batch.itemTypes[Int(slot)] = type
+                    work[ownership.shard(of: member)].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
+                    work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item))
+                case .single(let shard, let step):
+                    work[shard].steps.append(step)
+                case .changeEmail(let member, let changes, let email):
+                    work[ownership.shard(of: member)].steps.append(.changeMember(slot: slot, member: member, change: .update(changes)))
+                    work[ownership.shard(ofEmail: email)].steps.append(.claimEmail(slot: slot, email: email, member: member))
+                case .overdue(let after, let limit):
+                    for shard in work.indices { work[shard].steps.append(.overdueLoans(slot: slot, after: after, limit: limit + 1)) }
+                case .setPolicy(let key, let policy):
+                    let event = Event.policySet(key, policy)
+                    applyToCoordinator(event)
+                    batch.decide(slot, .ok(.policy(key, policy)), event: event)
+                }
+            }
+            let results = await hop(work)
+            for (shard, shardResults) in results.enumerated() {
+                for result in shardResults {
+                    complete(&batch, result, from: shard, forward: &forward)
+                }
+            }
+        }
+        if forward.contains(where: { !$0.isEmpty }) {
+            _ = await hop(forward.map { ShardWork(events: $0, now: batch.now, policies: policies) })
+        }
+    }
+
+    /// Folds one step's verdict into its command's outcome, completing sagas whose last step
+    /// has answered and queueing their events for the owning shards' next hop.
+    private func complete(_ batch: inout BatchRun, _ result: StepResult, from shard: Int, forward: inout [[Event]]) {
+        let index = Int(result.slot)
+        switch batch.plans[index]! {
+        case .single:
+            switch result.verdict {
+            case .decided(let outcome, let event):
+                batch.decide(result.slot, outcome, event: event)
+                if let event {
+                    applyToCoordinator(event)
+                    for owner in ownership.owners(of: event) where owner != shard { forward[owner].append(event) }
+                }
+            case .refused(let refusal):
+                batch.decide(result.slot, .refused(refusal), event: nil)
+            case .cleared, .profileCleared, .overdue:
+                preconditionFailure("single-shard step answered with a saga verdict")
+            }
+        case .checkout(let member, let item, let loanID):
+            guard let other = batch.firstVerdict(result) else { return }
+            let (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
+            if let refusal = Circulation.combineCheckout(member: memberVerdict, item: itemVerdict) {
+                batch.decide(result.slot, .refused(refusal), event: nil)
+                return
+            }
+            guard case .cleared(let dueAt) = memberVerdict, let type = batch.itemTypes[index] else { preconditionFailure("cleared checkout without due date") }
+            let loan = Loan(id: loanID, item: item, member: member, itemType: type, checkedOutAt: batch.now, dueAt: dueAt)
+            let event = Event.loanCreated(loan)
+            applyToCoordinator(event)
+            for owner in ownership.owners(of: event) { forward[owner].append(event) }
+            batch.decide(result.slot, .ok(.loan(loan)), event: event)
+        case .changeEmail:
+            guard let other = batch.firstVerdict(result) else { return }
+            let (memberVerdict, emailVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
+            switch memberVerdict {
+            case .refused(let refusal):
+                batch.decide(result.slot, .refused(refusal), event: nil)
+            case .decided(let outcome, let event):
+                // The address did not change: the member's shard decided alone.
+                batch.decide(result.slot, outcome, event: event)
+            case .profileCleared(let member, let previousEmail):
+                if case .refused(let refusal) = emailVerdict {
+                    batch.decide(result.slot, .refused(refusal), event: nil)
+                    return
+                }
+                let event = Event.memberChanged(MemberProfile(member), previousEmail: previousEmail)
+                for owner in ownership.owners(of: event) { forward[owner].append(event) }
+                batch.decide(result.slot, .ok(.member(member)), event: event)
+            case .cleared, .overdue:
+                preconditionFailure("member step answered with the wrong verdict")
+            }
+        case .overdue(_, let limit):
+            guard case .overdue(let loans) = result.verdict else { preconditionFailure("overdue step answered with the wrong verdict") }
+            batch.overdue[index, default: []].append(contentsOf: loans)
+            batch.overdueAnswers[index, default: 0] += 1
+            guard batch.overdueAnswers[index] == shards.count else { return }
+            let merged = batch.overdue[index]!.sorted { $0.id < $1.id }
+            let page = Array(merged.prefix(Int(limit)))
+            batch.decide(result.slot, .ok(.loans(page, next: merged.count > Int(limit) ? page.last?.id : nil)), event: nil)
+        case .setPolicy:
+            preconditionFailure("policy changes have no shard steps")
+        }
+    }
+
+    /// One parallel round: each shard with work gets exactly one message.
+    private func hop(_ work: [ShardWork]) async -> [[StepResult]] {
+        var results = [[StepResult]](repeating: [], count: shards.count)
+        let busy = work.indices.filter { !work[$0].isEmpty }
+        if busy.count == 1, let only = busy.first {
+            results[only] = await shards[only].run(work[only])
+            return results
+        }
+        await withTaskGroup(of: (Int, [StepResult]).self) { group in
+            for shard in busy {
+                let shardWork = work[shard]
+                let actor = shards[shard]
+                group.addTask { (shard, await actor.run(shardWork)) }
+            }
+            for await (shard, shardResults) in group { results[shard] = shardResults }
+        }
+        return results
+    }
+
+    // MARK: Finishing
+
+    private func finish(_ batch: inout BatchRun) -> BatchResult {
+        for index in batch.copyFrom.indices {
+            if let source = batch.copyFrom[index] { batch.outcomes[index] = batch.outcomes[Int(source)] }
+        }
+        var events: [Event] = []
+        events.reserveCapacity(batch.requests.count)
+        var keyed = batch.keyed.makeIterator()
+        var nextKeyed = keyed.next()
+        for index in batch.requests.indices {
+            if let event = batch.events[index] { events.append(event) }
+            if let current = nextKeyed, Int(current.slot) == index {
+                let record = IdempotencyRecord(
+                    key: current.key, fingerprint: current.fingerprint, sequence: batch.firstSequence + SequenceNumber(index),
+                    rememberedAt: batch.now, outcome: batch.outcomes[index]!)
+                let event = Event.keyRemembered(record)
+                applyToCoordinator(event)
+                events.append(event)
+                nextKeyed = keyed.next()
+            }
+        }
+        nextSequence = batch.firstSequence + SequenceNumber(batch.requests.count)
+        growDirectories()
+        let record = BatchRecord(
+            firstSequence: batch.firstSequence, commandCount: UInt32(batch.requests.count), timestamp: batch.now, nextItemID: nextItemID,
+            nextMemberID: nextMemberID, nextLoanID: nextLoanID, events: events)
+        return BatchResult(record: record, outcomes: batch.outcomes.map { $0! })
+    }
+
+    // MARK: Coordinator-held state
+
+    /// Keeps the coordinator's directories in step with the events, live and on replay.
+    private func applyToCoordinator(_ event: Event) {
+        switch event {
+        case .itemCreated(let item), .itemChanged(let item):
+            growDirectories(itemID: item.id.rawValue)
+            itemTypes[Int(item.id.rawValue)] = item.type.rawValue
+        case .loanCreated(let loan):
+            growDirectories(loanID: loan.id.rawValue)
+            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue)
+        case .policySet(let key, let policy):
+            policies.set(key, policy)
+        case .keyRemembered(let record):
+            keys.remember(record, keysMax: configuration.idempotency.keysMax)
+        case .memberRegistered, .memberChanged, .loanReturned, .loanRenewed, .finePaid:
+            return
+        }
+    }
+
+    private func itemType(of item: ItemID) -> ItemType? {
+        let index = Int(item.rawValue)
+        guard index < itemTypes.count else { return nil }
+        return ItemType(rawValue: itemTypes[index])
+    }
+
+    private func growDirectories(itemID: UInt64 = 0, loanID: UInt64 = 0) {
+        let items = Int(max(nextItemID, itemID + 1))
+        if itemTypes.count < items { itemTypes.append(contentsOf: repeatElement(0, count: items - itemTypes.count)) }
+        let loans = Int(max(nextLoanID, loanID + 1))
+        if loanRoutes.count < loans { loanRoutes.append(contentsOf: repeatElement(LoanRoute(member: 0, item: 0), count: loans - loanRoutes.count)) }
+    }
+
+    // MARK: Inspection
+
+    public var header: EngineHeader {
+        EngineHeader(
+            nextSequence: nextSequence, lastTimestamp: lastTimestamp, nextItemID: nextItemID, nextMemberID: nextMemberID, nextLoanID: nextLoanID,
+            policies: policies, rememberedKeys: Array(keys.live))
+    }
+
+    /// A digest of all state, independent of the shard count.
+    public func digest() async -> StateDigest {
+        var digester = StateDigester()
+        for shard in shards { digester.combine(await shard.digest()) }
+        return digester.finish(header: header)
+    }
+
+    public func counts() async -> EngineCounts {
+        var counts = EngineCounts()
+        for shard in shards { counts.add(await shard.counts()) }
+        return counts
+    }
+
+    /// Every broken invariant, described; empty when all hold.
+    public func invariantViolations() async -> [String] {
+        var violations: [String] = []
+        var copiesOut: [ItemID: Int32] = [:]
+        var activeLoans: [ItemID: Int32] = [:]
+        for shard in shards {
+            let report = await shard.invariantReport()
+            violations += report.violations
+            copiesOut.merge(report.copiesOut) { $0 + $1 }
+            activeLoans.merge(report.activeLoansByItem) { $0 + $1 }
+        }
+        for item in Set(copiesOut.keys).union(activeLoans.keys) where copiesOut[item, default: 0] != activeLoans[item, default: 0] {
+            violations.append("item \(item): \(copiesOut[item, default: 0]) copies out but \(activeLoans[item, default: 0]) active loans")
+        }
+        return violations
+    }
+}
+
+struct LoanRoute: Sendable, Hashable {
+    var member: UInt64
+    var item: UInt64
+}
+
+struct KeyedSlot {
+    var slot: Int32
+    var key: String
+    var fingerprint: UInt64
+}
+
+/// The working state of one batch inside the coordinator.
+struct BatchRun {
+    let requests: [Request]
+    let firstSequence: SequenceNumber
+    let now: Timestamp
+    var firstLoanID: UInt64 = 0
+    var outcomes: [Outcome?]
+    var events: [Event?]
+    var plans: [SlotPlan?]
+    /// In-batch repeats of an idempotency key: the slot whose outcome they share.
+    var copyFrom: [Int32?]
+    var keyed: [KeyedSlot] = []
+    var pendingRoutes: [LoanRoute] = []
+    var itemTypes: [ItemType?]
+    /// The first answer of a two-step saga, until the second arrives.
+    var firstAnswers: [Int32: StepVerdict] = [:]
+    var overdue: [Int: [Loan]] = [:]
+    var overdueAnswers: [Int: Int] = [:]
+
+    init(requests: [Request], firstSequence: SequenceNumber, now: Timestamp) {
+        self.requests = requests
+        self.firstSequence = firstSequence
+        self.now = now
+        outcomes = Array(repeating: nil, count: requests.count)
+        events = Array(repeating: nil, count: requests.count)
+        plans = Array(repeating: nil, count: requests.count)
+        copyFrom = Array(repeating: nil, count: requests.count)
+        itemTypes = Array(repeating: nil, count: requests.count)
+    }
+
+    mutating func decide(_ slot: Int32, _ outcome: Outcome, event: Event?) {
+        outcomes[Int(slot)] = outcome
+        events[Int(slot)] = event
+    }
+
+    /// Nil while the saga's other step has not answered (the verdict is kept); else that step's verdict.
+    mutating func firstVerdict(_ result: StepResult) -> StepVerdict? {
+        if let other = firstAnswers.removeValue(forKey: result.slot) { return other }
+        firstAnswers[result.slot] = result.verdict
+        return nil
+    }
+}

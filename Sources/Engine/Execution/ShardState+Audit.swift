@@ -1,0 +1,76 @@
+/// What a shard reports for the engine-wide invariant check.
+struct ShardInvariantReport: Sendable {
+    var violations: [String] = []
+    /// Per item this shard owns: total - available copies.
+    var copiesOut: [ItemID: Int32] = [:]
+    /// Per item, over the members this shard owns: active loans of it.
+    var activeLoansByItem: [ItemID: Int32] = [:]
+}
+
+public struct EngineCounts: Sendable, Hashable {
+    public var items = 0
+    public var members = 0
+    public var loans = 0
+    public var activeLoans = 0
+
+    mutating func add(_ other: EngineCounts) {
+        items += other.items
+        members += other.members
+        loans += other.loans
+        activeLoans += other.activeLoans
+    }
+}
+
+extension ShardState {
+    func digest() -> StateDigester {
+        var digester = StateDigester()
+        for case let item? in items { digester.add(item: item) }
+        for case let member? in members { digester.add(member: member) }
+        for loan in loans.values { digester.add(loan: loan) }
+        return digester
+    }
+
+    func counts() -> EngineCounts {
+        var counts = EngineCounts()
+        for case _? in items { counts.items += 1 }
+        for case let member? in members {
+            counts.members += 1
+            counts.activeLoans += member.activeLoans.count
+        }
+        counts.loans = loans.count
+        return counts
+    }
+
+    func invariantReport() -> ShardInvariantReport {
+        var report = ShardInvariantReport()
+        for case let item? in items {
+            if item.availableCopies < 0 || item.availableCopies > item.totalCopies {
+                report.violations.append("item \(item.id): available \(item.availableCopies) outside 0...\(item.totalCopies)")
+            }
+            if item.totalCopies != item.availableCopies { report.copiesOut[item.id] = item.totalCopies - item.availableCopies }
+        }
+        var activeByMember: [MemberID: [LoanID]] = [:]
+        for loan in loans.values where loan.isActive {
+            activeByMember[loan.member, default: []].append(loan.id)
+            report.activeLoansByItem[loan.item, default: 0] += 1
+        }
+        for (local, slot) in members.enumerated() {
+            guard let member = slot else { continue }
+            if member.finesOwedCents < 0 { report.violations.append("member \(member.id): fines owed \(member.finesOwedCents) < 0") }
+            let expected = (activeByMember[member.id] ?? []).sorted()
+            if member.activeLoans.map(\.loan) != expected {
+                report.violations.append("member \(member.id): active loans \(member.activeLoans.map(\.loan)) != loans \(expected)")
+            }
+            for active in member.activeLoans where loans[active.loan]?.item != active.item {
+                report.violations.append("member \(member.id): active loan \(active.loan) names the wrong item")
+            }
+            let history = loanHistory[local]
+            if history != history.sorted() || history.contains(where: { loans[$0]?.member != member.id }) {
+                report.violations.append("member \(member.id): loan history out of order or foreign")
+            }
+            if owns(email: member.email) == false { continue }
+            if emails[member.email] != member.id { report.violations.append("member \(member.id): e-mail index does not point back") }
+        }
+        return report
+    }
+}

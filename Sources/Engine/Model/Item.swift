@@ -1,0 +1,77 @@
+public enum ItemStatus: UInt8, Sendable, Hashable {
+    case active = 1
+    case withdrawn = 2
+
+    public var name: String { self == .active ? "active" : "withdrawn" }
+}
+
+/// A catalog record and its copies. Copies are interchangeable: the item counts them.
+public struct Item: Sendable, Hashable {
+    public var id: ItemID
+    public var isbn: String
+    public var title: String
+    public var author: String
+    public var publisher: String
+    public var year: Int32
+    public var type: ItemType
+    public var status: ItemStatus
+    public var totalCopies: Int32
+    /// Copies on the shelf. `totalCopies - availableCopies` copies are out on loan.
+    public var availableCopies: Int32
+
+    public init(
+        id: ItemID, isbn: String, title: String, author: String, publisher: String, year: Int32,
+        type: ItemType, status: ItemStatus, totalCopies: Int32, availableCopies: Int32
+    ) {
+        self.id = id
+        self.isbn = isbn
+        self.title = title
+        self.author = author
+        self.publisher = publisher
+        self.year = year
+        self.type = type
+        self.status = status
+        self.totalCopies = totalCopies
+        self.availableCopies = availableCopies
+    }
+}
+
+/// What a client supplies to create an item.
+public struct ItemDraft: Sendable, Hashable {
+    public var isbn: String
+    public var title: String
+    public var author: String
+    public var publisher: String
+    public var year: Int32
+    public var type: ItemType
+    public var copies: Int32
+
+    public init(isbn: String, title: String, author: String, publisher: String, year: Int32, type: ItemType, copies: Int32) {
+        self.isbn = isbn
+        self.title = title
+        self.author = author
+        self.publisher = publisher
+        self.year = year
+        self.type = type
+        self.copies = copies
+    }
+}
+
+/// Descriptive fields to change on an item; nil leaves a field as it is.
+public struct ItemChanges: Sendable, Hashable {
+    public var isbn: String?
+    public var title: String?
+    public var author: String?
+    public var publisher: String?
+    public var year: Int32?
+    public var type: ItemType?
+
+    public init(isbn: String? = nil, title: String? = nil, author: String? = nil, publisher: String? = nil, year: Int32? = nil, type: ItemType? = nil) {
+        self.isbn = isbn
+        self.title = title
+        self.author = author
+        self.publisher = publisher
+        self.year = year
+        self.type = type
+    }
+}

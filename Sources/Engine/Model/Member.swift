@@ -1,0 +1,76 @@
+public enum MemberStatus: UInt8, Sendable, Hashable {
+    case active = 1
+    case suspended = 2
+
+    public var name: String { self == .active ? "active" : "suspended" }
+}
+
+/// A member's active loan, with the item it holds, so that duplicate checks need no lookup.
+public struct ActiveLoan: Sendable, Hashable {
+    public var loan: LoanID
+    public var item: ItemID
+
+    public init(loan: LoanID, item: ItemID) {
+        self.loan = loan
+        self.item = item
+    }
+}
+
+/// A library member (patron). `tier` names the patron group whose policies apply.
+public struct Member: Sendable, Hashable {
+    public var id: MemberID
+    /// Stored normalized (lowercased); unique across members.
+    public var email: String
+    public var name: String
+    public var tier: String
+    public var status: MemberStatus
+    /// The last day (days since 1970-01-01, UTC) on which the card is valid.
+    public var cardExpiryDay: Int32
+    public var finesOwedCents: Int64
+    /// Active loans in checkout order (ascending loan id).
+    public var activeLoans: [ActiveLoan]
+
+    public init(
+        id: MemberID, email: String, name: String, tier: String, status: MemberStatus, cardExpiryDay: Int32,
+        finesOwedCents: Int64, activeLoans: [ActiveLoan]
+    ) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.tier = tier
+        self.status = status
+        self.cardExpiryDay = cardExpiryDay
+        self.finesOwedCents = finesOwedCents
+        self.activeLoans = activeLoans
+    }
+}
+
+/// What a client supplies to register a member.
+public struct MemberDraft: Sendable, Hashable {
+    public var email: String
+    public var name: String
+    public var tier: String
+    public var cardExpiryDay: Int32
+
+    public init(email: String, name: String, tier: String, cardExpiryDay: Int32) {
+        self.email = email
+        self.name = name
+        self.tier = tier
+        self.cardExpiryDay = cardExpiryDay
+    }
+}
+
+/// Profile fields to change on a member; nil leaves a field as it is.
+public struct MemberChanges: Sendable, Hashable {
+    public var email: String?
+    public var name: String?
+    public var tier: String?
+    public var cardExpiryDay: Int32?
+
+    public init(email: String? = nil, name: String? = nil, tier: String? = nil, cardExpiryDay: Int32? = nil) {
+        self.email = email
+        self.name = name
+        self.tier = tier
+        self.cardExpiryDay = cardExpiryDay
+    }
+}

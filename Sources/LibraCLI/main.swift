@@ -1,0 +1,3 @@
+import Server
+
+print("libra \(Server.version)")
