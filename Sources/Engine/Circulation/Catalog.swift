@@ -1,12 +1,12 @@
 extension ShardState {
-    mutating func createItemStep(_ item: Item) -> StepVerdict {
+    mutating func createItemStep(_ item: Item) -> Decision {
         let event = Event.itemCreated(item)
         apply(event)
         return .decided(.ok(.item(item)), event: event)
     }
 
     /// Descriptive changes; a withdrawn item's record can still be corrected.
-    mutating func updateItemStep(item id: ItemID, changes: ItemChanges) -> StepVerdict {
+    mutating func updateItemStep(item id: ItemID, changes: ItemChanges) -> Decision {
         guard var item = item(id) else { return .refused(Refusal(.itemNotFound)) }
         if let isbn = changes.isbn { item.isbn = isbn }
         if let title = changes.title { item.title = title }
@@ -17,7 +17,7 @@ extension ShardState {
         return changed(item)
     }
 
-    mutating func withdrawItemStep(item id: ItemID) -> StepVerdict {
+    mutating func withdrawItemStep(item id: ItemID) -> Decision {
         guard var item = item(id) else { return .refused(Refusal(.itemNotFound)) }
         guard item.status == .active else { return .refused(Refusal(.itemAlreadyWithdrawn)) }
         guard item.availableCopies == item.totalCopies else { return .refused(Refusal(.itemHasActiveLoans)) }
@@ -25,7 +25,7 @@ extension ShardState {
         return changed(item)
     }
 
-    mutating func addCopiesStep(item id: ItemID, count: Int32) -> StepVerdict {
+    mutating func addCopiesStep(item id: ItemID, count: Int32) -> Decision {
         guard var item = item(id) else { return .refused(Refusal(.itemNotFound)) }
         guard item.status == .active else { return .refused(Refusal(.itemWithdrawn)) }
         guard item.totalCopies + count <= Limits.copiesPerItemMax else { return .refused(.invalid(.count)) }
@@ -35,7 +35,7 @@ extension ShardState {
     }
 
     /// Only copies on the shelf can be removed.
-    mutating func removeCopiesStep(item id: ItemID, count: Int32) -> StepVerdict {
+    mutating func removeCopiesStep(item id: ItemID, count: Int32) -> Decision {
         guard var item = item(id) else { return .refused(Refusal(.itemNotFound)) }
         guard count <= item.availableCopies else { return .refused(Refusal(.copiesOnLoan)) }
         item.totalCopies -= count
@@ -43,7 +43,7 @@ extension ShardState {
         return changed(item)
     }
 
-    private mutating func changed(_ item: Item) -> StepVerdict {
+    private mutating func changed(_ item: Item) -> Decision {
         let event = Event.itemChanged(item)
         apply(event)
         return .decided(.ok(.item(item)), event: event)

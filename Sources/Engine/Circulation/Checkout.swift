@@ -4,25 +4,26 @@
 extension ShardState {
     /// Step 1, on the member's shard. `itemType` is nil when the item does not exist, and then
     /// only the member's own standing is checked (the item's refusal outranks the rest).
-    func checkoutMemberStep(member id: MemberID, item: ItemID, itemType: ItemType?, now: Timestamp, policies: PolicyTable) -> StepVerdict {
-        guard let member = member(id) else { return .refused(Refusal(.memberNotFound)) }
-        guard member.status == .active else { return .refused(Refusal(.memberSuspended)) }
-        guard now.day <= member.cardExpiryDay else { return .refused(Refusal(.cardExpired)) }
+    func checkoutMemberStep(member id: MemberID, item: ItemID, itemType: ItemType?, now: Timestamp, policies: PolicyTable) -> Decision {
+        // Fields are read in place (members[local].x): binding the record would copy it.
+        guard let local = memberIndex(id) else { return .refused(Refusal(.memberNotFound)) }
+        guard members[local].status == .active else { return .refused(Refusal(.memberSuspended)) }
+        guard now.day <= members[local].cardExpiryDay else { return .refused(Refusal(.cardExpired)) }
         guard let itemType else { return .cleared(dueAt: now) }
-        guard let policy = policies.policy(tier: member.tier, itemType: itemType) else { return .refused(Refusal(.noPolicy)) }
-        guard member.finesOwedCents < policy.blockThresholdCents else { return .refused(Refusal(.blockedByFines)) }
-        guard member.activeLoans.count < Int(policy.maxLoans) else { return .refused(Refusal(.loanLimitReached)) }
-        guard !member.activeLoans.contains(where: { $0.item == item }) else { return .refused(Refusal(.alreadyHoldsItem)) }
+        guard let policy = policies.policy(tier: members[local].tier, itemType: itemType) else { return .refused(Refusal(.noPolicy)) }
+        guard members[local].finesOwedCents < policy.blockThresholdCents else { return .refused(Refusal(.blockedByFines)) }
+        guard members[local].activeLoans.count < Int(policy.maxLoans) else { return .refused(Refusal(.loanLimitReached)) }
+        guard !members[local].activeLoans.contains(where: { $0.item == item }) else { return .refused(Refusal(.alreadyHoldsItem)) }
         return .cleared(dueAt: Circulation.dueAt(from: now, loanDays: policy.loanDays))
     }
 
     /// Step 2, on the item's shard: reserve a copy. The wave schedule gives this command the
     /// item to itself for the whole saga, so the reservation is the check; step 3 (the loan
     /// event) takes the copy, and a refusal from step 1 releases it by not emitting one.
-    func checkoutItemStep(item id: ItemID) -> StepVerdict {
-        guard let item = item(id) else { return .refused(Refusal(.itemNotFound)) }
-        guard item.status == .active else { return .refused(Refusal(.itemWithdrawn)) }
-        guard item.availableCopies > 0 else { return .refused(Refusal(.noCopyAvailable)) }
+    func checkoutItemStep(item id: ItemID) -> Decision {
+        guard let local = itemIndex(id) else { return .refused(Refusal(.itemNotFound)) }
+        guard items[local].status == .active else { return .refused(Refusal(.itemWithdrawn)) }
+        guard items[local].availableCopies > 0 else { return .refused(Refusal(.noCopyAvailable)) }
         return .cleared(dueAt: .zero)
     }
 }

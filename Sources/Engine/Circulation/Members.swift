@@ -1,6 +1,6 @@
 extension ShardState {
     /// On the shard owning the address. Refusals in order: unknown tier, e-mail taken.
-    mutating func registerMemberStep(_ member: Member, policies: PolicyTable) -> StepVerdict {
+    mutating func registerMemberStep(_ member: Member, policies: PolicyTable) -> Decision {
         guard policies.hasTier(member.tier) else { return .refused(Refusal(.unknownTier)) }
         guard emails[member.email] == nil else { return .refused(Refusal(.emailTaken)) }
         let event = Event.memberRegistered(member)
@@ -10,7 +10,7 @@ extension ShardState {
 
     /// Refusals in order: member not found, then for an update unknown tier (and, on the
     /// address's shard, e-mail taken); for suspend and reinstate, the current status.
-    mutating func changeMemberStep(member id: MemberID, change: MemberChange, policies: PolicyTable) -> StepVerdict {
+    mutating func changeMemberStep(member id: MemberID, change: MemberChange, policies: PolicyTable) -> Decision {
         guard let member = member(id) else { return .refused(Refusal(.memberNotFound)) }
         var profile = MemberProfile(member)
         switch change {
@@ -41,7 +41,7 @@ extension ShardState {
         return .decided(.ok(.member(self.member(id)!)), event: event)
     }
 
-    func claimEmailStep(email: String, member: MemberID) -> StepVerdict {
+    func claimEmailStep(email: String, member: MemberID) -> Decision {
         if let owner = emails[email], owner != member { return .refused(Refusal(.emailTaken)) }
         return .cleared(dueAt: .zero)
     }

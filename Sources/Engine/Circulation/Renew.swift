@@ -2,10 +2,11 @@ extension ShardState {
     /// Refusals in order: loan not found, not active, member suspended, card expired, no policy,
     /// blocked by fines, renewal limit. The new due date counts from the renewal and never
     /// moves earlier.
-    mutating func renewLoanStep(loan id: LoanID, now: Timestamp, policies: PolicyTable) -> StepVerdict {
-        guard var loan = loans[id] else { return .refused(Refusal(.loanNotFound)) }
+    mutating func renewLoanStep(loan id: LoanID, position: UInt32, now: Timestamp, policies: PolicyTable) -> Decision {
+        guard let position = loanPosition(id, position) else { return .refused(Refusal(.loanNotFound)) }
+        var loan = loans[position]
         guard loan.isActive else { return .refused(Refusal(.loanNotActive)) }
-        let member = member(loan.member)!
+        let member = members[ownership.localIndex(of: loan.member)]
         guard member.status == .active else { return .refused(Refusal(.memberSuspended)) }
         guard now.day <= member.cardExpiryDay else { return .refused(Refusal(.cardExpired)) }
         guard let policy = policies.policy(tier: member.tier, itemType: loan.itemType) else { return .refused(Refusal(.noPolicy)) }

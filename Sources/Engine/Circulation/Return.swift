@@ -1,11 +1,12 @@
 extension ShardState {
     /// Decided on the member's shard, which holds the loan; the item's shard gets the event.
     /// Returns are accepted from any member in any standing: the copy is back either way.
-    mutating func returnLoanStep(loan id: LoanID, now: Timestamp, policies: PolicyTable) -> StepVerdict {
-        guard var loan = loans[id] else { return .refused(Refusal(.loanNotFound)) }
+    mutating func returnLoanStep(loan id: LoanID, position: UInt32, now: Timestamp, policies: PolicyTable) -> Decision {
+        guard let position = loanPosition(id, position) else { return .refused(Refusal(.loanNotFound)) }
+        var loan = loans[position]
         guard loan.isActive else { return .refused(Refusal(.loanNotActive)) }
-        let member = member(loan.member)!
-        let fine = Circulation.fine(dueAt: loan.dueAt, returnedAt: now, policy: policies.policy(tier: member.tier, itemType: loan.itemType))
+        let tier = members[ownership.localIndex(of: loan.member)].tier
+        let fine = Circulation.fine(dueAt: loan.dueAt, returnedAt: now, policy: policies.policy(tier: tier, itemType: loan.itemType))
         let event = Event.loanReturned(id, member: loan.member, item: loan.item, returnedAt: now, fineCents: fine)
         apply(event)
         loan.returnedAt = now

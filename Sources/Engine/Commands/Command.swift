@@ -1,19 +1,21 @@
 /// Everything a client can ask of the engine. Reads travel the same path as writes, so a read
 /// sees every command sequenced before it.
+///
+/// Rare commands with large payloads are `indirect`, so that the common ones stay small to copy.
 public enum Command: Sendable, Hashable {
     // Catalog.
-    case createItem(ItemDraft)
-    case updateItem(ItemID, ItemChanges)
+    indirect case createItem(ItemDraft)
+    indirect case updateItem(ItemID, ItemChanges)
     case withdrawItem(ItemID)
     case addCopies(ItemID, count: Int32)
     case removeCopies(ItemID, count: Int32)
     // Members.
-    case registerMember(MemberDraft)
-    case updateMember(MemberID, MemberChanges)
+    indirect case registerMember(MemberDraft)
+    indirect case updateMember(MemberID, MemberChanges)
     case suspendMember(MemberID)
     case reinstateMember(MemberID)
     // Policies.
-    case setPolicy(PolicyKey, Policy)
+    indirect case setPolicy(PolicyKey, Policy)
     // Circulation.
     case checkout(member: MemberID, item: ItemID)
     case returnLoan(LoanID)

@@ -8,13 +8,13 @@ public enum Outcome: Sendable, Hashable {
 }
 
 public enum Reply: Sendable, Hashable {
-    case item(Item)
-    case member(Member)
+    indirect case item(Item)
+    indirect case member(Member)
     /// A member with the full records of its active loans.
-    case memberWithLoans(Member, [Loan])
+    indirect case memberWithLoans(Member, [Loan])
     case loan(Loan)
-    case loans([Loan], next: LoanID?)
-    case policy(PolicyKey, Policy)
+    indirect case loans([Loan], next: LoanID?)
+    indirect case policy(PolicyKey, Policy)
     /// Fines still owed after a payment.
     case finesOwed(MemberID, cents: Int64)
 }

@@ -43,18 +43,18 @@ public struct IdempotencyRecord: Sendable, Hashable {
 /// of the log is a plain apply, and the live engine changes state only by applying the events
 /// it emits (one mutation path for both).
 public enum Event: Sendable, Hashable {
-    case itemCreated(Item)
+    indirect case itemCreated(Item)
     /// The item's full new state (update, withdraw, add or remove copies).
-    case itemChanged(Item)
-    case memberRegistered(Member)
+    indirect case itemChanged(Item)
+    indirect case memberRegistered(Member)
     /// New profile; `previousEmail` is set when the e-mail changed, to release the old one.
-    case memberChanged(MemberProfile, previousEmail: String?)
-    case policySet(PolicyKey, Policy)
+    indirect case memberChanged(MemberProfile, previousEmail: String?)
+    indirect case policySet(PolicyKey, Policy)
     case loanCreated(Loan)
     case loanReturned(LoanID, member: MemberID, item: ItemID, returnedAt: Timestamp, fineCents: Int64)
     case loanRenewed(LoanID, member: MemberID, dueAt: Timestamp, renewals: Int32)
     case finePaid(MemberID, amountCents: Int64)
-    case keyRemembered(IdempotencyRecord)
+    indirect case keyRemembered(IdempotencyRecord)
 }
 
 /// Everything one batch changed, in sequence order, with the header that replay needs to

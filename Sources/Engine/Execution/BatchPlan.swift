@@ -4,6 +4,9 @@ enum SlotPlan: Sendable {
     case checkout(member: MemberID, item: ItemID, loan: LoanID)
     /// One shard decides alone; the event it emits is forwarded to any other owners.
     case single(shard: Int, step: ShardStep)
+    /// A return or renewal, decided on the loan's member's shard. The loan's position there is
+    /// looked up when its wave is built, since the loan may be created earlier in the batch.
+    case loan(LoanID, renew: Bool)
     /// Two-shard saga: the member's checks, the new address's claim, then the event on up to
     /// three shards (member, new address, old address).
     case changeEmail(member: MemberID, changes: MemberChanges, email: String)

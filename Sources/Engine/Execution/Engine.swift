@@ -44,8 +44,10 @@ public actor Engine {
     private var keys = IdempotencyStore()
     /// Item types by item id (0: no item), for policy look-ups during planning.
     private var itemTypes: [UInt8] = [0]
-    /// (member, item) of each loan by loan id ((0, 0): no loan), to route returns and renewals.
-    private var loanRoutes: [LoanRoute] = [LoanRoute(member: 0, item: 0)]
+    /// Where each loan lives, by loan id, to route returns and renewals.
+    private var loanRoutes: [LoanRoute] = [.none]
+    /// Loans stored on each shard so far: the position the next loan there will take.
+    private var shardLoanCounts: [UInt32]
 
     private var scheduler = WaveScheduler()
 
@@ -55,6 +57,7 @@ public actor Engine {
         ownership = Ownership(shardCount: configuration.shardCount)
         shards = (0..<configuration.shardCount).map { Shard(index: $0, ownership: Ownership(shardCount: configuration.shardCount)) }
         policies = configuration.policies
+        shardLoanCounts = Array(repeating: 0, count: configuration.shardCount)
     }
 
     // MARK: Running batches
@@ -73,17 +76,17 @@ public actor Engine {
     public func apply(_ record: BatchRecord) async {
         precondition(record.firstSequence == nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
         beginBatch(at: record.timestamp)
-        var work = shards.map { _ in ShardWork(now: record.timestamp, policies: policies) }
-        for event in record.events {
-            applyToCoordinator(event)
-            for shard in ownership.owners(of: event) { work[shard].events.append(event) }
-        }
-        _ = await hop(work)
-        nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
         nextItemID = record.nextItemID
         nextMemberID = record.nextMemberID
         nextLoanID = record.nextLoanID
         growDirectories()
+        var work = shards.map { _ in ShardWork(now: record.timestamp, policies: policies) }
+        for event in record.events {
+            applyToCoordinator(event)
+            ownership.forEachOwner(of: event) { work[$0].events.append(event) }
+        }
+        _ = await hop(work)
+        nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
     }
 
     private func beginBatch(at now: Timestamp) {
@@ -152,14 +155,9 @@ public actor Engine {
                     batch.outcomes[index] = .refused(Refusal(.loanNotFound))
                     continue
                 }
-                let member = MemberID(route.member)
-                let step: ShardStep = if case .returnLoan = command {
-                    .returnLoan(slot: slot, loan: loan, member: member)
-                } else {
-                    .renewLoan(slot: slot, loan: loan, member: member)
-                }
-                batch.plans[index] = .single(shard: ownership.shard(of: member), step: step)
-                scheduler.schedule(slot: slot, member: member, item: ItemID(route.item))
+                let renew = if case .renewLoan = command { true } else { false }
+                batch.plans[index] = .loan(loan, renew: renew)
+                scheduler.schedule(slot: slot, member: MemberID(route.member), item: ItemID(route.item))
             case .payFine(let member, let amount):
                 planMember(&batch, slot, member, .payFine(slot: slot, member: member, amountCents: amount))
             case .createItem(let draft):
@@ -213,6 +211,7 @@ public actor Engine {
             }
         }
         batch.firstLoanID = firstLoanID
+        growDirectories()
     }
 
     private func planItem(_ batch: inout BatchRun, _ slot: Int32, _ item: ItemID, _ step: ShardStep) {
@@ -235,6 +234,16 @@ public actor Engine {
         return loanRoutes[Int(id)]
     }
 
+    /// The step for a return or renewal, or nil when no loan has the id (its checkout, earlier
+    /// in this batch, was refused).
+    private func loanStep(slot: Int32, loan: LoanID, renew: Bool) -> (shard: Int, step: ShardStep)? {
+        guard loan.rawValue < UInt64(loanRoutes.count) else { return nil }
+        let route = loanRoutes[Int(loan.rawValue)]
+        guard route.member != 0 else { return nil }
+        let step: ShardStep = renew ? .renewLoan(slot: slot, loan: loan, index: route.position) : .returnLoan(slot: slot, loan: loan, index: route.position)
+        return (ownership.shard(of: MemberID(route.member)), step)
+    }
+
     // MARK: Running waves
 
     private func run(_ batch: inout BatchRun) async {
@@ -253,6 +262,12 @@ public actor Engine {
                     work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item))
                 case .single(let shard, let step):
                     work[shard].steps.append(step)
+                case .loan(let loan, let renew):
+                    if let (shard, step) = loanStep(slot: slot, loan: loan, renew: renew) {
+                        work[shard].steps.append(step)
+                    } else {
+                        batch.decide(slot, .refused(Refusal(.loanNotFound)), event: nil)
+                    }
                 case .changeEmail(let member, let changes, let email):
                     work[ownership.shard(of: member)].steps.append(.changeMember(slot: slot, member: member, change: .update(changes)))
                     work[ownership.shard(ofEmail: email)].steps.append(.claimEmail(slot: slot, email: email, member: member))
@@ -264,10 +279,10 @@ public actor Engine {
                     batch.decide(slot, .ok(.policy(key, policy)), event: event)
                 }
             }
-            let results = await hop(work)
-            for (shard, shardResults) in results.enumerated() {
-                for result in shardResults {
-                    complete(&batch, result, from: shard, forward: &forward)
+            let replies = await hop(work)
+            for (shard, reply) in replies.enumerated() {
+                for result in reply.results {
+                    complete(&batch, result, reply: reply, from: shard, forward: &forward)
                 }
             }
         }
@@ -278,16 +293,19 @@ public actor Engine {
 
     /// Folds one step's verdict into its command's outcome, completing sagas whose last step
     /// has answered and queueing their events for the owning shards' next hop.
-    private func complete(_ batch: inout BatchRun, _ result: StepResult, from shard: Int, forward: inout [[Event]]) {
+    private func complete(_ batch: inout BatchRun, _ result: StepResult, reply: ShardReply, from shard: Int, forward: inout [[Event]]) {
         let index = Int(result.slot)
         switch batch.plans[index]! {
-        case .single:
+        case .single, .loan:
             switch result.verdict {
-            case .decided(let outcome, let event):
-                batch.decide(result.slot, outcome, event: event)
+            case .decided(let outcomeIndex, let eventIndex):
+                let event = eventIndex < 0 ? nil : reply.events[Int(eventIndex)]
+                batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
                 if let event {
                     applyToCoordinator(event)
-                    for owner in ownership.owners(of: event) where owner != shard { forward[owner].append(event) }
+                    ownership.forEachOwner(of: event) { owner in
+                        if owner != shard { forward[owner].append(event) }
+                    }
                 }
             case .refused(let refusal):
                 batch.decide(result.slot, .refused(refusal), event: nil)
@@ -305,24 +323,34 @@ public actor Engine {
             let loan = Loan(id: loanID, item: item, member: member, itemType: type, checkedOutAt: batch.now, dueAt: dueAt)
             let event = Event.loanCreated(loan)
             applyToCoordinator(event)
-            for owner in ownership.owners(of: event) { forward[owner].append(event) }
+            ownership.forEachOwner(of: event) { forward[$0].append(event) }
             batch.decide(result.slot, .ok(.loan(loan)), event: event)
         case .changeEmail:
+            if case .decided(let outcomeIndex, let eventIndex) = result.verdict {
+                // The address did not change, so the member's shard decided alone. Settle it now,
+                // while its reply is at hand; the claim's answer is then moot.
+                let event = eventIndex < 0 ? nil : reply.events[Int(eventIndex)]
+                batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
+                if let event {
+                    ownership.forEachOwner(of: event) { owner in
+                        if owner != shard { forward[owner].append(event) }
+                    }
+                }
+            }
             guard let other = batch.firstVerdict(result) else { return }
             let (memberVerdict, emailVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
             switch memberVerdict {
             case .refused(let refusal):
                 batch.decide(result.slot, .refused(refusal), event: nil)
-            case .decided(let outcome, let event):
-                // The address did not change: the member's shard decided alone.
-                batch.decide(result.slot, outcome, event: event)
+            case .decided:
+                return
             case .profileCleared(let member, let previousEmail):
                 if case .refused(let refusal) = emailVerdict {
                     batch.decide(result.slot, .refused(refusal), event: nil)
                     return
                 }
                 let event = Event.memberChanged(MemberProfile(member), previousEmail: previousEmail)
-                for owner in ownership.owners(of: event) { forward[owner].append(event) }
+                ownership.forEachOwner(of: event) { forward[$0].append(event) }
                 batch.decide(result.slot, .ok(.member(member)), event: event)
             case .cleared, .overdue:
                 preconditionFailure("member step answered with the wrong verdict")
@@ -341,14 +369,14 @@ public actor Engine {
     }
 
     /// One parallel round: each shard with work gets exactly one message.
-    private func hop(_ work: [ShardWork]) async -> [[StepResult]] {
-        var results = [[StepResult]](repeating: [], count: shards.count)
+    private func hop(_ work: [ShardWork]) async -> [ShardReply] {
+        var results = [ShardReply](repeating: ShardReply(), count: shards.count)
         let busy = work.indices.filter { !work[$0].isEmpty }
         if busy.count == 1, let only = busy.first {
             results[only] = await shards[only].run(work[only])
             return results
         }
-        await withTaskGroup(of: (Int, [StepResult]).self) { group in
+        await withTaskGroup(of: (Int, ShardReply).self) { group in
             for shard in busy {
                 let shardWork = work[shard]
                 let actor = shards[shard]
@@ -395,11 +423,13 @@ public actor Engine {
     private func applyToCoordinator(_ event: Event) {
         switch event {
         case .itemCreated(let item), .itemChanged(let item):
-            growDirectories(itemID: item.id.rawValue)
             itemTypes[Int(item.id.rawValue)] = item.type.rawValue
         case .loanCreated(let loan):
-            growDirectories(loanID: loan.id.rawValue)
-            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue)
+            // The member's shard appends the loan when it applies this event, in the same order
+            // as events reach it from here, so its position is known now.
+            let shard = ownership.shard(of: loan.member)
+            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
+            shardLoanCounts[shard] += 1
         case .policySet(let key, let policy):
             policies.set(key, policy)
         case .keyRemembered(let record):
@@ -415,11 +445,12 @@ public actor Engine {
         return ItemType(rawValue: itemTypes[index])
     }
 
-    private func growDirectories(itemID: UInt64 = 0, loanID: UInt64 = 0) {
-        let items = Int(max(nextItemID, itemID + 1))
+    /// Makes room in the directories for every id allocated so far.
+    private func growDirectories() {
+        let items = Int(nextItemID)
         if itemTypes.count < items { itemTypes.append(contentsOf: repeatElement(0, count: items - itemTypes.count)) }
-        let loans = Int(max(nextLoanID, loanID + 1))
-        if loanRoutes.count < loans { loanRoutes.append(contentsOf: repeatElement(LoanRoute(member: 0, item: 0), count: loans - loanRoutes.count)) }
+        let loans = Int(nextLoanID)
+        if loanRoutes.count < loans { loanRoutes.append(contentsOf: repeatElement(.none, count: loans - loanRoutes.count)) }
     }
 
     // MARK: Inspection
@@ -461,9 +492,14 @@ public actor Engine {
     }
 }
 
+/// Where a loan lives: its member (whose shard holds it), its item, and its position in that
+/// shard's loan storage.
 struct LoanRoute: Sendable, Hashable {
     var member: UInt64
     var item: UInt64
+    var position: UInt32 = 0
+
+    static let none = LoanRoute(member: 0, item: 0)
 }
 
 struct KeyedSlot {
@@ -487,7 +523,7 @@ struct BatchRun {
     var pendingRoutes: [LoanRoute] = []
     var itemTypes: [ItemType?]
     /// The first answer of a two-step saga, until the second arrives.
-    var firstAnswers: [Int32: StepVerdict] = [:]
+    var firstAnswers: [StepVerdict?]
     var overdue: [Int: [Loan]] = [:]
     var overdueAnswers: [Int: Int] = [:]
 
@@ -500,6 +536,7 @@ struct BatchRun {
         plans = Array(repeating: nil, count: requests.count)
         copyFrom = Array(repeating: nil, count: requests.count)
         itemTypes = Array(repeating: nil, count: requests.count)
+        firstAnswers = Array(repeating: nil, count: requests.count)
     }
 
     mutating func decide(_ slot: Int32, _ outcome: Outcome, event: Event?) {
@@ -509,8 +546,12 @@ struct BatchRun {
 
     /// Nil while the saga's other step has not answered (the verdict is kept); else that step's verdict.
     mutating func firstVerdict(_ result: StepResult) -> StepVerdict? {
-        if let other = firstAnswers.removeValue(forKey: result.slot) { return other }
-        firstAnswers[result.slot] = result.verdict
+        let index = Int(result.slot)
+        if let other = firstAnswers[index] {
+            firstAnswers[index] = nil
+            return other
+        }
+        firstAnswers[index] = result.verdict
         return nil
     }
 }

@@ -11,30 +11,33 @@ struct Ownership: Sendable {
     @inline(__always) func localIndex(of item: ItemID) -> Int { Int(item.rawValue / UInt64(shardCount)) }
     @inline(__always) func localIndex(of member: MemberID) -> Int { Int(member.rawValue / UInt64(shardCount)) }
 
-    /// Every shard that holds a part of what the event changes.
-    func owners(of event: Event) -> [Int] {
+    /// Calls `body` once for every shard that holds a part of what the event changes.
+    @inline(__always) func forEachOwner(of event: Event, _ body: (Int) -> Void) {
         switch event {
         case .itemCreated(let item), .itemChanged(let item):
-            return [shard(of: item.id)]
+            body(shard(of: item.id))
         case .memberRegistered(let member):
-            return distinct(shard(of: member.id), shard(ofEmail: member.email))
+            distinct(shard(of: member.id), shard(ofEmail: member.email), body)
         case .memberChanged(let profile, let previousEmail):
-            guard let previousEmail else { return [shard(of: profile.id)] }
-            return distinct(shard(of: profile.id), shard(ofEmail: profile.email), shard(ofEmail: previousEmail))
+            guard let previousEmail else { return body(shard(of: profile.id)) }
+            let member = shard(of: profile.id)
+            let target = shard(ofEmail: profile.email)
+            let source = shard(ofEmail: previousEmail)
+            distinct(member, target, body)
+            if source != member && source != target { body(source) }
         case .loanCreated(let loan):
-            return distinct(shard(of: loan.member), shard(of: loan.item))
+            distinct(shard(of: loan.member), shard(of: loan.item), body)
         case .loanReturned(_, let member, let item, _, _):
-            return distinct(shard(of: member), shard(of: item))
+            distinct(shard(of: member), shard(of: item), body)
         case .loanRenewed(_, let member, _, _), .finePaid(let member, _):
-            return [shard(of: member)]
+            body(shard(of: member))
         case .policySet, .keyRemembered:
-            return []
+            return
         }
     }
 
-    private func distinct(_ shards: Int...) -> [Int] {
-        var result: [Int] = []
-        for shard in shards where !result.contains(shard) { result.append(shard) }
-        return result
+    @inline(__always) private func distinct(_ first: Int, _ second: Int, _ body: (Int) -> Void) {
+        body(first)
+        if second != first { body(second) }
     }
 }

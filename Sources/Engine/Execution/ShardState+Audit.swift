@@ -24,16 +24,16 @@ public struct EngineCounts: Sendable, Hashable {
 extension ShardState {
     func digest() -> StateDigester {
         var digester = StateDigester()
-        for case let item? in items { digester.add(item: item) }
-        for case let member? in members { digester.add(member: member) }
-        for loan in loans.values { digester.add(loan: loan) }
+        for item in items where item.id.rawValue != 0 { digester.add(item: item) }
+        for member in members where member.id.rawValue != 0 { digester.add(member: member) }
+        for loan in loans { digester.add(loan: loan) }
         return digester
     }
 
     func counts() -> EngineCounts {
         var counts = EngineCounts()
-        for case _? in items { counts.items += 1 }
-        for case let member? in members {
+        for item in items where item.id.rawValue != 0 { counts.items += 1 }
+        for member in members where member.id.rawValue != 0 {
             counts.members += 1
             counts.activeLoans += member.activeLoans.count
         }
@@ -43,29 +43,31 @@ extension ShardState {
 
     func invariantReport() -> ShardInvariantReport {
         var report = ShardInvariantReport()
-        for case let item? in items {
+        for item in items where item.id.rawValue != 0 {
             if item.availableCopies < 0 || item.availableCopies > item.totalCopies {
                 report.violations.append("item \(item.id): available \(item.availableCopies) outside 0...\(item.totalCopies)")
             }
             if item.totalCopies != item.availableCopies { report.copiesOut[item.id] = item.totalCopies - item.availableCopies }
         }
         var activeByMember: [MemberID: [LoanID]] = [:]
-        for loan in loans.values where loan.isActive {
+        var positions: [LoanID: Int] = [:]
+        for (position, loan) in loans.enumerated() {
+            if positions.updateValue(position, forKey: loan.id) != nil { report.violations.append("loan \(loan.id) stored twice") }
+            guard loan.isActive else { continue }
             activeByMember[loan.member, default: []].append(loan.id)
             report.activeLoansByItem[loan.item, default: 0] += 1
         }
-        for (local, slot) in members.enumerated() {
-            guard let member = slot else { continue }
+        for (local, member) in members.enumerated() where member.id.rawValue != 0 {
             if member.finesOwedCents < 0 { report.violations.append("member \(member.id): fines owed \(member.finesOwedCents) < 0") }
             let expected = (activeByMember[member.id] ?? []).sorted()
             if member.activeLoans.map(\.loan) != expected {
                 report.violations.append("member \(member.id): active loans \(member.activeLoans.map(\.loan)) != loans \(expected)")
             }
-            for active in member.activeLoans where loans[active.loan]?.item != active.item {
+            for active in member.activeLoans where positions[active.loan].map({ loans[$0].item }) != active.item {
                 report.violations.append("member \(member.id): active loan \(active.loan) names the wrong item")
             }
             let history = loanHistory[local]
-            if history != history.sorted() || history.contains(where: { loans[$0]?.member != member.id }) {
+            if history.map(\.id) != history.map(\.id).sorted() || history.contains(where: { loans[Int($0.position)].id != $0.id || loans[Int($0.position)].member != member.id }) {
                 report.violations.append("member \(member.id): loan history out of order or foreign")
             }
             if owns(email: member.email) == false { continue }

@@ -1,14 +1,18 @@
 /// The entities one shard owns. Only its `Shard` actor touches it.
+///
+/// Entities sit in dense arrays by local index (id / shardCount), with a placeholder (id 0)
+/// where no entity has that id, so that rules read fields in place without copying records.
+/// Loans of this shard's members are appended to `loans` in the order their events are
+/// applied; the coordinator keeps each loan's position (see `LoanRoute`), so no loan lookup
+/// hashes.
 struct ShardState {
     let index: Int
     let ownership: Ownership
-    /// By local index (id / shardCount); nil where no entity has that id.
-    var items: [Item?] = []
-    var members: [Member?] = []
-    /// Every loan of each member, ascending, by the member's local index.
-    var loanHistory: [[LoanID]] = []
-    /// Loans of the members this shard owns.
-    var loans: [LoanID: Loan] = [:]
+    var items: [Item] = []
+    var members: [Member] = []
+    /// Every loan of each member with its position in `loans`, ascending by loan id.
+    var loanHistory: [[LoanSlot]] = []
+    var loans: [Loan] = []
     /// The part of the e-mail index this shard owns: normalized address -> member.
     var emails: [String: MemberID] = [:]
 
@@ -17,19 +21,38 @@ struct ShardState {
         self.ownership = ownership
     }
 
-    @inline(__always) func item(_ id: ItemID) -> Item? {
+    /// The local index of an existing item, or nil.
+    @inline(__always) func itemIndex(_ id: ItemID) -> Int? {
         let local = ownership.localIndex(of: id)
-        return local < items.count ? items[local] : nil
+        return local < items.count && items[local].id == id ? local : nil
     }
 
-    @inline(__always) func member(_ id: MemberID) -> Member? {
+    /// The local index of an existing member, or nil.
+    @inline(__always) func memberIndex(_ id: MemberID) -> Int? {
         let local = ownership.localIndex(of: id)
-        return local < members.count ? members[local] : nil
+        return local < members.count && members[local].id == id ? local : nil
     }
+
+    func item(_ id: ItemID) -> Item? { itemIndex(id).map { items[$0] } }
+    func member(_ id: MemberID) -> Member? { memberIndex(id).map { members[$0] } }
 
     @inline(__always) func owns(item id: ItemID) -> Bool { ownership.shard(of: id) == index }
     @inline(__always) func owns(member id: MemberID) -> Bool { ownership.shard(of: id) == index }
     func owns(email: String) -> Bool { ownership.shard(ofEmail: email) == index }
+
+    /// Where loan `id` sits, or nil: `position` comes from the coordinator's route, which names
+    /// only loans that exist; the check guards against a stale route.
+    @inline(__always) func loanPosition(_ id: LoanID, _ position: UInt32) -> Int? {
+        let index = Int(position)
+        return index < loans.count && loans[index].id == id ? index : nil
+    }
+
+    /// The position of one of a member's loans, by binary search of its history.
+    func loanPosition(member local: Int, loan id: LoanID) -> Int? {
+        let history = loanHistory[local]
+        let found = Circulation.firstIndex(in: history, after: LoanID(id.rawValue - 1)) { $0.id }
+        return found < history.count && history[found].id == id ? Int(history[found].position) : nil
+    }
 
     // MARK: Applying events: the only way shard state changes, live and on replay.
 
@@ -38,7 +61,7 @@ struct ShardState {
         case .itemCreated(let item), .itemChanged(let item):
             guard owns(item: item.id) else { return }
             let local = ownership.localIndex(of: item.id)
-            if local >= items.count { items.append(contentsOf: repeatElement(nil, count: local - items.count + 1)) }
+            if local >= items.count { items.append(contentsOf: repeatElement(Item.placeholder, count: local - items.count + 1)) }
             items[local] = item
         case .memberRegistered(let member):
             if owns(email: member.email) { emails[member.email] = member.id }
@@ -46,7 +69,7 @@ struct ShardState {
             let local = ownership.localIndex(of: member.id)
             if local >= members.count {
                 let grow = local - members.count + 1
-                members.append(contentsOf: repeatElement(nil, count: grow))
+                members.append(contentsOf: repeatElement(Member.placeholder, count: grow))
                 loanHistory.append(contentsOf: repeatElement([], count: grow))
             }
             members[local] = member
@@ -57,41 +80,59 @@ struct ShardState {
             }
             guard owns(member: profile.id) else { return }
             let local = ownership.localIndex(of: profile.id)
-            members[local]!.email = profile.email
-            members[local]!.name = profile.name
-            members[local]!.tier = profile.tier
-            members[local]!.status = profile.status
-            members[local]!.cardExpiryDay = profile.cardExpiryDay
+            members[local].email = profile.email
+            members[local].name = profile.name
+            members[local].tier = profile.tier
+            members[local].status = profile.status
+            members[local].cardExpiryDay = profile.cardExpiryDay
         case .loanCreated(let loan):
             if owns(member: loan.member) {
                 let local = ownership.localIndex(of: loan.member)
-                members[local]!.activeLoans.append(ActiveLoan(loan: loan.id, item: loan.item))
-                loanHistory[local].append(loan.id)
-                loans[loan.id] = loan
+                members[local].activeLoans.append(ActiveLoan(loan: loan.id, item: loan.item))
+                loanHistory[local].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
+                loans.append(loan)
             }
             if owns(item: loan.item) {
-                items[ownership.localIndex(of: loan.item)]!.availableCopies -= 1
+                items[ownership.localIndex(of: loan.item)].availableCopies -= 1
             }
         case .loanReturned(let id, let member, let item, let returnedAt, let fine):
             if owns(member: member) {
                 let local = ownership.localIndex(of: member)
-                loans[id]!.returnedAt = returnedAt
-                loans[id]!.fineCents = fine
-                members[local]!.finesOwedCents += fine
-                members[local]!.activeLoans.removeAll { $0.loan == id }
+                let position = loanPosition(member: local, loan: id)!
+                loans[position].returnedAt = returnedAt
+                loans[position].fineCents = fine
+                members[local].finesOwedCents += fine
+                members[local].activeLoans.removeAll { $0.loan == id }
             }
             if owns(item: item) {
-                items[ownership.localIndex(of: item)]!.availableCopies += 1
+                items[ownership.localIndex(of: item)].availableCopies += 1
             }
         case .loanRenewed(let id, let member, let dueAt, let renewals):
             guard owns(member: member) else { return }
-            loans[id]!.dueAt = dueAt
-            loans[id]!.renewals = renewals
+            let position = loanPosition(member: ownership.localIndex(of: member), loan: id)!
+            loans[position].dueAt = dueAt
+            loans[position].renewals = renewals
         case .finePaid(let member, let amount):
             guard owns(member: member) else { return }
-            members[ownership.localIndex(of: member)]!.finesOwedCents -= amount
+            members[ownership.localIndex(of: member)].finesOwedCents -= amount
         case .policySet, .keyRemembered:
             return
         }
     }
+}
+
+/// A loan's id and its position in its shard's loan storage.
+struct LoanSlot: Sendable, Hashable {
+    var id: LoanID
+    var position: UInt32
+}
+
+extension Item {
+    /// Fills slots that no item occupies.
+    static let placeholder = Item(id: 0, isbn: "", title: "", author: "", publisher: "", year: 0, type: .book, status: .withdrawn, totalCopies: 0, availableCopies: 0)
+}
+
+extension Member {
+    /// Fills slots that no member occupies.
+    static let placeholder = Member(id: 0, email: "", name: "", tier: "", status: .suspended, cardExpiryDay: 0, finesOwedCents: 0, activeLoans: [])
 }

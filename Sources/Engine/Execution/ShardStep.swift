@@ -5,20 +5,21 @@ enum ShardStep: Sendable {
     case checkoutMember(slot: Int32, member: MemberID, item: ItemID, itemType: ItemType?)
     /// Saga step 2 of a checkout: can a copy be reserved?
     case checkoutItem(slot: Int32, item: ItemID)
-    case returnLoan(slot: Int32, loan: LoanID, member: MemberID)
-    case renewLoan(slot: Int32, loan: LoanID, member: MemberID)
+    /// `index` locates the loan in its member's shard (see `LoanRoute`).
+    case returnLoan(slot: Int32, loan: LoanID, index: UInt32)
+    case renewLoan(slot: Int32, loan: LoanID, index: UInt32)
     case payFine(slot: Int32, member: MemberID, amountCents: Int64)
-    case createItem(slot: Int32, item: Item)
-    case updateItem(slot: Int32, item: ItemID, changes: ItemChanges)
+    indirect case createItem(slot: Int32, item: Item)
+    indirect case updateItem(slot: Int32, item: ItemID, changes: ItemChanges)
     case withdrawItem(slot: Int32, item: ItemID)
     case addCopies(slot: Int32, item: ItemID, count: Int32)
     case removeCopies(slot: Int32, item: ItemID, count: Int32)
     /// Runs on the shard that owns the new member's e-mail address.
-    case registerMember(slot: Int32, member: Member)
+    indirect case registerMember(slot: Int32, member: Member)
     /// Saga step 1 of a profile change; decides alone when the e-mail does not change.
-    case changeMember(slot: Int32, member: MemberID, change: MemberChange)
+    indirect case changeMember(slot: Int32, member: MemberID, change: MemberChange)
     /// Saga step 2 of an e-mail change: is the address free (or already this member's)?
-    case claimEmail(slot: Int32, email: String, member: MemberID)
+    indirect case claimEmail(slot: Int32, email: String, member: MemberID)
     case getItem(slot: Int32, item: ItemID)
     case getMember(slot: Int32, member: MemberID)
     case memberLoans(slot: Int32, member: MemberID, after: LoanID?, limit: Int32)
@@ -31,19 +32,57 @@ enum MemberChange: Sendable {
     case reinstate
 }
 
-/// What a step found.
+/// What a step found, as the rules return it; `Shard` turns it into a `StepVerdict` for transport.
+enum Decision {
+    case cleared(dueAt: Timestamp)
+    case profileCleared(Member, previousEmail: String)
+    case refused(Refusal)
+    case decided(Outcome, event: Event?)
+    case overdue([Loan])
+}
+
+/// What a step found, as the coordinator receives it.
 enum StepVerdict: Sendable {
     /// The step's checks passed; the coordinator completes the saga. A checkout's member step
     /// reports the due time its policy gives.
     case cleared(dueAt: Timestamp)
     /// A profile change passed the member's checks (the member as it would become); the
     /// e-mail step must still agree.
-    case profileCleared(Member, previousEmail: String)
+    indirect case profileCleared(Member, previousEmail: String)
     case refused(Refusal)
-    /// The shard decided the command alone and applied its own part of `event`.
-    case decided(Outcome, event: Event?)
+    /// The shard decided the command alone: its outcome is `ShardReply.outcomes[outcome]`,
+    /// and its event, if any, `ShardReply.events[event]`, whose own part the shard applied.
+    case decided(outcome: Int32, event: Int32)
     /// This shard's overdue loans, for the coordinator to merge.
-    case overdue([Loan])
+    indirect case overdue([Loan])
+}
+
+/// What a shard sends back from one hop. Outcomes and events sit beside the verdicts so that
+/// the verdicts, which every step returns, stay small.
+struct ShardReply: Sendable {
+    var results: [StepResult] = []
+    var outcomes: [Outcome] = []
+    var events: [Event] = []
+
+    mutating func record(_ slot: Int32, _ role: StepResult.Role, _ decision: Decision) {
+        let verdict: StepVerdict
+        switch decision {
+        case .cleared(let dueAt): verdict = .cleared(dueAt: dueAt)
+        case .refused(let refusal): verdict = .refused(refusal)
+        case .profileCleared(let member, let previousEmail): verdict = .profileCleared(member, previousEmail: previousEmail)
+        case .overdue(let loans): verdict = .overdue(loans)
+        case .decided(let outcome, let event):
+            // -1 stands for no event.
+            var eventIndex: Int32 = -1
+            if let event {
+                eventIndex = Int32(events.count)
+                events.append(event)
+            }
+            outcomes.append(outcome)
+            verdict = .decided(outcome: Int32(outcomes.count - 1), event: eventIndex)
+        }
+        results.append(StepResult(slot: slot, role: role, verdict: verdict))
+    }
 }
 
 struct StepResult: Sendable {

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Engine
+
+/// The checkout-cycle workload, in process, with no I/O: seed the catalog and the members, then
+/// run cycles (return the member's oldest loan when at the limit, then check out a random item)
+/// in batches for a fixed time.
+struct EngineWorkload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Checkout-cycle workload against the engine alone (no log, no network)."
+    )
+
+    @Option(help: "Catalog items.") var items = 200_000
+    @Option(help: "Copies per item.") var copies: Int32 = 3
+    @Option(help: "Members.") var members = 60_000
+    @Option(help: "Shards (default: one per core).") var shards = EngineConfiguration.processorCount
+    @Option(help: "Cycles per batch (each cycle is one or two commands).") var batch = 4096
+    @Option(help: "Seconds to run cycles for, after seeding.") var duration = 10.0
+    @Option(help: "Random seed.") var seed: UInt64 = 42
+
+    func validate() throws {
+        guard items > 0, members > 0, copies > 0 else { throw ValidationError("items, members and copies must be positive") }
+        guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("shards must be in 1...\(Limits.shardCountMax)") }
+        guard batch >= 1, batch * 2 <= Limits.commandsPerBatchMax else { throw ValidationError("batch must be in 1...\(Limits.commandsPerBatchMax / 2)") }
+        guard duration > 0 else { throw ValidationError("duration must be positive") }
+    }
+
+    func run() async throws {
+        let engine = Engine(configuration: EngineConfiguration(shardCount: shards))
+        let limit = Int(Policy.standard.maxLoans)
+        progress("seeding \(items) items x \(copies) copies and \(members) members on \(shards) shards")
+        let seedStart = monotonicSeconds()
+        try await seedCatalog(engine)
+        let seedSeconds = monotonicSeconds() - seedStart
+        progress("seeded \(items + members) records in \(format(seedSeconds, decimals: 2)) s (\(format(Double(items + members) / seedSeconds)) records/s)")
+
+        var random = SplitMix64(seed: seed)
+        var loans = [[LoanID]](repeating: [], count: members + 1)
+        var busy = [UInt32](repeating: 0, count: members + 1)
+        var round: UInt32 = 0
+        var commands = 0
+        var refusals: [ErrorCode: Int] = [:]
+        var requests: [Request] = []
+        var cycleMembers: [Int] = []
+        requests.reserveCapacity(batch * 2)
+
+        let start = monotonicSeconds()
+        var lastReport = start
+        var lastCommands = 0
+        while true {
+            let now = monotonicSeconds()
+            if now - start >= duration { break }
+            if now - lastReport >= 1 {
+                progress("\(format(now - start, decimals: 1)) s: \(format(Double(commands - lastCommands) / (now - lastReport))) commands/s")
+                lastReport = now
+                lastCommands = commands
+            }
+            round += 1
+            requests.removeAll(keepingCapacity: true)
+            cycleMembers.removeAll(keepingCapacity: true)
+            for _ in 0..<batch {
+                // One cycle per member per batch, so the driver knows each member's loans.
+                var member = Int.random(in: 1...members, using: &random)
+                while busy[member] == round { member = Int.random(in: 1...members, using: &random) }
+                busy[member] = round
+                if loans[member].count >= limit {
+                    requests.append(Request(.returnLoan(loans[member].removeFirst())))
+                    cycleMembers.append(-member)
+                }
+                requests.append(Request(.checkout(member: MemberID(UInt64(member)), item: ItemID(UInt64.random(in: 1...UInt64(items), using: &random)))))
+                cycleMembers.append(member)
+            }
+            let result = await engine.execute(requests)
+            commands += requests.count
+            for (index, outcome) in result.outcomes.enumerated() {
+                switch outcome {
+                case .ok(.loan(let loan)) where cycleMembers[index] > 0:
+                    loans[cycleMembers[index]].append(loan.id)
+                case .ok:
+                    break
+                case .refused(let refusal):
+                    refusals[refusal.code, default: 0] += 1
+                }
+            }
+        }
+        let elapsed = monotonicSeconds() - start
+        let rate = Double(commands) / elapsed
+        let counts = await engine.counts()
+        let violations = await engine.invariantViolations()
+        guard violations.isEmpty else { throw ValidationError("invariants broken: \(violations.prefix(5))") }
+        let refused = refusals.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.name)=\($0.value)" }.joined(separator: " ")
+        progress("ran \(commands) commands in \(format(elapsed, decimals: 2)) s; active loans \(counts.activeLoans); refusals: \(refused.isEmpty ? "none" : refused); invariants hold")
+        print(#"{"workload":"engine","commands":\#(commands),"commands_per_sec":\#(format(rate)),"shards":\#(shards),"batch_cycles":\#(batch),"seed_records_per_sec":\#(format(Double(items + members) / seedSeconds))}"#)
+    }
+
+    private func seedCatalog(_ engine: Engine) async throws {
+        var requests: [Request] = []
+        requests.reserveCapacity(8192)
+        func flush() async throws {
+            guard !requests.isEmpty else { return }
+            let result = await engine.execute(requests)
+            if let refused = result.outcomes.first(where: { !$0.isOK }) { throw ValidationError("seeding refused: \(refused)") }
+            requests.removeAll(keepingCapacity: true)
+        }
+        for index in 0..<items {
+            let draft = ItemDraft(isbn: isbn13(index), title: "Title \(index)", author: "Author \(index % 5000)", publisher: "Publisher \(index % 300)", year: Int32(1950 + index % 75), type: index % 10 == 0 ? .media : .book, copies: copies)
+            requests.append(Request(.createItem(draft)))
+            if requests.count == 8192 { try await flush() }
+        }
+        let expiry = CivilDate(year: 2199, month: 1, day: 1).daysSinceEpoch
+        for index in 0..<members {
+            requests.append(Request(.registerMember(MemberDraft(email: "member\(index)@example.org", name: "Member \(index)", tier: "standard", cardExpiryDay: expiry))))
+            if requests.count == 8192 { try await flush() }
+        }
+        try await flush()
+    }
+}
+
+/// A valid ISBN-13 in the 978 range for a seed index.
+func isbn13(_ index: Int) -> String {
+    var digits = Array("978")
+    digits += Array(String(index % 1_000_000_000).leftPadded(to: 9))
+    var sum = 0
+    for (position, character) in digits.enumerated() { sum += (position % 2 == 0 ? 1 : 3) * Int(String(character))! }
+    digits.append(Character(String((10 - sum % 10) % 10)))
+    return String(digits)
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}

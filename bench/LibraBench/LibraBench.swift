@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct LibraBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "libra-bench",
+        abstract: "Measures Libra. Each workload prints progress to stderr and one JSON line to stdout.",
+        subcommands: [EngineWorkload.self]
+    )
+}
