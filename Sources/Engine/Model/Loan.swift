@@ -3,15 +3,22 @@ public struct Loan: Sendable, Hashable {
     public var id: LoanID
     public var item: ItemID
     public var member: MemberID
-    /// The item's type at checkout; fines and renewals follow the policy for this type.
-    public var itemType: ItemType
     public var checkedOutAt: Timestamp
     public var dueAt: Timestamp
     public var renewals: Int32
-    public var returnedAt: Timestamp?
     public var fineCents: Int64
+    /// The item's type at checkout; fines and renewals follow the policy for this type.
+    public var itemType: ItemType
+    /// Milliseconds since the epoch, or `Int64.min` while active: an optional would add a tag
+    /// byte and push the record past one cache line.
+    private var returnedAtRaw: Int64
 
-    public var isActive: Bool { returnedAt == nil }
+    public var returnedAt: Timestamp? {
+        get { returnedAtRaw == Int64.min ? nil : Timestamp(rawValue: returnedAtRaw) }
+        set { returnedAtRaw = newValue?.rawValue ?? Int64.min }
+    }
+
+    public var isActive: Bool { returnedAtRaw == Int64.min }
 
     public init(
         id: LoanID, item: ItemID, member: MemberID, itemType: ItemType, checkedOutAt: Timestamp, dueAt: Timestamp,
@@ -24,7 +31,7 @@ public struct Loan: Sendable, Hashable {
         self.checkedOutAt = checkedOutAt
         self.dueAt = dueAt
         self.renewals = renewals
-        self.returnedAt = returnedAt
+        self.returnedAtRaw = returnedAt?.rawValue ?? Int64.min
         self.fineCents = fineCents
     }
 }

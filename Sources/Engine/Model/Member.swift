@@ -18,17 +18,18 @@ public struct ActiveLoan: Sendable, Hashable {
 
 /// A library member (patron). `tier` names the patron group whose policies apply.
 public struct Member: Sendable, Hashable {
+    // Fields that circulation reads come first, so that a checkout touches one cache line.
     public var id: MemberID
-    /// Stored normalized (lowercased); unique across members.
-    public var email: String
-    public var name: String
-    public var tier: String
     public var status: MemberStatus
     /// The last day (days since 1970-01-01, UTC) on which the card is valid.
     public var cardExpiryDay: Int32
     public var finesOwedCents: Int64
     /// Active loans in checkout order (ascending loan id).
     public var activeLoans: [ActiveLoan]
+    public var tier: String
+    /// Stored normalized (lowercased); unique across members.
+    public var email: String
+    public var name: String
 
     public init(
         id: MemberID, email: String, name: String, tier: String, status: MemberStatus, cardExpiryDay: Int32,

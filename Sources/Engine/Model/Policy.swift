@@ -37,10 +37,23 @@ public struct PolicyKey: Sendable, Hashable, Comparable {
 }
 
 /// All policies in force. A tier exists when it has at least one policy.
+///
+/// Libraries have a handful of tiers, so policies are kept per tier in a short array that a
+/// checkout scans by string equality: cheaper than hashing the tier name on every checkout.
 public struct PolicyTable: Sendable, Hashable {
-    public private(set) var policies: [PolicyKey: Policy]
+    private struct TierPolicies: Sendable, Hashable {
+        var tier: String
+        /// By `ItemType.rawValue`.
+        var byType: [Policy?]
+    }
 
-    public init(policies: [PolicyKey: Policy] = [:]) { self.policies = policies }
+    private var tiers: [TierPolicies] = []
+
+    public init() {}
+
+    public init(policies: [PolicyKey: Policy]) {
+        for (key, policy) in policies { set(key, policy) }
+    }
 
     /// Tiers `standard` and `premium` for every item type.
     public static var defaults: PolicyTable {
@@ -52,16 +65,36 @@ public struct PolicyTable: Sendable, Hashable {
         return table
     }
 
-    public func policy(tier: String, itemType: ItemType) -> Policy? {
-        policies[PolicyKey(tier: tier, itemType: itemType)]
+    @inline(__always) public func policy(tier: String, itemType: ItemType) -> Policy? {
+        for entry in tiers where entry.tier == tier { return entry.byType[Int(itemType.rawValue)] }
+        return nil
     }
 
-    public func hasTier(_ tier: String) -> Bool {
-        ItemType.allCases.contains { policies[PolicyKey(tier: tier, itemType: $0)] != nil }
+    public func hasTier(_ tier: String) -> Bool { tiers.contains { $0.tier == tier } }
+
+    public mutating func set(_ key: PolicyKey, _ policy: Policy) {
+        let slots = Int(ItemType.allCases.map(\.rawValue).max()!) + 1
+        if let index = tiers.firstIndex(where: { $0.tier == key.tier }) {
+            tiers[index].byType[Int(key.itemType.rawValue)] = policy
+        } else {
+            var byType = [Policy?](repeating: nil, count: slots)
+            byType[Int(key.itemType.rawValue)] = policy
+            tiers.append(TierPolicies(tier: key.tier, byType: byType))
+            tiers.sort { $0.tier < $1.tier }
+        }
     }
 
-    public mutating func set(_ key: PolicyKey, _ policy: Policy) { policies[key] = policy }
+    /// Policies in canonical order (tier, then item type), for digests and snapshots.
+    public var sorted: [(key: PolicyKey, value: Policy)] {
+        tiers.flatMap { entry in
+            ItemType.allCases.sorted().compactMap { type in
+                entry.byType[Int(type.rawValue)].map { (key: PolicyKey(tier: entry.tier, itemType: type), value: $0) }
+            }
+        }
+    }
 
-    /// Policies in canonical order, for digests and snapshots.
-    public var sorted: [(key: PolicyKey, value: Policy)] { policies.sorted { $0.key < $1.key } }
+    /// Every policy, keyed.
+    public var policies: [PolicyKey: Policy] { Dictionary(uniqueKeysWithValues: sorted.map { ($0.key, $0.value) }) }
+
+    public var count: Int { tiers.reduce(0) { $0 + $1.byType.compactMap { $0 }.count } }
 }
