@@ -50,6 +50,12 @@ public actor Engine {
     private var shardLoanCounts: [UInt32]
 
     private var scheduler = WaveScheduler()
+    /// Per-batch working storage, kept between batches so its capacity is reused.
+    private var scratch = BatchRun()
+    /// Batches, replays and inspections run one at a time, in arrival order: the actor alone
+    /// would let a second call start while the first waits for a shard.
+    private var gateBusy = false
+    private var gateWaiting: [CheckedContinuation<Void, Never>] = []
 
     public init(configuration: EngineConfiguration = EngineConfiguration(), clock: any EngineClock = SystemClock()) {
         self.configuration = configuration
@@ -64,16 +70,24 @@ public actor Engine {
 
     public func execute(_ requests: [Request]) async -> BatchResult {
         precondition(requests.count <= Limits.commandsPerBatchMax, "batch of \(requests.count) commands exceeds \(Limits.commandsPerBatchMax)")
+        await enterGate()
+        defer { leaveGate() }
         let now = max(clock.now(), lastTimestamp)
         beginBatch(at: now)
-        var batch = BatchRun(requests: requests, firstSequence: nextSequence, now: now)
+        var batch = BatchRun()
+        swap(&batch, &scratch)
+        batch.reset(requests: requests, firstSequence: nextSequence, now: now)
         plan(&batch)
         await run(&batch)
-        return finish(&batch)
+        let result = finish(&batch)
+        swap(&batch, &scratch)
+        return result
     }
 
     /// Replays a logged batch: the same events, applied the same way as when they were decided.
     public func apply(_ record: BatchRecord) async {
+        await enterGate()
+        defer { leaveGate() }
         precondition(record.firstSequence == nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
         beginBatch(at: record.timestamp)
         nextItemID = record.nextItemID
@@ -87,6 +101,23 @@ public actor Engine {
         }
         _ = await hop(work)
         nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
+    }
+
+    private func enterGate() async {
+        guard gateBusy else {
+            gateBusy = true
+            return
+        }
+        await withCheckedContinuation { gateWaiting.append($0) }
+    }
+
+    /// Hands the gate to the next caller in line, if any.
+    private func leaveGate() {
+        if gateWaiting.isEmpty {
+            gateBusy = false
+        } else {
+            gateWaiting.removeFirst().resume()
+        }
     }
 
     private func beginBatch(at now: Timestamp) {
@@ -463,12 +494,16 @@ public actor Engine {
 
     /// A digest of all state, independent of the shard count.
     public func digest() async -> StateDigest {
+        await enterGate()
+        defer { leaveGate() }
         var digester = StateDigester()
         for shard in shards { digester.combine(await shard.digest()) }
         return digester.finish(header: header)
     }
 
     public func counts() async -> EngineCounts {
+        await enterGate()
+        defer { leaveGate() }
         var counts = EngineCounts()
         for shard in shards { counts.add(await shard.counts()) }
         return counts
@@ -476,6 +511,8 @@ public actor Engine {
 
     /// Every broken invariant, described; empty when all hold.
     public func invariantViolations() async -> [String] {
+        await enterGate()
+        defer { leaveGate() }
         var violations: [String] = []
         var copiesOut: [ItemID: Int32] = [:]
         var activeLoans: [ItemID: Int32] = [:]
@@ -510,33 +547,45 @@ struct KeyedSlot {
 
 /// The working state of one batch inside the coordinator.
 struct BatchRun {
-    let requests: [Request]
-    let firstSequence: SequenceNumber
-    let now: Timestamp
+    var requests: [Request] = []
+    var firstSequence: SequenceNumber = 0
+    var now: Timestamp = .zero
     var firstLoanID: UInt64 = 0
-    var outcomes: [Outcome?]
-    var events: [Event?]
-    var plans: [SlotPlan?]
+    var outcomes: [Outcome?] = []
+    var events: [Event?] = []
+    var plans: [SlotPlan?] = []
     /// In-batch repeats of an idempotency key: the slot whose outcome they share.
-    var copyFrom: [Int32?]
+    var copyFrom: [Int32?] = []
     var keyed: [KeyedSlot] = []
     var pendingRoutes: [LoanRoute] = []
-    var itemTypes: [ItemType?]
+    var itemTypes: [ItemType?] = []
     /// The first answer of a two-step saga, until the second arrives.
-    var firstAnswers: [StepVerdict?]
+    var firstAnswers: [StepVerdict?] = []
     var overdue: [Int: [Loan]] = [:]
     var overdueAnswers: [Int: Int] = [:]
 
-    init(requests: [Request], firstSequence: SequenceNumber, now: Timestamp) {
+    /// Prepares for a new batch, keeping the capacity of every buffer.
+    mutating func reset(requests: [Request], firstSequence: SequenceNumber, now: Timestamp) {
         self.requests = requests
         self.firstSequence = firstSequence
         self.now = now
-        outcomes = Array(repeating: nil, count: requests.count)
-        events = Array(repeating: nil, count: requests.count)
-        plans = Array(repeating: nil, count: requests.count)
-        copyFrom = Array(repeating: nil, count: requests.count)
-        itemTypes = Array(repeating: nil, count: requests.count)
-        firstAnswers = Array(repeating: nil, count: requests.count)
+        firstLoanID = 0
+        let count = requests.count
+        Self.refill(&outcomes, count)
+        Self.refill(&events, count)
+        Self.refill(&plans, count)
+        Self.refill(&copyFrom, count)
+        Self.refill(&itemTypes, count)
+        Self.refill(&firstAnswers, count)
+        keyed.removeAll(keepingCapacity: true)
+        pendingRoutes.removeAll(keepingCapacity: true)
+        overdue.removeAll()
+        overdueAnswers.removeAll()
+    }
+
+    private static func refill<T>(_ array: inout [T?], _ count: Int) {
+        array.removeAll(keepingCapacity: true)
+        array.append(contentsOf: repeatElement(nil, count: count))
     }
 
     mutating func decide(_ slot: Int32, _ outcome: Outcome, event: Event?) {
