@@ -1,0 +1,257 @@
+/// Decoding of the canonical encoding (`CanonicalEncoding.swift`); each type reads exactly what
+/// its `encode(to:)` writes.
+public protocol CanonicalDecodable {
+    init(from reader: inout ByteReader) throws(DecodingError)
+}
+
+extension Item: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let id = ItemID(try reader.read(UInt64.self))
+        let isbn = try reader.readString()
+        let title = try reader.readString()
+        let author = try reader.readString()
+        let publisher = try reader.readString()
+        let year = try reader.read(Int32.self)
+        let type = try reader.readEnum(ItemType.self)
+        let status = try reader.readEnum(ItemStatus.self)
+        let total = try reader.read(Int32.self)
+        let available = try reader.read(Int32.self)
+        self.init(id: id, isbn: isbn, title: title, author: author, publisher: publisher, year: year, type: type, status: status, totalCopies: total, availableCopies: available)
+    }
+}
+
+extension Member: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let id = MemberID(try reader.read(UInt64.self))
+        let email = try reader.readString()
+        let name = try reader.readString()
+        let tier = try reader.readString()
+        let status = try reader.readEnum(MemberStatus.self)
+        let expiry = try reader.read(Int32.self)
+        let fines = try reader.read(Int64.self)
+        let count = try reader.readCount(minimumBytes: 16)
+        var active: [ActiveLoan] = []
+        active.reserveCapacity(count)
+        for _ in 0..<count {
+            let loan = LoanID(try reader.read(UInt64.self))
+            active.append(ActiveLoan(loan: loan, item: ItemID(try reader.read(UInt64.self))))
+        }
+        self.init(id: id, email: email, name: name, tier: tier, status: status, cardExpiryDay: expiry, finesOwedCents: fines, activeLoans: active)
+    }
+}
+
+extension Loan: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let id = LoanID(try reader.read(UInt64.self))
+        let item = ItemID(try reader.read(UInt64.self))
+        let member = MemberID(try reader.read(UInt64.self))
+        let type = try reader.readEnum(ItemType.self)
+        let checkedOut = Timestamp(rawValue: try reader.read(Int64.self))
+        let due = Timestamp(rawValue: try reader.read(Int64.self))
+        let renewals = try reader.read(Int32.self)
+        let returned = try reader.readOptional(Int64.self).map { Timestamp(rawValue: $0) }
+        let fine = try reader.read(Int64.self)
+        self.init(id: id, item: item, member: member, itemType: type, checkedOutAt: checkedOut, dueAt: due, renewals: renewals, returnedAt: returned, fineCents: fine)
+    }
+}
+
+extension PolicyKey: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let tier = try reader.readString(maxBytes: Limits.tierBytesMax)
+        self.init(tier: tier, itemType: try reader.readEnum(ItemType.self))
+    }
+}
+
+extension Policy: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        self.init(
+            loanDays: try reader.read(), maxLoans: try reader.read(), maxRenewals: try reader.read(), finePerDayCents: try reader.read(),
+            maxFinePerLoanCents: try reader.read(), blockThresholdCents: try reader.read())
+    }
+}
+
+extension Refusal: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let code = try reader.readEnum(ErrorCode.self)
+        let rawField = try reader.read(UInt8.self)
+        guard rawField == 0 || Field(rawValue: rawField) != nil else { throw DecodingError.invalid("field \(rawField)", offset: reader.offset - 1) }
+        self.init(code, field: Field(rawValue: rawField))
+    }
+}
+
+extension Reply: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let tag = try reader.read(UInt8.self)
+        switch tag {
+        case 1: self = .item(try Item(from: &reader))
+        case 2: self = .member(try Member(from: &reader))
+        case 3: self = .loan(try Loan(from: &reader))
+        case 4:
+            let count = try reader.readCount(minimumBytes: 60)
+            var loans: [Loan] = []
+            for _ in 0..<count { loans.append(try Loan(from: &reader)) }
+            self = .loans(loans, next: try reader.readOptional(UInt64.self).map { LoanID($0) })
+        case 5:
+            let key = try PolicyKey(from: &reader)
+            self = .policy(key, try Policy(from: &reader))
+        case 6:
+            let member = MemberID(try reader.read(UInt64.self))
+            self = .finesOwed(member, cents: try reader.read(Int64.self))
+        case 7:
+            let member = try Member(from: &reader)
+            let count = try reader.readCount(minimumBytes: 60)
+            var loans: [Loan] = []
+            for _ in 0..<count { loans.append(try Loan(from: &reader)) }
+            self = .memberWithLoans(member, loans)
+        default:
+            throw DecodingError.invalid("reply tag \(tag)", offset: reader.offset - 1)
+        }
+    }
+}
+
+extension Outcome: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let tag = try reader.read(UInt8.self)
+        switch tag {
+        case 1: self = .ok(try Reply(from: &reader))
+        case 2: self = .refused(try Refusal(from: &reader))
+        default: throw DecodingError.invalid("outcome tag \(tag)", offset: reader.offset - 1)
+        }
+    }
+}
+
+extension IdempotencyRecord: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let key = try reader.readString(maxBytes: Limits.idempotencyKeyBytesMax)
+        let fingerprint = try reader.read(UInt64.self)
+        let sequence = try reader.read(UInt64.self)
+        let at = Timestamp(rawValue: try reader.read(Int64.self))
+        self.init(key: key, fingerprint: fingerprint, sequence: sequence, rememberedAt: at, outcome: try Outcome(from: &reader))
+    }
+}
+
+extension MemberProfile: CanonicalEncodable, CanonicalDecodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(id.rawValue)
+        writer.write(email)
+        writer.write(name)
+        writer.write(tier)
+        writer.write(status.rawValue)
+        writer.write(cardExpiryDay)
+    }
+
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let id = MemberID(try reader.read(UInt64.self))
+        let email = try reader.readString()
+        let name = try reader.readString()
+        let tier = try reader.readString()
+        let status = try reader.readEnum(MemberStatus.self)
+        self.init(id: id, email: email, name: name, tier: tier, status: status, cardExpiryDay: try reader.read(Int32.self))
+    }
+}
+
+extension Event: CanonicalEncodable, CanonicalDecodable {
+    public func encode(to writer: inout ByteWriter) {
+        switch self {
+        case .itemCreated(let item):
+            writer.write(UInt8(1))
+            item.encode(to: &writer)
+        case .itemChanged(let item):
+            writer.write(UInt8(2))
+            item.encode(to: &writer)
+        case .memberRegistered(let member):
+            writer.write(UInt8(3))
+            member.encode(to: &writer)
+        case .memberChanged(let profile, let previousEmail):
+            writer.write(UInt8(4))
+            profile.encode(to: &writer)
+            writer.write(optional: previousEmail)
+        case .policySet(let key, let policy):
+            writer.write(UInt8(5))
+            key.encode(to: &writer)
+            policy.encode(to: &writer)
+        case .loanCreated(let loan):
+            writer.write(UInt8(6))
+            loan.encode(to: &writer)
+        case .loanReturned(let loan, let member, let item, let returnedAt, let fine):
+            writer.write(UInt8(7))
+            writer.write(loan.rawValue)
+            writer.write(member.rawValue)
+            writer.write(item.rawValue)
+            writer.write(returnedAt.rawValue)
+            writer.write(fine)
+        case .loanRenewed(let loan, let member, let dueAt, let renewals):
+            writer.write(UInt8(8))
+            writer.write(loan.rawValue)
+            writer.write(member.rawValue)
+            writer.write(dueAt.rawValue)
+            writer.write(renewals)
+        case .finePaid(let member, let amount):
+            writer.write(UInt8(9))
+            writer.write(member.rawValue)
+            writer.write(amount)
+        case .keyRemembered(let record):
+            writer.write(UInt8(10))
+            record.encode(to: &writer)
+        }
+    }
+
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let tag = try reader.read(UInt8.self)
+        switch tag {
+        case 1: self = .itemCreated(try Item(from: &reader))
+        case 2: self = .itemChanged(try Item(from: &reader))
+        case 3: self = .memberRegistered(try Member(from: &reader))
+        case 4:
+            let profile = try MemberProfile(from: &reader)
+            self = .memberChanged(profile, previousEmail: try reader.readOptionalString())
+        case 5:
+            let key = try PolicyKey(from: &reader)
+            self = .policySet(key, try Policy(from: &reader))
+        case 6: self = .loanCreated(try Loan(from: &reader))
+        case 7:
+            let loan = LoanID(try reader.read(UInt64.self))
+            let member = MemberID(try reader.read(UInt64.self))
+            let item = ItemID(try reader.read(UInt64.self))
+            let returnedAt = Timestamp(rawValue: try reader.read(Int64.self))
+            self = .loanReturned(loan, member: member, item: item, returnedAt: returnedAt, fineCents: try reader.read(Int64.self))
+        case 8:
+            let loan = LoanID(try reader.read(UInt64.self))
+            let member = MemberID(try reader.read(UInt64.self))
+            let dueAt = Timestamp(rawValue: try reader.read(Int64.self))
+            self = .loanRenewed(loan, member: member, dueAt: dueAt, renewals: try reader.read(Int32.self))
+        case 9:
+            let member = MemberID(try reader.read(UInt64.self))
+            self = .finePaid(member, amountCents: try reader.read(Int64.self))
+        case 10: self = .keyRemembered(try IdempotencyRecord(from: &reader))
+        default: throw DecodingError.invalid("event tag \(tag)", offset: reader.offset - 1)
+        }
+    }
+}
+
+extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(firstSequence)
+        writer.write(commandCount)
+        writer.write(timestamp.rawValue)
+        writer.write(nextItemID)
+        writer.write(nextMemberID)
+        writer.write(nextLoanID)
+        writer.write(UInt32(events.count))
+        for event in events { event.encode(to: &writer) }
+    }
+
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let first = try reader.read(UInt64.self)
+        let count = try reader.read(UInt32.self)
+        let timestamp = Timestamp(rawValue: try reader.read(Int64.self))
+        let nextItem = try reader.read(UInt64.self)
+        let nextMember = try reader.read(UInt64.self)
+        let nextLoan = try reader.read(UInt64.self)
+        let eventCount = try reader.readCount(minimumBytes: 9)
+        var events: [Event] = []
+        events.reserveCapacity(eventCount)
+        for _ in 0..<eventCount { events.append(try Event(from: &reader)) }
+        self.init(firstSequence: first, commandCount: count, timestamp: timestamp, nextItemID: nextItem, nextMemberID: nextMember, nextLoanID: nextLoan, events: events)
+    }
+}
