@@ -1,7 +1,7 @@
 /// A refusal. Codes are stable: every protocol (binary, JSON, HTTP) reports the same number and
 /// name, and the message says what a librarian can do about it.
 public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
-    // Checkout refusals, in the order they are checked.
+    // Checkout refusals. The order checkout checks them in is in docs/circulation-rules.md.
     case memberNotFound = 100
     case memberSuspended = 101
     case cardExpired = 102

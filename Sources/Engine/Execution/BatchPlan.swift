@@ -28,6 +28,10 @@ struct WaveScheduler {
     private var itemMarks: [UInt64] = []
     private var memberMarks: [UInt64] = []
     private var emailMarks: [String: Int32] = [:]
+    /// Waves of commands that named ids not yet allocated: a later command in the batch may
+    /// create that id, and must then come after them (they saw it missing).
+    private var futureItems: [UInt64: Int32] = [:]
+    private var futureMembers: [UInt64: Int32] = [:]
     private var epoch: UInt64 = 0
 
     /// Starts a batch; entity ids below the given bounds may be scheduled.
@@ -36,25 +40,48 @@ struct WaveScheduler {
         waves.removeAll(keepingCapacity: true)
         floor = 0
         emailMarks.removeAll(keepingCapacity: true)
+        futureItems.removeAll(keepingCapacity: true)
+        futureMembers.removeAll(keepingCapacity: true)
         grow(itemIDLimit: itemIDLimit, memberIDLimit: memberIDLimit)
     }
 
+    /// Makes ids below the limits schedulable; ids that earlier commands named before they
+    /// existed start marked with those commands' waves.
     mutating func grow(itemIDLimit: UInt64, memberIDLimit: UInt64) {
-        if itemMarks.count < Int(itemIDLimit) { itemMarks.append(contentsOf: repeatElement(0, count: Int(itemIDLimit) - itemMarks.count)) }
-        if memberMarks.count < Int(memberIDLimit) { memberMarks.append(contentsOf: repeatElement(0, count: Int(memberIDLimit) - memberMarks.count)) }
+        let epoch = epoch
+        Self.grow(&itemMarks, to: itemIDLimit, future: &futureItems) { Self.stamp($0, epoch) }
+        Self.grow(&memberMarks, to: memberIDLimit, future: &futureMembers) { Self.stamp($0, epoch) }
     }
 
-    /// Schedules a command touching these entities; ids that name nothing are ignored (the
-    /// command will be refused without changing state).
+    private static func grow(_ marks: inout [UInt64], to limit: UInt64, future: inout [UInt64: Int32], stamp: (Int32) -> UInt64) {
+        let first = marks.count
+        guard first < Int(limit) else { return }
+        marks.append(contentsOf: repeatElement(0, count: Int(limit) - first))
+        guard !future.isEmpty else { return }
+        for id in first..<Int(limit) {
+            if let wave = future.removeValue(forKey: UInt64(id)) { marks[id] = stamp(wave) }
+        }
+    }
+
+    /// Schedules a command touching these entities.
     mutating func schedule(slot: Int32, member: MemberID? = nil, item: ItemID? = nil, email: String? = nil) {
         var wave = floor + 1
         if let member, Int(member.rawValue) < memberMarks.count { wave = max(wave, mark(memberMarks[Int(member.rawValue)]) + 1) }
         if let item, Int(item.rawValue) < itemMarks.count { wave = max(wave, mark(itemMarks[Int(item.rawValue)]) + 1) }
         if let email, let last = emailMarks[email] { wave = max(wave, last + 1) }
-        if let member, Int(member.rawValue) < memberMarks.count { memberMarks[Int(member.rawValue)] = stamp(wave) }
-        if let item, Int(item.rawValue) < itemMarks.count { itemMarks[Int(item.rawValue)] = stamp(wave) }
+        let epoch = epoch
+        if let member { Self.mark(&memberMarks, &futureMembers, member.rawValue, wave) { Self.stamp($0, epoch) } }
+        if let item { Self.mark(&itemMarks, &futureItems, item.rawValue, wave) { Self.stamp($0, epoch) } }
         if let email { emailMarks[email] = wave }
         place(slot, in: wave)
+    }
+
+    private static func mark(_ marks: inout [UInt64], _ future: inout [UInt64: Int32], _ id: UInt64, _ wave: Int32, _ stamp: (Int32) -> UInt64) {
+        if id < UInt64(marks.count) {
+            marks[Int(id)] = stamp(wave)
+        } else {
+            future[id] = max(future[id] ?? 0, wave)
+        }
     }
 
     /// Schedules a command that must see everything before it and be seen by everything after.
@@ -70,5 +97,5 @@ struct WaveScheduler {
     }
 
     @inline(__always) private func mark(_ value: UInt64) -> Int32 { value >> 32 == epoch ? Int32(truncatingIfNeeded: value) : 0 }
-    @inline(__always) private func stamp(_ wave: Int32) -> UInt64 { epoch << 32 | UInt64(UInt32(wave)) }
+    @inline(__always) private static func stamp(_ wave: Int32, _ epoch: UInt64) -> UInt64 { epoch << 32 | UInt64(UInt32(wave)) }
 }

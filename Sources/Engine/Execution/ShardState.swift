@@ -21,16 +21,16 @@ struct ShardState {
         self.ownership = ownership
     }
 
-    /// The local index of an existing item, or nil.
+    /// The local index of an existing item, or nil. Id 0 names nothing (placeholders carry it).
     @inline(__always) func itemIndex(_ id: ItemID) -> Int? {
         let local = ownership.localIndex(of: id)
-        return local < items.count && items[local].id == id ? local : nil
+        return id.rawValue != 0 && local < items.count && items[local].id == id ? local : nil
     }
 
-    /// The local index of an existing member, or nil.
+    /// The local index of an existing member, or nil. Id 0 names nothing (placeholders carry it).
     @inline(__always) func memberIndex(_ id: MemberID) -> Int? {
         let local = ownership.localIndex(of: id)
-        return local < members.count && members[local].id == id ? local : nil
+        return id.rawValue != 0 && local < members.count && members[local].id == id ? local : nil
     }
 
     func item(_ id: ItemID) -> Item? { itemIndex(id).map { items[$0] } }

@@ -1,0 +1,298 @@
+import Engine
+
+/// A plain, single-threaded re-implementation of docs/circulation-rules.md.
+///
+/// It deliberately shares nothing with the engine's rule code (Sources/Engine/Circulation and
+/// Execution): only the public domain types, the stateless `Validation.validate`, the command
+/// fingerprint and the digester. Commands run one after the other, in order, against ordinary
+/// dictionaries; the property tests compare every outcome and the final digest with the sharded
+/// engine.
+struct ReferenceModel {
+    let retention: IdempotencyRetention
+    /// Policies in force, as a plain dictionary (the engine's table is built only for the digest).
+    private(set) var policies: [PolicyKey: Policy]
+    private(set) var items: [ItemID: Item] = [:]
+    private(set) var members: [MemberID: Member] = [:]
+    private(set) var loans: [LoanID: Loan] = [:]
+
+    private(set) var nextSequence: SequenceNumber = 1
+    private(set) var lastTimestamp: Timestamp = .zero
+    private(set) var nextItemID: UInt64 = 1
+    private(set) var nextMemberID: UInt64 = 1
+    private(set) var nextLoanID: UInt64 = 1
+    /// Live idempotency records, oldest first.
+    private(set) var remembered: [IdempotencyRecord] = []
+
+    init(policies: PolicyTable, retention: IdempotencyRetention) {
+        self.policies = Dictionary(uniqueKeysWithValues: policies.sorted.map { ($0.key, $0.value) })
+        self.retention = retention
+    }
+
+    init(configuration: EngineConfiguration) {
+        self.init(policies: configuration.policies, retention: configuration.idempotency)
+    }
+
+    // MARK: Batches
+
+    /// Runs a batch serially, in order. `clock` is what the engine's clock would read; like the
+    /// engine, the batch time never goes backwards.
+    mutating func execute(_ requests: [Request], now clock: Timestamp) -> [Outcome] {
+        let now = clock > lastTimestamp ? clock : lastTimestamp
+        lastTimestamp = now
+        // Records remembered at or before now - retention are forgotten.
+        let cutoff = now.rawValue - retention.retentionMilliseconds
+        remembered.removeAll { $0.rememberedAt.rawValue <= cutoff }
+
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(requests.count)
+        for (index, request) in requests.enumerated() {
+            outcomes.append(run(request, sequence: nextSequence + SequenceNumber(index), now: now))
+        }
+        nextSequence += SequenceNumber(requests.count)
+        return outcomes
+    }
+
+    private mutating func run(_ request: Request, sequence: SequenceNumber, now: Timestamp) -> Outcome {
+        let command = request.command
+        // Reads ignore keys entirely.
+        guard !command.isRead, let key = request.idempotencyKey else { return perform(command, now: now) }
+        let bytes = key.utf8.count
+        guard bytes >= 1 && bytes <= 64 else { return .refused(Refusal(.invalidField, field: .idempotencyKey)) }
+        let fingerprint = command.fingerprint
+        if let record = remembered.first(where: { $0.key == key }) {
+            return record.fingerprint == fingerprint ? record.outcome : .refused(Refusal(.idempotencyKeyReused))
+        }
+        let outcome = perform(command, now: now)
+        remembered.append(IdempotencyRecord(key: key, fingerprint: fingerprint, sequence: sequence, rememberedAt: now, outcome: outcome))
+        while remembered.count > retention.keysMax { remembered.removeFirst() }
+        return outcome
+    }
+
+    // MARK: Commands
+
+    private mutating func perform(_ submitted: Command, now: Timestamp) -> Outcome {
+        let command: Command
+        switch Validation.validate(submitted) {
+        case .failure(let refusal): return .refused(refusal)
+        case .success(let canonical): command = canonical
+        }
+        do {
+            return .ok(try apply(command, now: now))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    private mutating func apply(_ command: Command, now: Timestamp) throws(Refusal) -> Reply {
+        switch command {
+        case .createItem(let draft):
+            let id = ItemID(takeItemID())
+            let item = Item(
+                id: id, isbn: draft.isbn, title: draft.title, author: draft.author, publisher: draft.publisher, year: draft.year,
+                type: draft.type, status: .active, totalCopies: draft.copies, availableCopies: draft.copies)
+            items[id] = item
+            return .item(item)
+
+        case .updateItem(let id, let changes):
+            guard var item = items[id] else { throw Refusal(.itemNotFound) }
+            if let value = changes.isbn { item.isbn = value }
+            if let value = changes.title { item.title = value }
+            if let value = changes.author { item.author = value }
+            if let value = changes.publisher { item.publisher = value }
+            if let value = changes.year { item.year = value }
+            if let value = changes.type { item.type = value }
+            items[id] = item
+            return .item(item)
+
+        case .withdrawItem(let id):
+            guard var item = items[id] else { throw Refusal(.itemNotFound) }
+            guard item.status == .active else { throw Refusal(.itemAlreadyWithdrawn) }
+            guard item.availableCopies == item.totalCopies else { throw Refusal(.itemHasActiveLoans) }
+            item.status = .withdrawn
+            items[id] = item
+            return .item(item)
+
+        case .addCopies(let id, let count):
+            guard var item = items[id] else { throw Refusal(.itemNotFound) }
+            guard item.status == .active else { throw Refusal(.itemWithdrawn) }
+            guard Int64(item.totalCopies) + Int64(count) <= 10_000 else { throw Refusal(.invalidField, field: .count) }
+            item.totalCopies += count
+            item.availableCopies += count
+            items[id] = item
+            return .item(item)
+
+        case .removeCopies(let id, let count):
+            guard var item = items[id] else { throw Refusal(.itemNotFound) }
+            guard count <= item.availableCopies else { throw Refusal(.copiesOnLoan) }
+            item.totalCopies -= count
+            item.availableCopies -= count
+            items[id] = item
+            return .item(item)
+
+        case .registerMember(let draft):
+            let id = MemberID(takeMemberID())
+            guard tierExists(draft.tier) else { throw Refusal(.unknownTier) }
+            guard !emailInUse(draft.email, byOtherThan: nil) else { throw Refusal(.emailTaken) }
+            let member = Member(
+                id: id, email: draft.email, name: draft.name, tier: draft.tier, status: .active, cardExpiryDay: draft.cardExpiryDay,
+                finesOwedCents: 0, activeLoans: [])
+            members[id] = member
+            return .member(member)
+
+        case .updateMember(let id, let changes):
+            guard var member = members[id] else { throw Refusal(.memberNotFound) }
+            if let tier = changes.tier, !tierExists(tier) { throw Refusal(.unknownTier) }
+            if let email = changes.email, emailInUse(email, byOtherThan: id) { throw Refusal(.emailTaken) }
+            if let value = changes.email { member.email = value }
+            if let value = changes.name { member.name = value }
+            if let value = changes.tier { member.tier = value }
+            if let value = changes.cardExpiryDay { member.cardExpiryDay = value }
+            members[id] = member
+            return .member(member)
+
+        case .suspendMember(let id):
+            guard var member = members[id] else { throw Refusal(.memberNotFound) }
+            guard member.status == .active else { throw Refusal(.memberAlreadySuspended) }
+            member.status = .suspended
+            members[id] = member
+            return .member(member)
+
+        case .reinstateMember(let id):
+            guard var member = members[id] else { throw Refusal(.memberNotFound) }
+            guard member.status == .suspended else { throw Refusal(.memberAlreadyActive) }
+            member.status = .active
+            members[id] = member
+            return .member(member)
+
+        case .setPolicy(let key, let policy):
+            policies[key] = policy
+            return .policy(key, policy)
+
+        case .checkout(let memberID, let itemID):
+            let loanID = LoanID(takeLoanID())
+            guard var member = members[memberID] else { throw Refusal(.memberNotFound) }
+            guard member.status == .active else { throw Refusal(.memberSuspended) }
+            guard now.day <= member.cardExpiryDay else { throw Refusal(.cardExpired) }
+            guard var item = items[itemID] else { throw Refusal(.itemNotFound) }
+            guard item.status == .active else { throw Refusal(.itemWithdrawn) }
+            guard let policy = policies[PolicyKey(tier: member.tier, itemType: item.type)] else { throw Refusal(.noPolicy) }
+            guard member.finesOwedCents < policy.blockThresholdCents else { throw Refusal(.blockedByFines) }
+            guard member.activeLoans.count < Int(policy.maxLoans) else { throw Refusal(.loanLimitReached) }
+            guard !member.activeLoans.contains(where: { $0.item == itemID }) else { throw Refusal(.alreadyHoldsItem) }
+            guard item.availableCopies > 0 else { throw Refusal(.noCopyAvailable) }
+            let loan = Loan(
+                id: loanID, item: itemID, member: memberID, itemType: item.type, checkedOutAt: now,
+                dueAt: Timestamp.endOfDay(now.day + policy.loanDays))
+            loans[loanID] = loan
+            item.availableCopies -= 1
+            items[itemID] = item
+            member.activeLoans.append(ActiveLoan(loan: loanID, item: itemID))
+            members[memberID] = member
+            return .loan(loan)
+
+        case .returnLoan(let loanID):
+            guard var loan = loans[loanID] else { throw Refusal(.loanNotFound) }
+            guard loan.returnedAt == nil else { throw Refusal(.loanNotActive) }
+            var member = members[loan.member]!
+            var fine: Int64 = 0
+            if now > loan.dueAt, let policy = policies[PolicyKey(tier: member.tier, itemType: loan.itemType)] {
+                let days = Int64(now.day) - Int64(loan.dueAt.day)
+                fine = min(days * policy.finePerDayCents, policy.maxFinePerLoanCents)
+            }
+            loan.returnedAt = now
+            loan.fineCents = fine
+            loans[loanID] = loan
+            member.finesOwedCents += fine
+            member.activeLoans.removeAll { $0.loan == loanID }
+            members[loan.member] = member
+            items[loan.item]!.availableCopies += 1
+            return .loan(loan)
+
+        case .renewLoan(let loanID):
+            guard var loan = loans[loanID] else { throw Refusal(.loanNotFound) }
+            guard loan.returnedAt == nil else { throw Refusal(.loanNotActive) }
+            let member = members[loan.member]!
+            guard member.status == .active else { throw Refusal(.memberSuspended) }
+            guard now.day <= member.cardExpiryDay else { throw Refusal(.cardExpired) }
+            guard let policy = policies[PolicyKey(tier: member.tier, itemType: loan.itemType)] else { throw Refusal(.noPolicy) }
+            guard member.finesOwedCents < policy.blockThresholdCents else { throw Refusal(.blockedByFines) }
+            guard loan.renewals < policy.maxRenewals else { throw Refusal(.renewalLimitReached) }
+            loan.renewals += 1
+            let proposed = Timestamp.endOfDay(now.day + policy.loanDays)
+            if proposed > loan.dueAt { loan.dueAt = proposed }
+            loans[loanID] = loan
+            return .loan(loan)
+
+        case .payFine(let id, let amount):
+            guard var member = members[id] else { throw Refusal(.memberNotFound) }
+            guard amount <= member.finesOwedCents else { throw Refusal(.paymentExceedsFines) }
+            member.finesOwedCents -= amount
+            members[id] = member
+            return .finesOwed(id, cents: member.finesOwedCents)
+
+        case .getItem(let id):
+            guard let item = items[id] else { throw Refusal(.itemNotFound) }
+            return .item(item)
+
+        case .getMember(let id):
+            guard let member = members[id] else { throw Refusal(.memberNotFound) }
+            return .memberWithLoans(member, member.activeLoans.map { loans[$0.loan]! })
+
+        case .memberLoans(let id, let after, let limit):
+            guard members[id] != nil else { throw Refusal(.memberNotFound) }
+            let all = loans.values.filter { $0.member == id && $0.id > (after ?? LoanID(0)) }.sorted { $0.id < $1.id }
+            return page(all, limit: limit)
+
+        case .overdueLoans(let after, let limit):
+            let all = loans.values.filter { $0.returnedAt == nil && $0.dueAt < now && $0.id > (after ?? LoanID(0)) }
+                .sorted { $0.id < $1.id }
+            return page(all, limit: limit)
+        }
+    }
+
+    private func page(_ all: [Loan], limit: Int32) -> Reply {
+        let shown = Array(all.prefix(Int(limit)))
+        return .loans(shown, next: all.count > shown.count ? shown.last?.id : nil)
+    }
+
+    private func tierExists(_ tier: String) -> Bool {
+        policies.keys.contains { $0.tier == tier }
+    }
+
+    private func emailInUse(_ email: String, byOtherThan id: MemberID?) -> Bool {
+        members.values.contains { $0.email == email && $0.id != id }
+    }
+
+    private mutating func takeItemID() -> UInt64 {
+        defer { nextItemID += 1 }
+        return nextItemID
+    }
+
+    private mutating func takeMemberID() -> UInt64 {
+        defer { nextMemberID += 1 }
+        return nextMemberID
+    }
+
+    private mutating func takeLoanID() -> UInt64 {
+        defer { nextLoanID += 1 }
+        return nextLoanID
+    }
+
+    // MARK: Inspection
+
+    var header: EngineHeader {
+        EngineHeader(
+            nextSequence: nextSequence, lastTimestamp: lastTimestamp, nextItemID: nextItemID, nextMemberID: nextMemberID,
+            nextLoanID: nextLoanID, policies: PolicyTable(policies: policies), rememberedKeys: remembered)
+    }
+
+    func digest() -> StateDigest {
+        var digester = StateDigester()
+        for item in items.values { digester.add(item: item) }
+        for member in members.values { digester.add(member: member) }
+        for loan in loans.values { digester.add(loan: loan) }
+        return digester.finish(header: header)
+    }
+
+    var activeLoanIDs: [LoanID] { loans.values.filter { $0.returnedAt == nil }.map(\.id).sorted() }
+}
