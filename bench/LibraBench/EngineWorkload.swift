@@ -14,7 +14,7 @@ struct EngineWorkload: AsyncParsableCommand {
     @Option(help: "Copies per item.") var copies: Int32 = 3
     @Option(help: "Members.") var members = 60_000
     @Option(help: "Shards (default: one per core).") var shards = EngineConfiguration.processorCount
-    @Option(help: "Cycles per batch (each cycle is one or two commands).") var batch = 4096
+    @Option(help: "Cycles per batch (each cycle is one or two commands).") var batch = 2048
     @Option(help: "Seconds to run cycles for, after seeding.") var duration = 10.0
     @Option(help: "Random seed.") var seed: UInt64 = 42
 
