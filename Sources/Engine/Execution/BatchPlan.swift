@@ -1,19 +1,30 @@
-/// How the coordinator will run one command of a batch.
+/// How the coordinator will run one command of a batch. Plain data, so that the per-slot
+/// array of plans is cheap to write and read; rare commands keep their payload in a side table
+/// of the batch (`BatchRun.steps`, `.emailChanges`, `.policyChanges`).
 enum SlotPlan: Sendable {
+    /// Decided while planning (refusal, idempotent repeat); never runs.
+    case settled
     /// Two-shard saga: member step, copy step, then the loan event on both.
     case checkout(member: MemberID, item: ItemID, loan: LoanID)
-    /// One shard decides alone; the event it emits is forwarded to any other owners.
-    case single(shard: Int, step: ShardStep)
     /// A return or renewal, decided on the loan's member's shard. The loan's position there is
     /// looked up when its wave is built, since the loan may be created earlier in the batch.
     case loan(LoanID, renew: Bool)
-    /// Two-shard saga: the member's checks, the new address's claim, then the event on up to
-    /// three shards (member, new address, old address).
-    case changeEmail(member: MemberID, changes: MemberChanges, email: String)
+    /// One shard decides alone (`BatchRun.steps[step]`); the event it emits is forwarded to any
+    /// other owners.
+    case single(shard: Int32, step: Int32)
+    /// Two-shard saga (`BatchRun.emailChanges[change]`): the member's checks, the new address's
+    /// claim, then the event on up to three shards (member, new address, old address).
+    case changeEmail(Int32)
     /// Every shard lists its overdue loans; the coordinator merges.
     case overdue(after: LoanID?, limit: Int32)
-    /// Policies live in the coordinator; a barrier, alone in its wave.
-    case setPolicy(PolicyKey, Policy)
+    /// Policies live in the coordinator (`BatchRun.policyChanges[change]`); a barrier, alone in its wave.
+    case setPolicy(Int32)
+}
+
+struct EmailChange: Sendable {
+    var member: MemberID
+    var changes: MemberChanges
+    var email: String
 }
 
 /// Wave assignment. A command's wave is one past the latest wave of any earlier command in the

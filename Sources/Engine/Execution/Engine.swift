@@ -30,24 +30,24 @@ public struct BatchResult: Sendable {
 /// round of shard hops. See docs/architecture.md.
 public actor Engine {
     public nonisolated let configuration: EngineConfiguration
-    private let ownership: Ownership
-    private let shards: [Shard]
-    private let clock: any EngineClock
+    let ownership: Ownership
+    let shards: [Shard]
+    let clock: any EngineClock
 
     // Engine-wide state (the digest header).
-    private var nextSequence: SequenceNumber = 1
-    private var lastTimestamp: Timestamp = .zero
-    private var nextItemID: UInt64 = 1
-    private var nextMemberID: UInt64 = 1
-    private var nextLoanID: UInt64 = 1
-    private var policies: PolicyTable
-    private var keys = IdempotencyStore()
+    var nextSequence: SequenceNumber = 1
+    var lastTimestamp: Timestamp = .zero
+    var nextItemID: UInt64 = 1
+    var nextMemberID: UInt64 = 1
+    var nextLoanID: UInt64 = 1
+    var policies: PolicyTable
+    var keys = IdempotencyStore()
     /// Item types by item id (0: no item), for policy look-ups during planning.
-    private var itemTypes: [UInt8] = [0]
+    var itemTypes: [UInt8] = [0]
     /// Where each loan lives, by loan id, to route returns and renewals.
-    private var loanRoutes: [LoanRoute] = [.none]
+    var loanRoutes: [LoanRoute] = [.none]
     /// Loans stored on each shard so far: the position the next loan there will take.
-    private var shardLoanCounts: [UInt32]
+    var shardLoanCounts: [UInt32]
 
     private var scheduler = WaveScheduler()
     /// Per-batch working storage, kept between batches so its capacity is reused.
@@ -103,7 +103,7 @@ public actor Engine {
         nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
     }
 
-    private func enterGate() async {
+    func enterGate() async {
         guard gateBusy else {
             gateBusy = true
             return
@@ -112,7 +112,7 @@ public actor Engine {
     }
 
     /// Hands the gate to the next caller in line, if any.
-    private func leaveGate() {
+    func leaveGate() {
         if gateWaiting.isEmpty {
             gateBusy = false
         } else {
@@ -146,19 +146,21 @@ public actor Engine {
             let slot = Int32(index)
             let request = batch.requests[index]
             var command = request.command
+            batch.copyFrom[index] = nil
 
             if !command.isRead, let key = request.idempotencyKey {
                 guard Validation.isValidIdempotencyKey(key) else {
-                    batch.outcomes[index] = .refused(.invalid(.idempotencyKey))
+                    batch.settle(index, .refused(.invalid(.idempotencyKey)))
                     continue
                 }
                 let fingerprint = command.fingerprint
                 if let earlier = batchKeys[key], isLive(earlier.ordinal) {
-                    if earlier.fingerprint == fingerprint { batch.copyFrom[index] = earlier.slot } else { batch.outcomes[index] = .refused(Refusal(.idempotencyKeyReused)) }
+                    batch.settle(index, .refused(Refusal(.idempotencyKeyReused)))
+                    if earlier.fingerprint == fingerprint { batch.copyFrom[index] = earlier.slot }
                     continue
                 }
                 if batchKeys[key] == nil, let (ordinal, record) = keys.lookup(key), isLive(ordinal) {
-                    batch.outcomes[index] = record.fingerprint == fingerprint ? record.outcome : .refused(Refusal(.idempotencyKeyReused))
+                    batch.settle(index, record.fingerprint == fingerprint ? record.outcome : .refused(Refusal(.idempotencyKeyReused)))
                     continue
                 }
                 batchKeys[key] = (slot, keys.nextOrdinal + UInt64(newKeys), fingerprint)
@@ -168,7 +170,7 @@ public actor Engine {
 
             switch Validation.validate(command) {
             case .failure(let refusal):
-                batch.outcomes[index] = .refused(refusal)
+                batch.settle(index, .refused(refusal))
                 continue
             case .success(let canonical):
                 command = canonical
@@ -183,7 +185,7 @@ public actor Engine {
                 scheduler.schedule(slot: slot, member: member, item: item)
             case .returnLoan(let loan), .renewLoan(let loan):
                 guard let route = route(of: loan, firstLoanID: firstLoanID, pending: batch.pendingRoutes) else {
-                    batch.outcomes[index] = .refused(Refusal(.loanNotFound))
+                    batch.settle(index, .refused(Refusal(.loanNotFound)))
                     continue
                 }
                 let renew = if case .renewLoan = command { true } else { false }
@@ -216,11 +218,12 @@ public actor Engine {
                 let member = Member(
                     id: id, email: draft.email, name: draft.name, tier: draft.tier, status: .active, cardExpiryDay: draft.cardExpiryDay,
                     finesOwedCents: 0, activeLoans: [])
-                batch.plans[index] = .single(shard: ownership.shard(ofEmail: draft.email), step: .registerMember(slot: slot, member: member))
+                batch.plans[index] = batch.single(ownership.shard(ofEmail: draft.email), .registerMember(slot: slot, member: member))
                 scheduler.schedule(slot: slot, member: id, email: draft.email)
             case .updateMember(let id, let changes):
                 if let email = changes.email {
-                    batch.plans[index] = .changeEmail(member: id, changes: changes, email: email)
+                    batch.emailChanges.append(EmailChange(member: id, changes: changes, email: email))
+                    batch.plans[index] = .changeEmail(Int32(batch.emailChanges.count - 1))
                     scheduler.scheduleBarrier(slot: slot)
                 } else {
                     planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .update(changes)))
@@ -234,7 +237,8 @@ public actor Engine {
             case .memberLoans(let id, let after, let limit):
                 planMember(&batch, slot, id, .memberLoans(slot: slot, member: id, after: after, limit: limit))
             case .setPolicy(let key, let policy):
-                batch.plans[index] = .setPolicy(key, policy)
+                batch.policyChanges.append((key, policy))
+                batch.plans[index] = .setPolicy(Int32(batch.policyChanges.count - 1))
                 scheduler.scheduleBarrier(slot: slot)
             case .overdueLoans(let after, let limit):
                 batch.plans[index] = .overdue(after: after, limit: limit)
@@ -246,12 +250,12 @@ public actor Engine {
     }
 
     private func planItem(_ batch: inout BatchRun, _ slot: Int32, _ item: ItemID, _ step: ShardStep) {
-        batch.plans[Int(slot)] = .single(shard: ownership.shard(of: item), step: step)
+        batch.plans[Int(slot)] = batch.single(ownership.shard(of: item), step)
         scheduler.schedule(slot: slot, item: item)
     }
 
     private func planMember(_ batch: inout BatchRun, _ slot: Int32, _ member: MemberID, _ step: ShardStep) {
-        batch.plans[Int(slot)] = .single(shard: ownership.shard(of: member), step: step)
+        batch.plans[Int(slot)] = batch.single(ownership.shard(of: member), step)
         scheduler.schedule(slot: slot, member: member)
     }
 
@@ -285,26 +289,30 @@ public actor Engine {
                 swap(&work[shard].events, &forward[shard])
             }
             for slot in wave {
-                switch batch.plans[Int(slot)]! {
+                switch batch.plans[Int(slot)] {
+                case .settled:
+                    preconditionFailure("a settled command was scheduled")
                 case .checkout(let member, let item, _):
                     let type = itemType(of: item)
                     batch.itemTypes[Int(slot)] = type
                     work[ownership.shard(of: member)].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
                     work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item))
                 case .single(let shard, let step):
-                    work[shard].steps.append(step)
+                    work[Int(shard)].steps.append(batch.steps[Int(step)])
                 case .loan(let loan, let renew):
                     if let (shard, step) = loanStep(slot: slot, loan: loan, renew: renew) {
                         work[shard].steps.append(step)
                     } else {
                         batch.decide(slot, .refused(Refusal(.loanNotFound)), event: nil)
                     }
-                case .changeEmail(let member, let changes, let email):
+                case .changeEmail(let change):
+                    let (member, changes, email) = (batch.emailChanges[Int(change)].member, batch.emailChanges[Int(change)].changes, batch.emailChanges[Int(change)].email)
                     work[ownership.shard(of: member)].steps.append(.changeMember(slot: slot, member: member, change: .update(changes)))
                     work[ownership.shard(ofEmail: email)].steps.append(.claimEmail(slot: slot, email: email, member: member))
                 case .overdue(let after, let limit):
                     for shard in work.indices { work[shard].steps.append(.overdueLoans(slot: slot, after: after, limit: limit + 1)) }
-                case .setPolicy(let key, let policy):
+                case .setPolicy(let change):
+                    let (key, policy) = batch.policyChanges[Int(change)]
                     let event = Event.policySet(key, policy)
                     applyToCoordinator(event)
                     batch.decide(slot, .ok(.policy(key, policy)), event: event)
@@ -326,7 +334,7 @@ public actor Engine {
     /// has answered and queueing their events for the owning shards' next hop.
     private func complete(_ batch: inout BatchRun, _ result: StepResult, reply: ShardReply, from shard: Int, forward: inout [[Event]]) {
         let index = Int(result.slot)
-        switch batch.plans[index]! {
+        switch batch.plans[index] {
         case .single, .loan:
             switch result.verdict {
             case .decided(let outcomeIndex, let eventIndex):
@@ -394,13 +402,13 @@ public actor Engine {
             let merged = batch.overdue[index]!.sorted { $0.id < $1.id }
             let page = Array(merged.prefix(Int(limit)))
             batch.decide(result.slot, .ok(.loans(page, next: merged.count > Int(limit) ? page.last?.id : nil)), event: nil)
-        case .setPolicy:
-            preconditionFailure("policy changes have no shard steps")
+        case .setPolicy, .settled:
+            preconditionFailure("no shard step belongs to this command")
         }
     }
 
     /// One parallel round: each shard with work gets exactly one message.
-    private func hop(_ work: [ShardWork]) async -> [ShardReply] {
+    func hop(_ work: [ShardWork]) async -> [ShardReply] {
         var results = [ShardReply](repeating: ShardReply(), count: shards.count)
         let busy = work.indices.filter { !work[$0].isEmpty }
         if busy.count == 1, let only = busy.first {
@@ -421,7 +429,7 @@ public actor Engine {
     // MARK: Finishing
 
     private func finish(_ batch: inout BatchRun) -> BatchResult {
-        for index in batch.copyFrom.indices {
+        for index in batch.requests.indices {
             if let source = batch.copyFrom[index] { batch.outcomes[index] = batch.outcomes[Int(source)] }
         }
         var events: [Event] = []
@@ -445,7 +453,7 @@ public actor Engine {
         let record = BatchRecord(
             firstSequence: batch.firstSequence, commandCount: UInt32(batch.requests.count), timestamp: batch.now, nextItemID: nextItemID,
             nextMemberID: nextMemberID, nextLoanID: nextLoanID, events: events)
-        return BatchResult(record: record, outcomes: batch.outcomes.map { $0! })
+        return BatchResult(record: record, outcomes: batch.outcomes[0..<batch.requests.count].map { $0! })
     }
 
     // MARK: Coordinator-held state
@@ -477,7 +485,7 @@ public actor Engine {
     }
 
     /// Makes room in the directories for every id allocated so far.
-    private func growDirectories() {
+    func growDirectories() {
         let items = Int(nextItemID)
         if itemTypes.count < items { itemTypes.append(contentsOf: repeatElement(0, count: items - itemTypes.count)) }
         let loans = Int(nextLoanID)
@@ -545,7 +553,8 @@ struct KeyedSlot {
     var fingerprint: UInt64
 }
 
-/// The working state of one batch inside the coordinator.
+/// The working state of one batch inside the coordinator. Kept between batches; per-slot
+/// arrays only grow, and every slot a batch uses is written before it is read.
 struct BatchRun {
     var requests: [Request] = []
     var firstSequence: SequenceNumber = 0
@@ -553,14 +562,17 @@ struct BatchRun {
     var firstLoanID: UInt64 = 0
     var outcomes: [Outcome?] = []
     var events: [Event?] = []
-    var plans: [SlotPlan?] = []
+    var plans: [SlotPlan] = []
     /// In-batch repeats of an idempotency key: the slot whose outcome they share.
     var copyFrom: [Int32?] = []
+    var itemTypes: [ItemType?] = []
+    /// The first answer of a two-step saga, until the second arrives (nil between batches).
+    var firstAnswers: [StepVerdict?] = []
     var keyed: [KeyedSlot] = []
     var pendingRoutes: [LoanRoute] = []
-    var itemTypes: [ItemType?] = []
-    /// The first answer of a two-step saga, until the second arrives.
-    var firstAnswers: [StepVerdict?] = []
+    var steps: [ShardStep] = []
+    var emailChanges: [EmailChange] = []
+    var policyChanges: [(PolicyKey, Policy)] = []
     var overdue: [Int: [Loan]] = [:]
     var overdueAnswers: [Int: Int] = [:]
 
@@ -570,22 +582,34 @@ struct BatchRun {
         self.firstSequence = firstSequence
         self.now = now
         firstLoanID = 0
-        let count = requests.count
-        Self.refill(&outcomes, count)
-        Self.refill(&events, count)
-        Self.refill(&plans, count)
-        Self.refill(&copyFrom, count)
-        Self.refill(&itemTypes, count)
-        Self.refill(&firstAnswers, count)
+        let missing = requests.count - plans.count
+        if missing > 0 {
+            outcomes.append(contentsOf: repeatElement(nil, count: missing))
+            events.append(contentsOf: repeatElement(nil, count: missing))
+            plans.append(contentsOf: repeatElement(.settled, count: missing))
+            copyFrom.append(contentsOf: repeatElement(nil, count: missing))
+            itemTypes.append(contentsOf: repeatElement(nil, count: missing))
+            firstAnswers.append(contentsOf: repeatElement(nil, count: missing))
+        }
         keyed.removeAll(keepingCapacity: true)
         pendingRoutes.removeAll(keepingCapacity: true)
-        overdue.removeAll()
-        overdueAnswers.removeAll()
+        steps.removeAll(keepingCapacity: true)
+        emailChanges.removeAll(keepingCapacity: true)
+        policyChanges.removeAll(keepingCapacity: true)
+        if !overdue.isEmpty { overdue.removeAll() }
+        if !overdueAnswers.isEmpty { overdueAnswers.removeAll() }
     }
 
-    private static func refill<T>(_ array: inout [T?], _ count: Int) {
-        array.removeAll(keepingCapacity: true)
-        array.append(contentsOf: repeatElement(nil, count: count))
+    /// Decides a command while planning: it will not run.
+    mutating func settle(_ index: Int, _ outcome: Outcome) {
+        outcomes[index] = outcome
+        events[index] = nil
+        plans[index] = .settled
+    }
+
+    mutating func single(_ shard: Int, _ step: ShardStep) -> SlotPlan {
+        steps.append(step)
+        return .single(shard: Int32(shard), step: Int32(steps.count - 1))
     }
 
     mutating func decide(_ slot: Int32, _ outcome: Outcome, event: Event?) {
