@@ -16,8 +16,10 @@ let package = Package(
     targets: [
         // Domain model, rules, shard actors and the saga coordinator. No I/O.
         .target(name: "Engine"),
+        // A C shim over liburing (see docs/log-format.md for why liburing.h stays in C).
+        .target(name: "CURing", linkerSettings: [.linkedLibrary("uring")]),
         // Write-ahead log, snapshots and recovery.
-        .target(name: "WAL", dependencies: ["Engine"]),
+        .target(name: "WAL", dependencies: ["Engine", "CURing"]),
         // Network front ends (binary/JSON frames, HTTP) over the engine and the log.
         .target(name: "Server", dependencies: ["Engine", "WAL"]),
         // The `libra` executable.
@@ -35,7 +37,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: ["Engine", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "WALTests", dependencies: ["WAL"]),
+        .testTarget(name: "WALTests", dependencies: ["WAL", "Engine"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=()
-# Nothing beyond the Swift toolchain is needed yet; system libraries are added here as modules
-# come to need them.
+# io_uring for the write-ahead log.
+[ -f /usr/include/liburing.h ] || packages+=(liburing-dev)
 
 if [ ${#packages[@]} -eq 0 ]; then
     echo "install-deps: nothing to install"

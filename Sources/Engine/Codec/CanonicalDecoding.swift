@@ -255,3 +255,23 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
         self.init(firstSequence: first, commandCount: count, timestamp: timestamp, nextItemID: nextItem, nextMemberID: nextMember, nextLoanID: nextLoan, events: events)
     }
 }
+
+extension EngineHeader: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let nextSequence = try reader.read(UInt64.self)
+        let lastTimestamp = Timestamp(rawValue: try reader.read(Int64.self))
+        let nextItemID = try reader.read(UInt64.self)
+        let nextMemberID = try reader.read(UInt64.self)
+        let nextLoanID = try reader.read(UInt64.self)
+        var policies = PolicyTable()
+        for _ in 0..<(try reader.readCount(minimumBytes: 45)) {
+            let key = try PolicyKey(from: &reader)
+            policies.set(key, try Policy(from: &reader))
+        }
+        var keys: [IdempotencyRecord] = []
+        for _ in 0..<(try reader.readCount(minimumBytes: 30)) { keys.append(try IdempotencyRecord(from: &reader)) }
+        self.init(
+            nextSequence: nextSequence, lastTimestamp: lastTimestamp, nextItemID: nextItemID, nextMemberID: nextMemberID, nextLoanID: nextLoanID,
+            policies: policies, rememberedKeys: keys)
+    }
+}

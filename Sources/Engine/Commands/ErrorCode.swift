@@ -28,6 +28,8 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
     // Requests.
     case invalidField = 160
     case idempotencyKeyReused = 161
+    // Storage.
+    case storageFull = 180
 
     public var name: String {
         switch self {
@@ -54,6 +56,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .itemAlreadyWithdrawn: "ITEM_ALREADY_WITHDRAWN"
         case .invalidField: "INVALID_FIELD"
         case .idempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED"
+        case .storageFull: "STORAGE_FULL"
         }
     }
 
@@ -82,6 +85,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .itemAlreadyWithdrawn: "The item is already withdrawn."
         case .invalidField: "A field is missing, malformed or beyond its limit."
         case .idempotencyKeyReused: "This idempotency key was used for a different command."
+        case .storageFull: "The server's disk is full: nothing was changed. Reads still work; retry once an operator frees space."
         }
     }
 }

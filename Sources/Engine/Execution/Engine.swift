@@ -88,7 +88,7 @@ public actor Engine {
     public func apply(_ record: BatchRecord) async {
         await enterGate()
         defer { leaveGate() }
-        precondition(record.firstSequence == nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
+        precondition(record.firstSequence >= nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
         beginBatch(at: record.timestamp)
         nextItemID = record.nextItemID
         nextMemberID = record.nextMemberID
@@ -459,7 +459,7 @@ public actor Engine {
     // MARK: Coordinator-held state
 
     /// Keeps the coordinator's directories in step with the events, live and on replay.
-    private func applyToCoordinator(_ event: Event) {
+    func applyToCoordinator(_ event: Event) {
         switch event {
         case .itemCreated(let item), .itemChanged(let item):
             itemTypes[Int(item.id.rawValue)] = item.type.rawValue

@@ -1,7 +1,7 @@
 /// A partition of items, members, loans and the e-mail index. The coordinator visits a shard
 /// once per wave with all of that wave's work for it, never once per command.
 actor Shard {
-    private var state: ShardState
+    var state: ShardState
 
     init(index: Int, ownership: Ownership) {
         state = ShardState(index: index, ownership: ownership)

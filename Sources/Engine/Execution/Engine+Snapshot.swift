@@ -1,0 +1,118 @@
+/// The whole engine state at a batch boundary, independent of the shard count: what a snapshot
+/// file holds.
+public struct EngineSnapshot: Sendable {
+    public var header: EngineHeader
+    /// Ascending by id.
+    public var items: [Item]
+    public var members: [Member]
+    public var loans: [Loan]
+
+    public init(header: EngineHeader, items: [Item], members: [Member], loans: [Loan]) {
+        self.header = header
+        self.items = items
+        self.members = members
+        self.loans = loans
+    }
+}
+
+extension Engine {
+    /// Captures the state between two batches. Commands wait only while the shards hand over
+    /// their arrays (copy on write, no copying); merging into id order happens after the gate
+    /// is released.
+    public func snapshot() async -> EngineSnapshot {
+        await enterGate()
+        let header = self.header
+        var captures: [ShardCapture] = []
+        for shard in shards { captures.append(await shard.capture()) }
+        leaveGate()
+        var items: [Item] = []
+        var members: [Member] = []
+        var loans: [Loan] = []
+        for capture in captures {
+            items.append(contentsOf: capture.items.lazy.filter { $0.id.rawValue != 0 })
+            members.append(contentsOf: capture.members.lazy.filter { $0.id.rawValue != 0 })
+            loans.append(contentsOf: capture.loans)
+        }
+        items.sort { $0.id < $1.id }
+        members.sort { $0.id < $1.id }
+        loans.sort { $0.id < $1.id }
+        return EngineSnapshot(header: header, items: items, members: members, loans: loans)
+    }
+
+    /// Replaces an empty engine's state with a snapshot's. Shards load in parallel.
+    public func restore(_ snapshot: EngineSnapshot) async {
+        await enterGate()
+        defer { leaveGate() }
+        precondition(nextSequence == 1 && nextItemID == 1, "restore into an engine that has run batches")
+        let header = snapshot.header
+        nextSequence = header.nextSequence
+        lastTimestamp = header.lastTimestamp
+        nextItemID = header.nextItemID
+        nextMemberID = header.nextMemberID
+        nextLoanID = header.nextLoanID
+        policies = header.policies
+        for record in header.rememberedKeys { keys.remember(record, keysMax: Int.max) }
+        growDirectories()
+
+        let count = shards.count
+        var items = [[Item]](repeating: [], count: count)
+        var members = [[Member]](repeating: [], count: count)
+        var loans = [[Loan]](repeating: [], count: count)
+        var emails = [[(String, MemberID)]](repeating: [], count: count)
+        for item in snapshot.items {
+            items[ownership.shard(of: item.id)].append(item)
+            itemTypes[Int(item.id.rawValue)] = item.type.rawValue
+        }
+        for member in snapshot.members {
+            members[ownership.shard(of: member.id)].append(member)
+            emails[ownership.shard(ofEmail: member.email)].append((member.email, member.id))
+        }
+        for loan in snapshot.loans {
+            let shard = ownership.shard(of: loan.member)
+            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
+            shardLoanCounts[shard] += 1
+            loans[shard].append(loan)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                let shard = shards[index]
+                let (shardItems, shardMembers, shardLoans, shardEmails) = (items[index], members[index], loans[index], emails[index])
+                group.addTask { await shard.load(items: shardItems, members: shardMembers, loans: shardLoans, emails: shardEmails) }
+            }
+        }
+    }
+
+    /// Replays many logged batches with one visit per shard in all, for recovery: the
+    /// coordinator's own state advances record by record (clock, counters, remembered keys),
+    /// while the shards receive all the events at once, in order.
+    public func apply(contentsOf records: [BatchRecord]) async {
+        guard !records.isEmpty else { return }
+        await enterGate()
+        defer { leaveGate() }
+        var work = shards.map { _ in ShardWork(now: records.last!.timestamp, policies: policies) }
+        for record in records {
+            // Batches that changed nothing (reads) are not logged, so sequence numbers may skip ahead.
+            precondition(record.firstSequence >= nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
+            replayHeader(record)
+            for event in record.events {
+                applyToCoordinator(event)
+                ownership.forEachOwner(of: event) { work[$0].events.append(event) }
+            }
+        }
+        _ = await hop(work)
+    }
+}
+
+extension Engine {
+    /// What a logged batch's header changes in the coordinator before its events apply: the
+    /// clock (and with it the retention of idempotency keys), the counters and the sequence.
+    func replayHeader(_ record: BatchRecord) {
+        lastTimestamp = record.timestamp
+        keys.evict(rememberedAtOrBefore: Timestamp(rawValue: record.timestamp.rawValue - configuration.idempotency.retentionMilliseconds))
+        nextItemID = record.nextItemID
+        nextMemberID = record.nextMemberID
+        nextLoanID = record.nextLoanID
+        nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
+        growDirectories()
+    }
+}

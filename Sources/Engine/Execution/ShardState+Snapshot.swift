@@ -1,0 +1,49 @@
+/// A shard's entities as captured for a snapshot: values whose storage is shared with the live
+/// shard until it next changes them (copy on write), so capturing costs no copying.
+struct ShardCapture: Sendable {
+    var items: [Item]
+    var members: [Member]
+    var loans: [Loan]
+}
+
+extension ShardState {
+    func capture() -> ShardCapture { ShardCapture(items: items, members: members, loans: loans) }
+
+    /// Takes in entities this shard owns. Loans must come in ascending id order, so that each
+    /// member's history stays ascending; their positions are the order they arrive in.
+    mutating func load(items newItems: [Item], members newMembers: [Member], loans newLoans: [Loan]) {
+        for item in newItems {
+            let local = ownership.localIndex(of: item.id)
+            if local >= items.count { items.append(contentsOf: repeatElement(Item.placeholder, count: local - items.count + 1)) }
+            items[local] = item
+        }
+        for member in newMembers {
+            let local = ownership.localIndex(of: member.id)
+            if local >= members.count {
+                let grow = local - members.count + 1
+                members.append(contentsOf: repeatElement(Member.placeholder, count: grow))
+                loanHistory.append(contentsOf: repeatElement([], count: grow))
+            }
+            members[local] = member
+        }
+        loans.reserveCapacity(loans.count + newLoans.count)
+        for loan in newLoans {
+            loanHistory[ownership.localIndex(of: loan.member)].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
+            loans.append(loan)
+        }
+    }
+
+    mutating func indexEmails(_ entries: [(String, MemberID)]) {
+        emails.reserveCapacity(emails.count + entries.count)
+        for (email, member) in entries { emails[email] = member }
+    }
+}
+
+extension Shard {
+    func capture() -> ShardCapture { state.capture() }
+
+    func load(items: [Item], members: [Member], loans: [Loan], emails: [(String, MemberID)]) {
+        state.load(items: items, members: members, loans: loans)
+        state.indexEmails(emails)
+    }
+}

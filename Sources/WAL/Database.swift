@@ -1,0 +1,210 @@
+import Dispatch
+import Engine
+
+public struct DatabaseConfiguration: Sendable {
+    public var directory: String
+    public var fsync: FsyncMode
+    public var segmentBytes: UInt64
+    /// Take a snapshot when this many seconds have passed since the last one (nil: never by time).
+    public var snapshotIntervalSeconds: Double?
+    /// Take a snapshot when this many log bytes were written since the last one (nil: never by size).
+    public var snapshotLogBytes: UInt64?
+    public var engine: EngineConfiguration
+    public var recovery: RecoveryOptions
+
+    public init(
+        directory: String, fsync: FsyncMode = .always, segmentBytes: UInt64 = 64 << 20, snapshotIntervalSeconds: Double? = 300,
+        snapshotLogBytes: UInt64? = 256 << 20, engine: EngineConfiguration = EngineConfiguration(), recovery: RecoveryOptions = RecoveryOptions()
+    ) {
+        self.directory = directory
+        self.fsync = fsync
+        self.segmentBytes = segmentBytes
+        self.snapshotIntervalSeconds = snapshotIntervalSeconds
+        self.snapshotLogBytes = snapshotLogBytes
+        self.engine = engine
+        self.recovery = recovery
+        self.recovery.segmentBytes = segmentBytes
+    }
+}
+
+/// The engine made durable: every batch that changes state is written to the log, and
+/// `execute` returns only when the log holds it (and everything before it) durably.
+public actor Database {
+    public nonisolated let engine: Engine
+    public nonisolated let configuration: DatabaseConfiguration
+    public nonisolated let recoveryReport: RecoveryReport
+    private let writer: LogWriter
+    private let storage: any Storage
+    private let log: @Sendable (String) -> Void
+
+    /// The LSN of the last record appended (not necessarily durable yet).
+    private var lastAppended: UInt64
+    private var gateBusy = false
+    private var gateWaiting: [CheckedContinuation<Void, Never>] = []
+    private var snapshotting = false
+    private var lastSnapshotTime = monotonicSeconds()
+    private var lastSnapshotLogBytes: UInt64 = 0
+    private var snapshotLoop: Task<Void, Never>?
+    public private(set) var snapshotsTaken = 0
+
+    /// Opens (creating or recovering) the data directory.
+    public static func open(
+        _ configuration: DatabaseConfiguration, storage: any Storage, clock: any EngineClock = SystemClock(), log: @escaping @Sendable (String) -> Void
+    ) async throws -> Database {
+        let engine = Engine(configuration: configuration.engine, clock: clock)
+        let (position, report) = try await Recovery.recover(into: engine, directory: configuration.directory, storage: storage, options: configuration.recovery, log: log)
+        let writer = try LogWriter(
+            storage: storage, configuration: LogWriter.Configuration(directory: configuration.directory, segmentBytes: configuration.segmentBytes, fsync: configuration.fsync),
+            position: position)
+        if configuration.fsync == .never { log("log: WARNING --fsync never is unsafe: acknowledged writes can be lost if the machine crashes") }
+        let database = Database(engine: engine, configuration: configuration, report: report, writer: writer, storage: storage, log: log, lastAppended: position.nextLSN - 1)
+        await database.startSnapshotLoop()
+        return database
+    }
+
+    private init(engine: Engine, configuration: DatabaseConfiguration, report: RecoveryReport, writer: LogWriter, storage: any Storage, log: @escaping @Sendable (String) -> Void, lastAppended: UInt64) {
+        self.engine = engine
+        self.configuration = configuration
+        self.recoveryReport = report
+        self.writer = writer
+        self.storage = storage
+        self.log = log
+        self.lastAppended = lastAppended
+    }
+
+    public nonisolated var ioPath: IOPath { writer.ioPath }
+    public nonisolated var durableLSN: UInt64 { writer.durable }
+    public nonisolated var logStatistics: LogWriter.Statistics { writer.statisticsSnapshot }
+
+    /// Runs a batch and returns once it is durable. When the disk is full, writes are refused
+    /// with STORAGE_FULL (nothing runs for them) and reads still answer.
+    public func execute(_ requests: [Request]) async throws -> [Outcome] {
+        await enterGate()
+        var outcomes: [Outcome]
+        let lsn: UInt64
+        do {
+            defer { leaveGate() }
+            let bound = RecordBound.bytes(requests)
+            guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
+            if writer.canAdmit(bytes: bound) {
+                let result = await engine.execute(requests)
+                outcomes = result.outcomes
+                lastAppended = try writer.append(result.record.canonicalBytes)
+            } else {
+                outcomes = try await executeReadsOnly(requests)
+            }
+            lsn = lastAppended
+        }
+        // Outside the gate: later batches join this one's write (group commit).
+        try await writer.waitDurable(lsn)
+        return outcomes
+    }
+
+    /// The largest record bound a batch may have: a quarter segment, so that a batch always
+    /// fits a fresh segment with room to spare. Callers cut batches to stay below it.
+    public nonisolated var maxRecordBytes: Int { Int(configuration.segmentBytes / 4) }
+
+    /// While the disk is full, reads still answer. They run unlogged: they change nothing a
+    /// later record does not reproduce (their sequence numbers are simply not reused).
+    private func executeReadsOnly(_ requests: [Request]) async throws -> [Outcome] {
+        var outcomes = requests.map { $0.command.isRead ? nil : Outcome.refused(Refusal(.storageFull)) }
+        let reads = requests.filter { $0.command.isRead }
+        guard !reads.isEmpty else { return outcomes.map { $0! } }
+        var answers = await engine.execute(reads).outcomes.makeIterator()
+        for index in outcomes.indices where outcomes[index] == nil { outcomes[index] = answers.next() }
+        return outcomes.map { $0! }
+    }
+
+    // MARK: Snapshots
+
+    /// Writes a snapshot of the state after the last appended record, once that record is
+    /// durable, then removes what recovery no longer needs. Returns its LSN.
+    @discardableResult
+    public func snapshot() async throws -> UInt64 {
+        guard !snapshotting else { return 0 }
+        snapshotting = true
+        defer { snapshotting = false }
+        await enterGate()
+        let state = await engine.snapshot()
+        let lsn = lastAppended
+        leaveGate()
+        try await writer.waitDurable(lsn)
+        let began = monotonicSeconds()
+        let (directory, storage) = (configuration.directory, storage)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            // A dedicated queue: writing hundreds of megabytes must not hold a cooperative thread.
+            DispatchQueue.global().async {
+                do {
+                    try SnapshotFile.write(state, lsn: lsn, directory: directory, storage: storage)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+        lastSnapshotTime = monotonicSeconds()
+        lastSnapshotLogBytes = writer.statisticsSnapshot.bytes
+        snapshotsTaken += 1
+        log("snapshot: wrote \(SnapshotFile.name(lsn: lsn)) in \(Int((monotonicSeconds() - began) * 1000)) ms")
+        try prune()
+        return lsn
+    }
+
+    /// Keeps the two newest snapshots and the log from the older of them on.
+    private func prune() throws {
+        let names = try storage.list(configuration.directory)
+        let snapshots = names.compactMap { SnapshotFile.lsn(ofName: $0) }.sorted(by: >)
+        guard snapshots.count >= 2 else { return }
+        for lsn in snapshots.dropFirst(2) { try storage.remove(configuration.directory + "/" + SnapshotFile.name(lsn: lsn)) }
+        let keepFrom = snapshots[1]
+        let segments = names.compactMap { LogFormat.firstLSN(ofSegment: $0) }.sorted()
+        // A segment may go when the next one starts at or before the older snapshot's LSN + 1.
+        for (index, first) in segments.enumerated() where index + 1 < segments.count && segments[index + 1] <= keepFrom + 1 {
+            try storage.remove(configuration.directory + "/" + LogFormat.segmentName(firstLSN: first))
+        }
+        try storage.syncDirectory(configuration.directory)
+    }
+
+    private func startSnapshotLoop() {
+        guard configuration.snapshotIntervalSeconds != nil || configuration.snapshotLogBytes != nil else { return }
+        snapshotLoop = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 500_000_000)
+                guard let self else { return }
+                await self.snapshotIfDue()
+            }
+        }
+    }
+
+    private func snapshotIfDue() async {
+        let byTime = configuration.snapshotIntervalSeconds.map { monotonicSeconds() - lastSnapshotTime >= $0 } ?? false
+        let bySize = configuration.snapshotLogBytes.map { writer.statisticsSnapshot.bytes - lastSnapshotLogBytes >= $0 } ?? false
+        guard byTime || bySize else { return }
+        do {
+            try await snapshot()
+        } catch {
+            log("snapshot: failed: \(error); will retry")
+            lastSnapshotTime = monotonicSeconds()
+        }
+    }
+
+    /// Stops snapshots, makes everything appended durable, and closes the log.
+    public func close() async {
+        snapshotLoop?.cancel()
+        await enterGate()
+        writer.close()
+        leaveGate()
+    }
+
+    private func enterGate() async {
+        guard gateBusy else {
+            gateBusy = true
+            return
+        }
+        await withCheckedContinuation { gateWaiting.append($0) }
+    }
+
+    private func leaveGate() {
+        if gateWaiting.isEmpty { gateBusy = false } else { gateWaiting.removeFirst().resume() }
+    }
+}

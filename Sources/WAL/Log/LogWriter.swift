@@ -1,0 +1,362 @@
+import Engine
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum FsyncMode: String, Sendable, CaseIterable {
+    /// Acknowledge only after the record is durable (write + fdatasync).
+    case always
+    /// Acknowledge after the write reaches the OS. Unsafe: a machine crash loses recent writes.
+    case never
+}
+
+public enum WALError: Error, Equatable, CustomStringConvertible {
+    /// The log could not reserve space; writes are refused until space returns.
+    case storageFull
+    /// A write or sync failed: the log stops for good (fail-stop) and the process must exit.
+    case failed(String)
+    case closed
+    /// A batch whose record could exceed what one segment holds; cut it into smaller batches.
+    case batchTooLarge(boundBytes: Int, limitBytes: Int)
+
+    public var description: String {
+        switch self {
+        case .storageFull: "the disk holding the log is full; writes resume when space returns"
+        case .failed(let reason): "the write-ahead log failed and stopped: \(reason)"
+        case .closed: "the write-ahead log is closed"
+        case .batchTooLarge(let bound, let limit): "a batch whose log record may take \(bound) bytes exceeds the limit of \(limit); send fewer commands per batch"
+        }
+    }
+}
+
+/// Appends batch records to the log with group commit. One thread owns the segment files: it
+/// takes everything appended since its last write, writes it in one submission (with a linked
+/// fdatasync under `FsyncMode.always`), advances the durable LSN and releases the waiters.
+public final class LogWriter: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var directory: String
+        public var segmentBytes: UInt64
+        public var fsync: FsyncMode
+
+        public init(directory: String, segmentBytes: UInt64 = 64 << 20, fsync: FsyncMode = .always) {
+            precondition(segmentBytes >= UInt64(4 * LogFormat.recordHeaderBytes + LogFormat.segmentHeaderBytes), "segment too small")
+            self.directory = directory
+            self.segmentBytes = segmentBytes
+            self.fsync = fsync
+        }
+    }
+
+    /// Counters for metrics and benchmarks.
+    public struct Statistics: Sendable {
+        public var records: UInt64 = 0
+        public var writes: UInt64 = 0
+        public var syncs: UInt64 = 0
+        public var bytes: UInt64 = 0
+        public var syncSecondsTotal: Double = 0
+    }
+
+    private let storage: any Storage
+    public let configuration: Configuration
+    private let lock = Mutex()
+    private let wake = Condition()
+
+    // Guarded by `lock`.
+    private var pending: [UInt8] = []
+    private var pendingLast: UInt64
+    private var nextLSN: UInt64
+    private var durableLSN: UInt64
+    private var waiters: [(lsn: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var failure: WALError?
+    private var closing = false
+    /// Where the next appended record will land: admission mirrors the writer's layout exactly,
+    /// so an admitted record always has preallocated room.
+    private var layoutOffset: UInt64
+    /// Whether a preallocated spare segment exists that no appended record has claimed yet.
+    private var layoutSpare = false
+    private var spareReady = false
+    private var statistics = Statistics()
+
+    // Owned by the writer thread.
+    private var segment: any StorageFile
+    private var segmentOffset: UInt64
+    private var spare: (file: any StorageFile, path: String)?
+    private var thread: pthread_t?
+
+    /// Continues the log at `position` (from recovery).
+    public init(storage: any Storage, configuration: Configuration, position: LogPosition) throws(StorageError) {
+        self.storage = storage
+        self.configuration = configuration
+        nextLSN = position.nextLSN
+        durableLSN = position.nextLSN - 1
+        pendingLast = position.nextLSN - 1
+        if let name = position.segment {
+            segment = try storage.open(configuration.directory + "/" + name, create: false)
+            segmentOffset = position.offset
+        } else {
+            let created = try Self.createSegment(storage: storage, configuration: configuration, firstLSN: position.nextLSN)
+            segment = created
+            try segment.write(LogFormat.segmentHeader(firstLSN: position.nextLSN), at: 0, sync: true)
+            try storage.syncDirectory(configuration.directory)
+            segmentOffset = UInt64(LogFormat.segmentHeaderBytes)
+        }
+        layoutOffset = segmentOffset
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        var handle = pthread_t()
+        let box = Unmanaged.passRetained(self)
+        let created = pthread_create(&handle, &attributes, { argument in
+            let writer = Unmanaged<LogWriter>.fromOpaque(argument!).takeRetainedValue()
+            writer.run()
+            return nil
+        }, box.toOpaque())
+        precondition(created == 0, "cannot start the log writer thread")
+        thread = handle
+    }
+
+    private static func createSegment(storage: any Storage, configuration: Configuration, firstLSN: UInt64) throws(StorageError) -> any StorageFile {
+        let file = try storage.open(configuration.directory + "/" + LogFormat.segmentName(firstLSN: firstLSN), create: true)
+        try file.allocate(size: configuration.segmentBytes)
+        return file
+    }
+
+    public var ioPath: IOPath { storage.ioPath }
+
+    public var statisticsSnapshot: Statistics { lock.withLock { statistics } }
+
+    public var durable: UInt64 { lock.withLock { durableLSN } }
+
+    /// Whether a batch whose record may take up to `bytes` can be logged now. When this says no,
+    /// the caller refuses the batch's writes with STORAGE_FULL instead of running them.
+    public func canAdmit(bytes: Int) -> Bool {
+        lock.withLock {
+            failure == nil && !closing && placement(UInt64(LogFormat.recordBytes(payloadBytes: bytes))) != nil
+        }
+    }
+
+    /// Where a record of `size` bytes would go: the current segment, or the spare. Lock held.
+    private func placement(_ size: UInt64) -> (offset: UInt64, rolls: Bool)? {
+        if layoutOffset + size <= configuration.segmentBytes { return (layoutOffset + size, false) }
+        if layoutSpare, UInt64(LogFormat.segmentHeaderBytes) + size <= configuration.segmentBytes {
+            return (UInt64(LogFormat.segmentHeaderBytes) + size, true)
+        }
+        return nil
+    }
+
+    /// Queues a record and returns its LSN. Call in batch order; wait with `waitDurable`.
+    public func append(_ payload: [UInt8]) throws(WALError) -> UInt64 {
+        let size = UInt64(LogFormat.recordBytes(payloadBytes: payload.count))
+        return try lock.withLock { () throws(WALError) -> UInt64 in
+            if let failure { throw failure }
+            if closing { throw WALError.closed }
+            guard let (offset, rolls) = placement(size) else { throw WALError.storageFull }
+            layoutOffset = offset
+            if rolls { layoutSpare = false }
+            let lsn = nextLSN
+            nextLSN += 1
+            LogFormat.appendRecord(lsn: lsn, payload: payload, to: &pending)
+            pendingLast = lsn
+            wake.signal()
+            return lsn
+        }
+    }
+
+    /// Returns once the record with this LSN is durable (or written, under `FsyncMode.never`).
+    public func waitDurable(_ lsn: UInt64) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            lock.withLock {
+                if let failure {
+                    continuation.resume(throwing: failure)
+                } else if lsn <= durableLSN {
+                    continuation.resume()
+                } else {
+                    waiters.append((lsn, continuation))
+                }
+            }
+        }
+    }
+
+    /// Writes what is queued, stops the thread and closes the segment.
+    public func close() {
+        lock.withLock {
+            closing = true
+            wake.signal()
+        }
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+
+    // MARK: The writer thread
+
+    private func run() {
+        while true {
+            lock.lock()
+            while pending.isEmpty && !closing && (spareReady || failure != nil) {
+                wake.wait(lock)
+            }
+            if failure != nil || (closing && pending.isEmpty) {
+                lock.unlock()
+                break
+            }
+            var batch: [UInt8] = []
+            swap(&batch, &pending)
+            let last = pendingLast
+            let needSpare = !spareReady
+            lock.unlock()
+
+            if !batch.isEmpty { write(batch, through: last) }
+            if needSpare { prepareSpare() }
+        }
+        segment.close()
+        spare?.file.close()
+    }
+
+    /// Writes records (whole, in LSN order), rolling to the spare segment where they do not fit.
+    private func write(_ bytes: [UInt8], through last: UInt64) {
+        do throws(StorageError) {
+            var start = 0
+            var chunks: [(file: any StorageFile, offset: UInt64, range: Range<Int>)] = []
+            while start < bytes.count {
+                // Fit as many whole records as the current segment holds.
+                var end = start
+                while end < bytes.count {
+                    let length = Int(UInt32(bytes[end]) | UInt32(bytes[end + 1]) << 8 | UInt32(bytes[end + 2]) << 16 | UInt32(bytes[end + 3]) << 24)
+                    let size = LogFormat.recordBytes(payloadBytes: length)
+                    if segmentOffset + UInt64(end - start + size) > configuration.segmentBytes { break }
+                    end += size
+                }
+                if end > start {
+                    chunks.append((segment, segmentOffset, start..<end))
+                    segmentOffset += UInt64(end - start)
+                    start = end
+                }
+                if start < bytes.count { try roll(firstLSN: lsn(at: start, in: bytes)) }
+            }
+            let sync = configuration.fsync == .always
+            let began = monotonicSeconds()
+            for (index, chunk) in chunks.enumerated() {
+                // Earlier segments are made durable before the last one; only the last sync counts.
+                try chunk.file.write(Array(bytes[chunk.range]), at: chunk.offset, sync: sync || index < chunks.count - 1)
+            }
+            let elapsed = monotonicSeconds() - began
+            lock.withLock {
+                statistics.records += last - durableLSN
+                statistics.writes += UInt64(chunks.count)
+                statistics.bytes += UInt64(bytes.count)
+                if sync {
+                    statistics.syncs += UInt64(chunks.count)
+                    statistics.syncSecondsTotal += elapsed
+                }
+                durableLSN = last
+                release()
+            }
+        } catch {
+            fail(error.description)
+        }
+    }
+
+    private func lsn(at offset: Int, in bytes: [UInt8]) -> UInt64 {
+        var reader = ByteReader(bytes, offset: offset + 8)
+        return (try? reader.read(UInt64.self)) ?? 0
+    }
+
+    /// Closes the current segment and continues in the spare, which becomes the first segment
+    /// of `firstLSN` (its name says so).
+    private func roll(firstLSN: UInt64) throws(StorageError) {
+        guard let spare else { throw StorageError.noSpace(path: configuration.directory) }
+        let path = configuration.directory + "/" + LogFormat.segmentName(firstLSN: firstLSN)
+        try storage.rename(spare.path, to: path)
+        try spare.file.write(LogFormat.segmentHeader(firstLSN: firstLSN), at: 0, sync: true)
+        try storage.syncDirectory(configuration.directory)
+        segment.close()
+        segment = spare.file
+        segmentOffset = UInt64(LogFormat.segmentHeaderBytes)
+        self.spare = nil
+        lock.withLock { spareReady = false }
+    }
+
+    /// Preallocates the next segment, so that a full disk is found before it matters. On
+    /// failure, admission stops at the current segment's remaining space and this retries.
+    private func prepareSpare() {
+        let path = configuration.directory + "/spare.wal.tmp"
+        do throws(StorageError) {
+            let file = try storage.open(path, create: true)
+            do throws(StorageError) {
+                try file.allocate(size: configuration.segmentBytes)
+            } catch {
+                file.close()
+                try? storage.remove(path)
+                throw error
+            }
+            spare = (file, path)
+            lock.withLock {
+                spareReady = true
+                layoutSpare = true
+            }
+        } catch .noSpace {
+            // Try again shortly; appends beyond the current segment are refused meanwhile.
+            usleep(200_000)
+        } catch {
+            fail(error.description)
+        }
+    }
+
+    private func fail(_ reason: String) {
+        lock.withLock {
+            failure = .failed(reason)
+            for waiter in waiters { waiter.continuation.resume(throwing: WALError.failed(reason)) }
+            waiters.removeAll()
+        }
+    }
+
+    /// Releases waiters up to the durable LSN. Called with the lock held.
+    private func release() {
+        guard !waiters.isEmpty else { return }
+        var kept: [(lsn: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        for waiter in waiters {
+            if waiter.lsn <= durableLSN { waiter.continuation.resume() } else { kept.append(waiter) }
+        }
+        waiters = kept
+    }
+}
+
+/// Where the log continues: the segment to append to (nil: start a new one), the offset after
+/// its last valid record, and the next LSN.
+public struct LogPosition: Sendable, Equatable {
+    public var segment: String?
+    public var offset: UInt64
+    public var nextLSN: UInt64
+
+    public init(segment: String?, offset: UInt64, nextLSN: UInt64) {
+        self.segment = segment
+        self.offset = offset
+        self.nextLSN = nextLSN
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+final class Mutex: @unchecked Sendable {
+    fileprivate var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func lock() { pthread_mutex_lock(&mutex) }
+    func unlock() { pthread_mutex_unlock(&mutex) }
+    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}
+
+final class Condition: @unchecked Sendable {
+    private var condition = pthread_cond_t()
+    init() { pthread_cond_init(&condition, nil) }
+    deinit { pthread_cond_destroy(&condition) }
+    func wait(_ mutex: Mutex) { pthread_cond_wait(&condition, &mutex.mutex) }
+    func signal() { pthread_cond_signal(&condition) }
+}

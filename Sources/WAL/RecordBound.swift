@@ -1,0 +1,41 @@
+import Engine
+
+/// An upper bound on the bytes a batch's log record can take, known before the batch runs, so
+/// that a batch is admitted only when the log has room for it (a full disk refuses writes
+/// before they happen rather than losing them after).
+public enum RecordBound {
+    static let batchHeaderBytes = 64
+    /// An event or reply of fixed-size fields (a loan and its tags), with room to spare.
+    static let fixedBytes = 160
+    /// A member reply can list every active loan (16 bytes each, up to the largest loan limit).
+    static let memberBytes = 512 + 16 * Int(Limits.maxLoansRange.upperBound)
+
+    public static func bytes(_ requests: [Request]) -> Int {
+        requests.reduce(batchHeaderBytes) { $0 + bytes($1) }
+    }
+
+    static func bytes(_ request: Request) -> Int {
+        guard !request.command.isRead else { return 0 }
+        let strings = request.command.canonicalBytes.count
+        let event: Int
+        let reply: Int
+        switch request.command {
+        case .registerMember:
+            // A new member has no loans to list.
+            event = 2 * fixedBytes + strings
+            reply = event
+        case .updateMember, .suspendMember, .reinstateMember:
+            event = memberBytes + strings
+            reply = memberBytes + strings
+        case .createItem, .updateItem, .withdrawItem, .addCopies, .removeCopies:
+            event = 2 * fixedBytes + Limits.isbnBytesMax + Limits.titleBytesMax + Limits.authorBytesMax + Limits.publisherBytesMax
+            reply = event
+        default:
+            event = fixedBytes + strings
+            reply = fixedBytes + strings
+        }
+        // A keyed command also logs its remembered outcome.
+        let key = request.idempotencyKey.map { 64 + $0.utf8.count + reply } ?? 0
+        return event + key
+    }
+}

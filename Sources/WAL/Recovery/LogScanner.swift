@@ -1,0 +1,235 @@
+import Engine
+
+/// Reads the log segments after a snapshot, replays their records into the engine, and decides
+/// what a bad record means: at the very end of the log it is a torn write (cut off and
+/// reported); with any valid record after it, it is corruption (refuse, unless overridden).
+struct LogScanner {
+    let directory: String
+    let storage: any Storage
+    let segments: [(first: UInt64, name: String)]
+    let snapshotLSN: UInt64
+    let options: RecoveryOptions
+    let log: (String) -> Void
+
+    private var pending: [BatchRecord] = []
+
+    init(directory: String, storage: any Storage, segments: [(first: UInt64, name: String)], snapshotLSN: UInt64, options: RecoveryOptions, log: @escaping (String) -> Void) {
+        self.directory = directory
+        self.storage = storage
+        self.segments = segments
+        self.snapshotLSN = snapshotLSN
+        self.options = options
+        self.log = log
+    }
+
+    mutating func replay(into engine: Engine, report: inout RecoveryReport) async throws(RecoveryError) -> LogPosition {
+        // Segments whose every record the snapshot already holds are skipped.
+        var start = 0
+        while start + 1 < segments.count, segments[start + 1].first - 1 <= snapshotLSN { start += 1 }
+        guard start < segments.count else { return LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1) }
+        if segments[start].first > snapshotLSN + 1 { throw .missingRecords(after: snapshotLSN, file: segments[start].name) }
+
+        var expectedLSN = segments[start].first
+        var expectedSequence = await engine.header.nextSequence
+        var position = LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1)
+        for index in start..<segments.count {
+            let name = segments[index].name
+            let bytes = try read(name)
+            switch LogFormat.parseSegmentHeader(bytes) {
+            case .success(let first):
+                guard first == expectedLSN else {
+                    if first > expectedLSN { throw .missingRecords(after: expectedLSN - 1, file: name) }
+                    throw .corruptLog(file: name, offset: 0, lsn: first, reason: "segment starts at LSN \(first), expected \(expectedLSN)")
+                }
+            case .failure(.unknownVersion(let version)):
+                throw .unknownFormat(file: name, detail: "log format version \(version)")
+            case .failure:
+                // A segment whose header never became durable can only be the last one, with
+                // nothing after it: its creation was torn.
+                if index == segments.count - 1 {
+                    report.tornBytes += UInt64(nonZeroExtent(bytes, from: 0))
+                    log("recovery: removing \(name): its header was never completely written (torn segment creation)")
+                    try remove(name)
+                    try await flush(into: engine, report: &report)
+                    return position
+                }
+                throw .corruptLog(file: name, offset: 0, lsn: expectedLSN, reason: "damaged segment header")
+            }
+            var offset = LogFormat.segmentHeaderBytes
+            position = LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
+            while true {
+                let frame = Frame(bytes, at: offset)
+                if frame.isEnd { break }
+                guard let payload = frame.validPayload(lsn: expectedLSN), let record = decode(payload), record.firstSequence >= expectedSequence || expectedLSN <= snapshotLSN else {
+                    let reason = frame.problem(lsn: expectedLSN) ?? "record does not decode or does not continue the sequence"
+                    try await badRecord(index: index, bytes: bytes, offset: offset, lsn: expectedLSN, reason: reason, report: &report)
+                    try await flush(into: engine, report: &report)
+                    return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
+                }
+                if expectedLSN > snapshotLSN {
+                    pending.append(record)
+                    expectedSequence = record.firstSequence + SequenceNumber(record.commandCount)
+                    if pending.count >= Recovery.replayChunk { try await flush(into: engine, report: &report) }
+                } else if expectedLSN == snapshotLSN {
+                    expectedSequence = await engine.header.nextSequence
+                }
+                offset += frame.size
+                expectedLSN += 1
+                position = LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
+            }
+            // Zeros after the last record: anything valid further on means damage, not an end.
+            if let found = laterValidRecord(index: index, bytes: bytes, after: offset, lsn: expectedLSN) {
+                try await corruptionFound(index: index, offset: offset, lsn: expectedLSN, reason: "record missing before \(found)", report: &report)
+                try await flush(into: engine, report: &report)
+                return position
+            }
+        }
+        try await flush(into: engine, report: &report)
+        return position
+    }
+
+    private func read(_ name: String) throws(RecoveryError) -> [UInt8] {
+        do {
+            let file = try storage.open(directory + "/" + name, create: false)
+            defer { file.close() }
+            return try file.read(at: 0, count: Int(try file.size()))
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    private func decode(_ payload: ArraySlice<UInt8>) -> BatchRecord? {
+        var reader = ByteReader(Array(payload))
+        guard let record = try? BatchRecord(from: &reader), reader.isAtEnd else { return nil }
+        return record
+    }
+
+    private mutating func flush(into engine: Engine, report: inout RecoveryReport) async throws(RecoveryError) {
+        guard !pending.isEmpty else { return }
+        report.recordsReplayed += UInt64(pending.count)
+        report.eventsReplayed += UInt64(pending.reduce(0) { $0 + $1.events.count })
+        await engine.apply(contentsOf: pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// A bad record: corruption when a valid one follows, else a torn final write.
+    private mutating func badRecord(index: Int, bytes: [UInt8], offset: Int, lsn: UInt64, reason: String, report: inout RecoveryReport) async throws(RecoveryError) {
+        if let found = laterValidRecord(index: index, bytes: bytes, after: offset + 1, lsn: lsn) {
+            try await corruptionFound(index: index, offset: offset, lsn: lsn, reason: "\(reason); a valid record follows at \(found)", report: &report)
+            return
+        }
+        let torn = nonZeroExtent(bytes, from: offset)
+        report.tornBytes += UInt64(torn)
+        log("recovery: torn write at the end of the log: cut \(torn) bytes from \(segments[index].name) at offset \(offset) (LSN \(lsn): \(reason))")
+        try cut(index: index, offset: offset)
+    }
+
+    private mutating func corruptionFound(index: Int, offset: Int, lsn: UInt64, reason: String, report: inout RecoveryReport) async throws(RecoveryError) {
+        let name = segments[index].name
+        guard options.truncateCorruptLog else { throw .corruptLog(file: name, offset: UInt64(offset), lsn: lsn, reason: reason) }
+        log("recovery: OVERRIDE --truncate-corrupt-log: discarding LSN \(lsn) and everything after it, from \(name) offset \(offset) (\(reason))")
+        try cut(index: index, offset: offset)
+    }
+
+    /// Discards everything from `offset` in segment `index` on, including later segments.
+    private func cut(index: Int, offset: Int) throws(RecoveryError) {
+        do {
+            let file = try storage.open(directory + "/" + segments[index].name, create: false)
+            defer { file.close() }
+            try file.truncate(to: UInt64(offset))
+            try file.allocate(size: max(options.segmentBytes, UInt64(offset)))
+            try file.sync()
+            for later in segments[(index + 1)...] { try storage.remove(directory + "/" + later.name) }
+            try storage.syncDirectory(directory)
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    private func remove(_ name: String) throws(RecoveryError) {
+        do {
+            try storage.remove(directory + "/" + name)
+            try storage.syncDirectory(directory)
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// Where a valid record with an LSN of at least `lsn` starts after `offset` in this segment
+    /// or in a later one, described; nil when there is none.
+    private func laterValidRecord(index: Int, bytes: [UInt8], after offset: Int, lsn: UInt64) -> String? {
+        var position = max(offset, LogFormat.segmentHeaderBytes)
+        while position + LogFormat.recordHeaderBytes <= bytes.count {
+            let frame = Frame(bytes, at: position)
+            // The LSN field is checked first: it rules out almost every position cheaply.
+            if frame.lsn >= lsn, frame.lsn < lsn + (1 << 32), frame.validPayload(lsn: frame.lsn) != nil {
+                return "\(segments[index].name) offset \(position) (LSN \(frame.lsn))"
+            }
+            position += 1
+        }
+        for later in segments[(index + 1)...] {
+            guard let bytes = try? read(later.name), case .success = LogFormat.parseSegmentHeader(bytes) else { continue }
+            let frame = Frame(bytes, at: LogFormat.segmentHeaderBytes)
+            if !frame.isEnd, frame.validPayload(lsn: frame.lsn) != nil { return "\(later.name) (LSN \(frame.lsn))" }
+        }
+        return nil
+    }
+
+    /// Bytes from `offset` to the last non-zero byte.
+    private func nonZeroExtent(_ bytes: [UInt8], from offset: Int) -> Int {
+        var end = bytes.count
+        while end > offset, bytes[end - 1] == 0 { end -= 1 }
+        return end - offset
+    }
+}
+
+/// One record frame as found on disk, not yet trusted.
+struct Frame {
+    let bytes: [UInt8]
+    let offset: Int
+    let length: Int
+    let checksum: UInt32
+    let lsn: UInt64
+    let complete: Bool
+
+    init(_ bytes: [UInt8], at offset: Int) {
+        self.bytes = bytes
+        self.offset = offset
+        var reader = ByteReader(bytes, offset: offset)
+        if let length = try? reader.read(UInt32.self), let checksum = try? reader.read(UInt32.self), let lsn = try? reader.read(UInt64.self) {
+            self.length = Int(length)
+            self.checksum = checksum
+            self.lsn = lsn
+            complete = true
+        } else {
+            length = 0
+            checksum = 0
+            lsn = 0
+            complete = false
+        }
+    }
+
+    var size: Int { LogFormat.recordHeaderBytes + length }
+
+    /// Unwritten (zero) space, or too little room left for a frame header of zeros.
+    var isEnd: Bool {
+        if !complete { return bytes[offset...].allSatisfy { $0 == 0 } }
+        return length == 0 && checksum == 0 && lsn == 0
+    }
+
+    func validPayload(lsn expected: UInt64) -> ArraySlice<UInt8>? {
+        problem(lsn: expected) == nil ? bytes[(offset + LogFormat.recordHeaderBytes)..<(offset + size)] : nil
+    }
+
+    func problem(lsn expected: UInt64) -> String? {
+        guard complete else { return "frame header cut short" }
+        guard length > 0, length <= LogFormat.recordPayloadBytesMax else { return "impossible length \(length)" }
+        guard offset + size <= bytes.count else { return "record runs past the end of the segment" }
+        guard lsn == expected else { return "LSN \(lsn) where \(expected) was expected" }
+        let computed = bytes.withUnsafeBytes { buffer in
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[(offset + 8)..<(offset + size)]))
+        }
+        guard computed == checksum else { return "checksum mismatch" }
+        return nil
+    }
+}

@@ -1,0 +1,140 @@
+import Engine
+
+/// Snapshot files: `snapshot-<LSN, 20 digits>.snap`, the engine's whole state after the record
+/// with that LSN. docs/log-format.md describes the layout byte by byte:
+///
+///     header (32 bytes): "LIBRASNP", u16 version, u16 0, u32 32, u64 LSN, u32 0, u32 CRC-32C of bytes 0..<28
+///     body: EngineHeader, u64 count + items, u64 count + members, u64 count + loans (canonical encodings)
+///     trailer (16 bytes): u64 body length, u32 CRC-32C of the body, "SEND"
+public enum SnapshotFile {
+    public static let version: UInt16 = 1
+    static let magic: [UInt8] = Array("LIBRASNP".utf8)
+    static let trailerMagic: [UInt8] = Array("SEND".utf8)
+    static let headerBytes = 32
+    static let trailerBytes = 16
+    static let flushBytes = 8 << 20
+
+    public static func name(lsn: UInt64) -> String { "snapshot-\(LogFormat.digits(lsn)).snap" }
+
+    public static func lsn(ofName name: String) -> UInt64? {
+        guard name.hasPrefix("snapshot-"), name.hasSuffix(".snap"), name.count == 9 + 20 + 5 else { return nil }
+        return UInt64(name.dropFirst(9).dropLast(5))
+    }
+
+    /// Writes a snapshot durably: a temporary file, fsync, rename into place, directory fsync.
+    public static func write(_ snapshot: EngineSnapshot, lsn: UInt64, directory: String, storage: any Storage) throws(StorageError) {
+        let path = directory + "/" + name(lsn: lsn)
+        let temporary = path + ".tmp"
+        let file = try storage.open(temporary, create: true)
+        defer { file.close() }
+        try file.truncate(to: 0)
+        var header = ByteWriter(capacity: headerBytes)
+        for byte in magic { header.write(byte) }
+        header.write(version)
+        header.write(UInt16(0))
+        header.write(UInt32(headerBytes))
+        header.write(lsn)
+        header.write(UInt32(0))
+        header.write(CRC32C.checksum(header.bytes))
+        try file.write(header.bytes, at: 0, sync: false)
+
+        var offset = UInt64(headerBytes)
+        var bodyLength: UInt64 = 0
+        var crc: UInt32 = 0
+        var writer = ByteWriter(capacity: flushBytes + (1 << 16))
+        func flush(force: Bool) throws(StorageError) {
+            guard force || writer.bytes.count >= flushBytes else { return }
+            crc = writer.bytes.withUnsafeBytes { CRC32C.checksum($0, initial: crc) }
+            try file.write(writer.bytes, at: offset, sync: false)
+            offset += UInt64(writer.bytes.count)
+            bodyLength += UInt64(writer.bytes.count)
+            writer.removeAll()
+        }
+        snapshot.header.encode(to: &writer)
+        writer.write(UInt64(snapshot.items.count))
+        for item in snapshot.items {
+            item.encode(to: &writer)
+            try flush(force: false)
+        }
+        writer.write(UInt64(snapshot.members.count))
+        for member in snapshot.members {
+            member.encode(to: &writer)
+            try flush(force: false)
+        }
+        writer.write(UInt64(snapshot.loans.count))
+        for loan in snapshot.loans {
+            loan.encode(to: &writer)
+            try flush(force: false)
+        }
+        try flush(force: true)
+        var trailer = ByteWriter(capacity: trailerBytes)
+        trailer.write(bodyLength)
+        trailer.write(crc)
+        for byte in trailerMagic { trailer.write(byte) }
+        try file.write(trailer.bytes, at: offset, sync: true)
+        try storage.rename(temporary, to: path)
+        try storage.syncDirectory(directory)
+    }
+
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        case unreadable(String)
+        case unknownVersion(UInt16)
+        case damaged(String)
+
+        public var description: String {
+            switch self {
+            case .unreadable(let reason): "cannot be read: \(reason)"
+            case .unknownVersion(let version): "has format version \(version), which this build does not know"
+            case .damaged(let reason): "is damaged: \(reason)"
+            }
+        }
+    }
+
+    /// Reads and verifies a snapshot; any damage is reported, never guessed around.
+    public static func read(path: String, storage: any Storage) -> Result<(lsn: UInt64, snapshot: EngineSnapshot), Problem> {
+        let bytes: [UInt8]
+        do {
+            let file = try storage.open(path, create: false)
+            defer { file.close() }
+            bytes = try file.read(at: 0, count: Int(try file.size()))
+        } catch {
+            return .failure(.unreadable(error.description))
+        }
+        guard bytes.count >= headerBytes + trailerBytes, Array(bytes[0..<8]) == magic else { return .failure(.damaged("not a snapshot file")) }
+        do {
+            var header = ByteReader(bytes, offset: 8, end: headerBytes)
+            let version = try header.read(UInt16.self)
+            var stored = ByteReader(bytes, offset: 28, end: headerBytes)
+            guard CRC32C.checksum(bytes[0..<28]) == (try stored.read(UInt32.self)) else { return .failure(.damaged("header checksum mismatch")) }
+            guard version == Self.version else { return .failure(.unknownVersion(version)) }
+            _ = try header.read(UInt16.self)
+            _ = try header.read(UInt32.self)
+            let lsn = try header.read(UInt64.self)
+            var trailer = ByteReader(bytes, offset: bytes.count - trailerBytes)
+            let bodyLength = try trailer.read(UInt64.self)
+            let bodyChecksum = try trailer.read(UInt32.self)
+            guard Array(bytes[(bytes.count - 4)...]) == trailerMagic, bodyLength == UInt64(bytes.count - headerBytes - trailerBytes) else {
+                return .failure(.damaged("incomplete (no valid trailer)"))
+            }
+            guard CRC32C.checksum(bytes[headerBytes..<(bytes.count - trailerBytes)]) == bodyChecksum else { return .failure(.damaged("body checksum mismatch")) }
+            var body = ByteReader(bytes, offset: headerBytes, end: bytes.count - trailerBytes)
+            let engineHeader = try EngineHeader(from: &body)
+            let items = try readArray(&body, minimumBytes: 40) { (reader: inout ByteReader) throws(DecodingError) in try Item(from: &reader) }
+            let members = try readArray(&body, minimumBytes: 40) { (reader: inout ByteReader) throws(DecodingError) in try Member(from: &reader) }
+            let loans = try readArray(&body, minimumBytes: 60) { (reader: inout ByteReader) throws(DecodingError) in try Loan(from: &reader) }
+            guard body.isAtEnd else { return .failure(.damaged("trailing bytes in the body")) }
+            return .success((lsn, EngineSnapshot(header: engineHeader, items: items, members: members, loans: loans)))
+        } catch {
+            return .failure(.damaged(error.description))
+        }
+    }
+
+    private static func readArray<T>(_ reader: inout ByteReader, minimumBytes: Int, _ element: (inout ByteReader) throws(DecodingError) -> T) throws(DecodingError) -> [T] {
+        let count = try reader.read(UInt64.self)
+        guard count <= UInt64(reader.remaining / minimumBytes) else { throw DecodingError.invalid("count \(count)", offset: reader.offset - 8) }
+        var elements: [T] = []
+        elements.reserveCapacity(Int(count))
+        for _ in 0..<count { elements.append(try element(&reader)) }
+        return elements
+    }
+}

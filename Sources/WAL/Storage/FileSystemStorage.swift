@@ -1,0 +1,175 @@
+import CURing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real file system. Writes that must be durable go through io_uring (write with a linked
+/// fdatasync) when `ioPath` is `.uring`, or pwrite + fdatasync when it is `.posix`.
+public final class FileSystemStorage: Storage, @unchecked Sendable {
+    public let ioPath: IOPath
+
+    /// Chooses io_uring when the kernel allows it, else POSIX. `warning` receives the one message
+    /// explaining a fallback.
+    public static func automatic(warning: (String) -> Void) -> FileSystemStorage {
+        var ring: OpaquePointer?
+        let result = libra_ring_create(4, &ring)
+        if result == 0 {
+            libra_ring_destroy(ring)
+            return FileSystemStorage(ioPath: .uring)
+        }
+        warning("io_uring is unavailable (\(errnoDescription(-result))); the log falls back to pwrite + fdatasync")
+        return FileSystemStorage(ioPath: .posix)
+    }
+
+    /// Forces a path. `.uring` fails where the kernel refuses io_uring.
+    public init(ioPath: IOPath) {
+        precondition(ioPath != .simulated, "the file system has no simulated path")
+        self.ioPath = ioPath
+    }
+
+    public static func uringAvailable() -> Bool {
+        var ring: OpaquePointer?
+        guard libra_ring_create(4, &ring) == 0 else { return false }
+        libra_ring_destroy(ring)
+        return true
+    }
+
+    public func createDirectory(_ path: String) throws(StorageError) {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw failure(path, "mkdir") }
+    }
+
+    public func list(_ directory: String) throws(StorageError) -> [String] {
+        guard let stream = opendir(directory) else { throw errno == ENOENT ? .notFound(path: directory) : failure(directory, "opendir") }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    public func open(_ path: String, create: Bool) throws(StorageError) -> any StorageFile {
+        let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
+        let fd = Glibc.open(path, flags, 0o644)
+        guard fd >= 0 else { throw errno == ENOENT ? .notFound(path: path) : failure(path, "open") }
+        if ioPath == .uring {
+            var ring: OpaquePointer?
+            let result = libra_ring_create(8, &ring)
+            guard result == 0 else {
+                Glibc.close(fd)
+                throw StorageError.io(path: path, errno: -result, operation: "io_uring setup")
+            }
+            return FileHandle(path: path, fd: fd, ring: ring)
+        }
+        return FileHandle(path: path, fd: fd, ring: nil)
+    }
+
+    public func remove(_ path: String) throws(StorageError) {
+        if unlink(path) != 0 && errno != ENOENT { throw failure(path, "unlink") }
+    }
+
+    public func rename(_ source: String, to target: String) throws(StorageError) {
+        if Glibc.rename(source, target) != 0 { throw failure(source, "rename") }
+    }
+
+    public func syncDirectory(_ path: String) throws(StorageError) {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure(path, "open directory") }
+        defer { Glibc.close(fd) }
+        if fsync(fd) != 0 { throw failure(path, "fsync directory") }
+    }
+}
+
+func failure(_ path: String, _ operation: String, _ code: Int32 = errno) -> StorageError {
+    code == ENOSPC || code == EDQUOT ? .noSpace(path: path) : .io(path: path, errno: code, operation: operation)
+}
+
+/// An open file. One writer at a time (the log's writer thread); reads may come from recovery
+/// before the writer starts.
+final class FileHandle: StorageFile, @unchecked Sendable {
+    let path: String
+    private let fd: Int32
+    private let ring: OpaquePointer?
+
+    init(path: String, fd: Int32, ring: OpaquePointer?) {
+        self.path = path
+        self.fd = fd
+        self.ring = ring
+    }
+
+    deinit { close() }
+
+    private var closed = false
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        if let ring { libra_ring_destroy(ring) }
+        Glibc.close(fd)
+    }
+
+    func size() throws(StorageError) -> UInt64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure(path, "fstat") }
+        return UInt64(info.st_size)
+    }
+
+    func read(at offset: UInt64, count: Int) throws(StorageError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let result = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, "pread")
+            }
+            if result == 0 { break }
+            done += result
+        }
+        buffer.removeLast(count - done)
+        return buffer
+    }
+
+    func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError) {
+        var done = 0
+        while done < bytes.count {
+            let written: Int
+            if let ring {
+                let result = bytes.withUnsafeBytes { libra_ring_write(ring, fd, $0.baseAddress! + done, UInt32(bytes.count - done), offset + UInt64(done), sync ? 1 : 0) }
+                if result < 0 { throw failure(path, sync ? "io_uring write + fdatasync" : "io_uring write", Int32(-result)) }
+                written = Int(result)
+                if written == bytes.count - done { return }
+            } else {
+                let result = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw failure(path, "pwrite")
+                }
+                written = result
+            }
+            if written == 0 { throw StorageError.io(path: path, errno: EIO, operation: "write made no progress") }
+            done += written
+        }
+        if sync { try self.sync() }
+    }
+
+    func sync() throws(StorageError) {
+        if let ring {
+            let result = libra_ring_datasync(ring, fd)
+            if result < 0 { throw failure(path, "io_uring fdatasync", -result) }
+        } else if fdatasync(fd) != 0 {
+            throw failure(path, "fdatasync")
+        }
+    }
+
+    func allocate(size: UInt64) throws(StorageError) {
+        let result = posix_fallocate(fd, 0, off_t(size))
+        if result != 0 { throw failure(path, "fallocate", result) }
+    }
+
+    func truncate(to size: UInt64) throws(StorageError) {
+        if ftruncate(fd, off_t(size)) != 0 { throw failure(path, "ftruncate") }
+    }
+}

@@ -1,0 +1,257 @@
+/// A disk in memory for tests, after the deterministic simulation testing of TigerBeetle and
+/// FoundationDB. It tracks what is durable apart from what was merely written: data becomes
+/// durable at `sync`, directory entries at `syncDirectory`. `crashImage(seed:)` returns the disk
+/// as a power cut would leave it: the durable state plus, per file, a random prefix of the
+/// writes since the last sync, the last of which may be torn part-way. Faults are injected on
+/// request: a capacity (ENOSPC), an I/O error after a number of writes (EIO). Every random
+/// choice comes from the seed, so a failing run replays exactly.
+public final class SimulatedStorage: Storage, @unchecked Sendable {
+    public var ioPath: IOPath { .simulated }
+
+    final class Node {
+        var current: [UInt8] = []
+        var durable: [UInt8] = []
+        /// Writes since the last sync, in order.
+        var unsynced: [(offset: Int, bytes: [UInt8])] = []
+        var allocated = 0
+    }
+
+    private let lock = NSLockLite()
+    private var entries: [String: Node] = [:]
+    private var durableEntries: [String: Node] = [:]
+    private var directories: Set<String> = []
+
+    /// Total bytes (sizes and allocations) the disk holds; beyond it, writes fail with ENOSPC.
+    public var capacityBytes: Int? {
+        get { lock.withLock { capacity } }
+        set { lock.withLock { capacity = newValue } }
+    }
+    private var capacity: Int?
+    /// Fail every write and sync from the n-th write on (counting from 1) with EIO.
+    public var failWritesAfter: Int? {
+        get { lock.withLock { failAfter } }
+        set { lock.withLock { failAfter = newValue } }
+    }
+    private var failAfter: Int?
+    private var writes = 0
+
+    public init() {}
+
+    private init(entries: [String: Node], directories: Set<String>) {
+        self.entries = entries
+        self.durableEntries = entries
+        self.directories = directories
+    }
+
+    public var writeCount: Int { lock.withLock { writes } }
+
+    /// The disk as a crash at this instant leaves it.
+    public func crashImage(seed: UInt64) -> SimulatedStorage {
+        lock.withLock {
+            var random = SimulationRandom(seed: seed)
+            var survivors: [String: Node] = [:]
+            for (path, node) in durableEntries {
+                let copy = Node()
+                copy.durable = node.durable
+                var bytes = node.durable
+                let kept = node.unsynced.isEmpty ? 0 : Int(random.next() % UInt64(node.unsynced.count + 1))
+                for (index, write) in node.unsynced.enumerated() {
+                    if index < kept {
+                        Self.place(write.bytes, at: write.offset, in: &bytes)
+                    } else if index == kept {
+                        // The next write may be torn: some prefix of it reached the platter.
+                        let prefix = Int(random.next() % UInt64(write.bytes.count + 1))
+                        Self.place(Array(write.bytes[..<prefix]), at: write.offset, in: &bytes)
+                        break
+                    }
+                }
+                copy.current = bytes
+                copy.durable = bytes
+                copy.allocated = max(node.allocated, bytes.count)
+                survivors[path] = copy
+            }
+            return SimulatedStorage(entries: survivors, directories: directories)
+        }
+    }
+
+    /// Direct access for tests that damage files on purpose.
+    public func withContents<T>(of path: String, _ body: (inout [UInt8]) -> T) -> T? {
+        lock.withLock {
+            guard let node = entries[path] else { return nil }
+            let result = body(&node.current)
+            node.durable = node.current
+            node.unsynced.removeAll()
+            return result
+        }
+    }
+
+    static func place(_ bytes: [UInt8], at offset: Int, in target: inout [UInt8]) {
+        if target.count < offset + bytes.count { target.append(contentsOf: repeatElement(0, count: offset + bytes.count - target.count)) }
+        target.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
+    }
+
+    private func usedBytes() -> Int { entries.values.reduce(0) { $0 + max($1.current.count, $1.allocated) } }
+
+    fileprivate func countWrite(_ path: String) throws(StorageError) {
+        writes += 1
+        if let failAfter, writes >= failAfter { throw .io(path: path, errno: 5, operation: "simulated write") }
+    }
+
+    // MARK: Storage
+
+    public func createDirectory(_ path: String) throws(StorageError) {
+        lock.withLock { _ = directories.insert(path) }
+    }
+
+    public func list(_ directory: String) throws(StorageError) -> [String] {
+        try lock.withLock { () throws(StorageError) -> [String] in
+            guard directories.contains(directory) else { throw .notFound(path: directory) }
+            let prefix = directory + "/"
+            return entries.keys.filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains("/") }.map { String($0.dropFirst(prefix.count)) }.sorted()
+        }
+    }
+
+    public func open(_ path: String, create: Bool) throws(StorageError) -> any StorageFile {
+        try lock.withLock { () throws(StorageError) -> any StorageFile in
+            if entries[path] == nil {
+                guard create else { throw .notFound(path: path) }
+                entries[path] = Node()
+            }
+            return SimulatedFile(path: path, storage: self)
+        }
+    }
+
+    public func remove(_ path: String) throws(StorageError) {
+        lock.withLock { _ = entries.removeValue(forKey: path) }
+    }
+
+    public func rename(_ source: String, to target: String) throws(StorageError) {
+        try lock.withLock { () throws(StorageError) in
+            guard let node = entries.removeValue(forKey: source) else { throw .notFound(path: source) }
+            entries[target] = node
+        }
+    }
+
+    public func syncDirectory(_ path: String) throws(StorageError) {
+        lock.withLock {
+            let prefix = path + "/"
+            durableEntries = durableEntries.filter { !$0.key.hasPrefix(prefix) }
+            for (name, node) in entries where name.hasPrefix(prefix) { durableEntries[name] = node }
+        }
+    }
+
+    fileprivate func node(_ path: String) throws(StorageError) -> Node {
+        guard let node = entries[path] else { throw .notFound(path: path) }
+        return node
+    }
+
+    fileprivate func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        try lock.withLock(body)
+    }
+
+    fileprivate func roomFor(_ node: Node, size: Int, path: String) throws(StorageError) {
+        guard let capacity else { return }
+        let growth = max(0, size - max(node.current.count, node.allocated))
+        if usedBytes() + growth > capacity { throw .noSpace(path: path) }
+    }
+}
+
+final class SimulatedFile: StorageFile, @unchecked Sendable {
+    let path: String
+    private let storage: SimulatedStorage
+
+    init(path: String, storage: SimulatedStorage) {
+        self.path = path
+        self.storage = storage
+    }
+
+    func size() throws(StorageError) -> UInt64 {
+        try storage.withLock { () throws(StorageError) -> UInt64 in UInt64(max(try storage.node(path).current.count, try storage.node(path).allocated)) }
+    }
+
+    func read(at offset: UInt64, count: Int) throws(StorageError) -> [UInt8] {
+        try storage.withLock { () throws(StorageError) -> [UInt8] in
+            let node = try storage.node(path)
+            let size = max(node.current.count, node.allocated)
+            let start = min(Int(offset), size)
+            let end = min(start + count, size)
+            var bytes = [UInt8](repeating: 0, count: end - start)
+            let available = min(end, node.current.count)
+            if available > start { bytes.replaceSubrange(0..<(available - start), with: node.current[start..<available]) }
+            return bytes
+        }
+    }
+
+    func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError) {
+        try storage.withLock { () throws(StorageError) in
+            let node = try storage.node(path)
+            try storage.countWrite(path)
+            try storage.roomFor(node, size: Int(offset) + bytes.count, path: path)
+            SimulatedStorage.place(bytes, at: Int(offset), in: &node.current)
+            node.unsynced.append((Int(offset), bytes))
+            if sync { try syncLocked(node) }
+        }
+    }
+
+    func sync() throws(StorageError) {
+        try storage.withLock { () throws(StorageError) in try syncLocked(try storage.node(path)) }
+    }
+
+    private func syncLocked(_ node: SimulatedStorage.Node) throws(StorageError) {
+        try storage.countWrite(path)
+        node.durable = node.current
+        node.unsynced.removeAll()
+    }
+
+    func allocate(size: UInt64) throws(StorageError) {
+        try storage.withLock { () throws(StorageError) in
+            let node = try storage.node(path)
+            try storage.roomFor(node, size: Int(size), path: path)
+            node.allocated = max(node.allocated, Int(size))
+        }
+    }
+
+    func truncate(to size: UInt64) throws(StorageError) {
+        try storage.withLock { () throws(StorageError) in
+            let node = try storage.node(path)
+            if node.current.count > Int(size) { node.current.removeLast(node.current.count - Int(size)) }
+            node.allocated = min(node.allocated, Int(size))
+            node.durable = node.current
+            node.unsynced.removeAll()
+        }
+    }
+
+    func close() {}
+}
+
+/// SplitMix64, for reproducible simulated faults.
+struct SimulationRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+import Glibc
+
+/// A pthread mutex (the WAL needs no Foundation).
+final class NSLockLite: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() {
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
+        pthread_mutex_init(&mutex, &attributes)
+    }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}

@@ -1,0 +1,59 @@
+/// Where the log and snapshots live. The log talks to this protocol only, so tests can put a
+/// simulated disk (torn writes, bit flips, full disk, crashes) where the real one would be.
+public protocol Storage: Sendable {
+    /// Which write path this storage uses, for logs, /health and metrics.
+    var ioPath: IOPath { get }
+    func createDirectory(_ path: String) throws(StorageError)
+    /// File names (not paths) in a directory.
+    func list(_ directory: String) throws(StorageError) -> [String]
+    func open(_ path: String, create: Bool) throws(StorageError) -> any StorageFile
+    func remove(_ path: String) throws(StorageError)
+    /// Atomically replaces `target` with `source`.
+    func rename(_ source: String, to target: String) throws(StorageError)
+    /// Makes a directory's entries (creations, renames, removals) durable.
+    func syncDirectory(_ path: String) throws(StorageError)
+}
+
+public protocol StorageFile: AnyObject, Sendable {
+    var path: String { get }
+    func size() throws(StorageError) -> UInt64
+    /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
+    func read(at offset: UInt64, count: Int) throws(StorageError) -> [UInt8]
+    /// Writes all bytes at `offset`, then, if `sync`, makes the file's data durable.
+    func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError)
+    func sync() throws(StorageError)
+    /// Reserves space up to `size` bytes so that writes below it cannot fail for lack of space.
+    func allocate(size: UInt64) throws(StorageError)
+    func truncate(to size: UInt64) throws(StorageError)
+    func close()
+}
+
+public enum IOPath: String, Sendable {
+    case uring
+    case posix
+    case simulated
+}
+
+public enum StorageError: Error, Equatable, CustomStringConvertible {
+    /// ENOSPC or EDQUOT: not a crash; writes resume when space returns.
+    case noSpace(path: String)
+    /// Any other failure of the device (EIO and the like): fatal for the log.
+    case io(path: String, errno: Int32, operation: String)
+    case notFound(path: String)
+
+    public var description: String {
+        switch self {
+        case .noSpace(let path): "no space left on the device holding \(path)"
+        case .io(let path, let errno, let operation): "\(operation) failed on \(path): \(errnoDescription(errno)) (errno \(errno))"
+        case .notFound(let path): "\(path) does not exist"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+func errnoDescription(_ code: Int32) -> String { String(cString: strerror(code)) }
