@@ -38,7 +38,7 @@ let package = Package(
             dependencies: ["Engine", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "WALTests", dependencies: ["WAL", "Engine"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        // ServerTests arrive with the server itself (binary/JSON protocol, HTTP API).
     ],
     swiftLanguageModes: [.v6]
 )
