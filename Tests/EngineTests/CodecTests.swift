@@ -17,6 +17,16 @@ import Testing
         .keyRemembered(IdempotencyRecord(key: "k3", fingerprint: 44, sequence: 19, rememberedAt: Timestamp(rawValue: 7), outcome: .ok(.memberWithLoans(member, [loan])))),
     ]
 
+    /// Replies listing active loans (the shortest loan encoding) at the very end of the input.
+    @Test func repliesWithActiveLoansRoundTrip() throws {
+        let active = Loan(id: 8, item: 7, member: 9, itemType: .book, checkedOutAt: Timestamp(rawValue: 1), dueAt: Timestamp(rawValue: 2))
+        for outcome: Outcome in [.ok(.loans([active], next: nil)), .ok(.memberWithLoans(Self.member, [active])), .ok(.loans([active, Self.loan], next: 4))] {
+            var reader = ByteReader(outcome.canonicalBytes)
+            #expect(try Outcome(from: &reader) == outcome)
+            #expect(reader.isAtEnd)
+        }
+    }
+
     @Test func eventsRoundTrip() throws {
         for event in Self.events {
             var reader = ByteReader(event.canonicalBytes)

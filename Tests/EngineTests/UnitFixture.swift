@@ -5,6 +5,7 @@ import Testing
 final class UnitFixture: @unchecked Sendable {
     let clock: ManualClock
     let engine: Engine
+    private var registered = 0
 
     /// 2026-11-21 10:00 UTC.
     static let start = Timestamp(rawValue: Int64(CivilDate(year: 2026, month: 11, day: 21).daysSinceEpoch) * Timestamp.millisecondsPerDay + 36_000_000)
@@ -28,7 +29,8 @@ final class UnitFixture: @unchecked Sendable {
     }
 
     func member(tier: String = "standard", email: String? = nil, expires: CivilDate = CivilDate(year: 2030, month: 1, day: 1)) async -> MemberID {
-        let address = email ?? "m\(UInt64.random(in: 0...UInt64.max))@example.org"
+        registered += 1
+        let address = email ?? "member\(registered)@example.org"
         guard case .ok(.member(let member)) = await run(.registerMember(MemberDraft(email: address, name: "N", tier: tier, cardExpiryDay: expires.daysSinceEpoch))) else {
             Issue.record("register member failed")
             return MemberID(0)

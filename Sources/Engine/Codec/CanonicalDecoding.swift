@@ -41,6 +41,10 @@ extension Member: CanonicalDecodable {
 }
 
 extension Loan: CanonicalDecodable {
+    /// An active loan's encoding (no return time): 8 x 3 ids, 1 type, 8 x 2 times, 4 renewals,
+    /// 1 absent return time, 8 fine.
+    static let encodedBytesMin = 54
+
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let id = LoanID(try reader.read(UInt64.self))
         let item = ItemID(try reader.read(UInt64.self))
@@ -87,7 +91,7 @@ extension Reply: CanonicalDecodable {
         case 2: self = .member(try Member(from: &reader))
         case 3: self = .loan(try Loan(from: &reader))
         case 4:
-            let count = try reader.readCount(minimumBytes: 60)
+            let count = try reader.readCount(minimumBytes: Loan.encodedBytesMin)
             var loans: [Loan] = []
             for _ in 0..<count { loans.append(try Loan(from: &reader)) }
             self = .loans(loans, next: try reader.readOptional(UInt64.self).map { LoanID($0) })
@@ -99,7 +103,7 @@ extension Reply: CanonicalDecodable {
             self = .finesOwed(member, cents: try reader.read(Int64.self))
         case 7:
             let member = try Member(from: &reader)
-            let count = try reader.readCount(minimumBytes: 60)
+            let count = try reader.readCount(minimumBytes: Loan.encodedBytesMin)
             var loans: [Loan] = []
             for _ in 0..<count { loans.append(try Loan(from: &reader)) }
             self = .memberWithLoans(member, loans)

@@ -77,8 +77,8 @@ struct WaveScheduler {
     /// Schedules a command touching these entities.
     mutating func schedule(slot: Int32, member: MemberID? = nil, item: ItemID? = nil, email: String? = nil) {
         var wave = floor + 1
-        if let member, Int(member.rawValue) < memberMarks.count { wave = max(wave, mark(memberMarks[Int(member.rawValue)]) + 1) }
-        if let item, Int(item.rawValue) < itemMarks.count { wave = max(wave, mark(itemMarks[Int(item.rawValue)]) + 1) }
+        if let member, member.rawValue < UInt64(memberMarks.count) { wave = max(wave, mark(memberMarks[Int(member.rawValue)]) + 1) }
+        if let item, item.rawValue < UInt64(itemMarks.count) { wave = max(wave, mark(itemMarks[Int(item.rawValue)]) + 1) }
         if let email, let last = emailMarks[email] { wave = max(wave, last + 1) }
         let epoch = epoch
         if let member { Self.mark(&memberMarks, &futureMembers, member.rawValue, wave) { Self.stamp($0, epoch) } }

@@ -479,9 +479,8 @@ public actor Engine {
     }
 
     private func itemType(of item: ItemID) -> ItemType? {
-        let index = Int(item.rawValue)
-        guard index < itemTypes.count else { return nil }
-        return ItemType(rawValue: itemTypes[index])
+        guard item.rawValue < UInt64(itemTypes.count) else { return nil }
+        return ItemType(rawValue: itemTypes[Int(item.rawValue)])
     }
 
     /// Makes room in the directories for every id allocated so far.

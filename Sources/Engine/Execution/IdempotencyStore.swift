@@ -29,10 +29,9 @@ struct IdempotencyStore {
     }
 
     mutating func remember(_ record: IdempotencyRecord, keysMax: Int) {
-        if let previous = ordinals[record.key] {
-            // Only a forgotten key can be remembered again, so the old slot is already dead.
-            precondition(previous < headOrdinal, "idempotency key \(record.key) remembered twice")
-        }
+        // Live, only a forgotten key is remembered again. Replay with a longer retention or a
+        // larger bound than the log was written with can meet a key still live here: the newer
+        // record wins (the old slot is left to age out). Keep retention settings across restarts.
         ordinals[record.key] = nextOrdinal
         records.append(record)
         while count > keysMax { evictOldest() }

@@ -8,8 +8,9 @@ struct Ownership: Sendable {
     @inline(__always) func shard(of member: MemberID) -> Int { Int(member.rawValue % UInt64(shardCount)) }
     func shard(ofEmail email: String) -> Int { Int(StableHash.hash(Array(email.utf8)) % UInt64(shardCount)) }
 
-    @inline(__always) func localIndex(of item: ItemID) -> Int { Int(item.rawValue / UInt64(shardCount)) }
-    @inline(__always) func localIndex(of member: MemberID) -> Int { Int(member.rawValue / UInt64(shardCount)) }
+    /// Ids beyond any array (hostile input) map to `Int.max`, which every bounds check refuses.
+    @inline(__always) func localIndex(of item: ItemID) -> Int { Int(exactly: item.rawValue / UInt64(shardCount)) ?? Int.max }
+    @inline(__always) func localIndex(of member: MemberID) -> Int { Int(exactly: member.rawValue / UInt64(shardCount)) ?? Int.max }
 
     /// Calls `body` once for every shard that holds a part of what the event changes.
     @inline(__always) func forEachOwner(of event: Event, _ body: (Int) -> Void) {

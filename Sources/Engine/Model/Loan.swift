@@ -5,13 +5,13 @@ public struct Loan: Sendable, Hashable {
     public var member: MemberID
     public var checkedOutAt: Timestamp
     public var dueAt: Timestamp
-    public var renewals: Int32
     public var fineCents: Int64
+    /// Milliseconds since the epoch, or `Int64.min` while active: an optional would add a tag
+    /// byte and, with padding, push the record past 64 bytes.
+    private var returnedAtRaw: Int64
+    public var renewals: Int32
     /// The item's type at checkout; fines and renewals follow the policy for this type.
     public var itemType: ItemType
-    /// Milliseconds since the epoch, or `Int64.min` while active: an optional would add a tag
-    /// byte and push the record past one cache line.
-    private var returnedAtRaw: Int64
 
     public var returnedAt: Timestamp? {
         get { returnedAtRaw == Int64.min ? nil : Timestamp(rawValue: returnedAtRaw) }

@@ -3,9 +3,11 @@
 public enum Email {
     /// The lowercased address, or nil when it is not a plausible address.
     public static func normalized(_ text: String) -> String? {
-        let lowered = text.lowercased()
-        let bytes = Array(lowered.utf8)
-        guard bytes.count >= 3, bytes.count <= Limits.emailBytesMax else { return nil }
+        // Length first, then ASCII only: Unicode case folding would map look-alikes (the Kelvin
+        // sign) onto plain letters.
+        guard text.utf8.count >= 3, text.utf8.count <= Limits.emailBytesMax, text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let bytes = text.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }
+        let lowered = String(decoding: bytes, as: UTF8.self)
         guard let at = bytes.firstIndex(of: UInt8(ascii: "@")), bytes.lastIndex(of: UInt8(ascii: "@")) == at else { return nil }
         let local = bytes[..<at]
         let domain = bytes[(at + 1)...]
