@@ -27,7 +27,12 @@ public enum RecordBound {
         case .updateMember, .suspendMember, .reinstateMember:
             event = memberBytes + strings
             reply = memberBytes + strings
-        case .createItem, .updateItem, .withdrawItem, .addCopies, .removeCopies:
+        case .createItem:
+            // The new item carries exactly the draft's strings.
+            event = 2 * fixedBytes + strings
+            reply = event
+        case .updateItem, .withdrawItem, .addCopies, .removeCopies:
+            // The after-image carries the item's existing strings, up to their limits.
             event = 2 * fixedBytes + Limits.isbnBytesMax + Limits.titleBytesMax + Limits.authorBytesMax + Limits.publisherBytesMax
             reply = event
         default:

@@ -40,9 +40,9 @@ enum WALFixture {
             setup.append(Request(.registerMember(MemberDraft(email: "m\(index)@example.org", name: "M \(index)", tier: index % 4 == 0 ? "premium" : "standard", cardExpiryDay: start.day + 400))))
         }
         // Small setup batches, so that tests can use small segments.
-        stride(from: 0, to: setup.count, by: 4).forEach { batches.append(Array(setup[$0..<min($0 + 4, setup.count)])) }
+        stride(from: 0, to: setup.count, by: 2).forEach { batches.append(Array(setup[$0..<min($0 + 2, setup.count)])) }
         var nextLoan: UInt64 = 1
-        for _ in batches.count..<count {
+        for _ in batches.count..<max(count, batches.count) {
             var batch: [Request] = []
             for _ in 0..<Int(random.next() % 12 + 1) {
                 let member = MemberID(random.next() % UInt64(members) + 1)

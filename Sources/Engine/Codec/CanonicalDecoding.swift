@@ -5,6 +5,8 @@ public protocol CanonicalDecodable {
 }
 
 extension Item: CanonicalDecodable {
+    /// The shortest item encoding: 8 id, 4 x 4 empty strings, 4 year, 1 type, 1 status, 4 + 4 copies.
+    public static let encodedBytesMin = 38
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let id = ItemID(try reader.read(UInt64.self))
         let isbn = try reader.readString()
@@ -21,6 +23,8 @@ extension Item: CanonicalDecodable {
 }
 
 extension Member: CanonicalDecodable {
+    /// The shortest member encoding: 8 id, 3 x 4 empty strings, 1 status, 4 expiry, 8 fines, 4 loan count.
+    public static let encodedBytesMin = 37
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let id = MemberID(try reader.read(UInt64.self))
         let email = try reader.readString()
@@ -43,7 +47,7 @@ extension Member: CanonicalDecodable {
 extension Loan: CanonicalDecodable {
     /// An active loan's encoding (no return time): 8 x 3 ids, 1 type, 8 x 2 times, 4 renewals,
     /// 1 absent return time, 8 fine.
-    static let encodedBytesMin = 54
+    public static let encodedBytesMin = 54
 
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let id = LoanID(try reader.read(UInt64.self))

@@ -77,8 +77,9 @@ struct LogScanner {
                 expectedLSN += 1
                 position = LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
             }
-            // Zeros after the last record: anything valid further on means damage, not an end.
-            if let found = laterValidRecord(index: index, bytes: bytes, after: offset, lsn: expectedLSN) {
+            // Zeros after the last record: a valid record further on in this segment means damage,
+            // not an end. (The next segment, if any, continues the log: the loop reads it.)
+            if let found = laterValidRecord(index: index, bytes: bytes, after: offset, lsn: expectedLSN, searchLaterSegments: false) {
                 try await corruptionFound(index: index, offset: offset, lsn: expectedLSN, reason: "record missing before \(found)", report: &report)
                 try await flush(into: engine, report: &report)
                 return position
@@ -114,7 +115,7 @@ struct LogScanner {
 
     /// A bad record: corruption when a valid one follows, else a torn final write.
     private mutating func badRecord(index: Int, bytes: [UInt8], offset: Int, lsn: UInt64, reason: String, report: inout RecoveryReport) async throws(RecoveryError) {
-        if let found = laterValidRecord(index: index, bytes: bytes, after: offset + 1, lsn: lsn) {
+        if let found = laterValidRecord(index: index, bytes: bytes, after: offset + 1, lsn: lsn, searchLaterSegments: true) {
             try await corruptionFound(index: index, offset: offset, lsn: lsn, reason: "\(reason); a valid record follows at \(found)", report: &report)
             return
         }
@@ -157,7 +158,7 @@ struct LogScanner {
 
     /// Where a valid record with an LSN of at least `lsn` starts after `offset` in this segment
     /// or in a later one, described; nil when there is none.
-    private func laterValidRecord(index: Int, bytes: [UInt8], after offset: Int, lsn: UInt64) -> String? {
+    private func laterValidRecord(index: Int, bytes: [UInt8], after offset: Int, lsn: UInt64, searchLaterSegments: Bool) -> String? {
         var position = max(offset, LogFormat.segmentHeaderBytes)
         while position + LogFormat.recordHeaderBytes <= bytes.count {
             let frame = Frame(bytes, at: position)
@@ -167,6 +168,7 @@ struct LogScanner {
             }
             position += 1
         }
+        guard searchLaterSegments else { return nil }
         for later in segments[(index + 1)...] {
             guard let bytes = try? read(later.name), case .success = LogFormat.parseSegmentHeader(bytes) else { continue }
             let frame = Frame(bytes, at: LogFormat.segmentHeaderBytes)

@@ -20,6 +20,8 @@ public struct RecoveryReport: Sendable, Equatable {
     /// Bytes of a torn final write that were cut off.
     public var tornBytes: UInt64 = 0
     public var discardedSnapshots: [String] = []
+
+    public init() {}
 }
 
 public enum RecoveryError: Error, Equatable, CustomStringConvertible {

@@ -119,9 +119,9 @@ public enum SnapshotFile {
             guard CRC32C.checksum(bytes[headerBytes..<(bytes.count - trailerBytes)]) == bodyChecksum else { return .failure(.damaged("body checksum mismatch")) }
             var body = ByteReader(bytes, offset: headerBytes, end: bytes.count - trailerBytes)
             let engineHeader = try EngineHeader(from: &body)
-            let items = try readArray(&body, minimumBytes: 40) { (reader: inout ByteReader) throws(DecodingError) in try Item(from: &reader) }
-            let members = try readArray(&body, minimumBytes: 40) { (reader: inout ByteReader) throws(DecodingError) in try Member(from: &reader) }
-            let loans = try readArray(&body, minimumBytes: 60) { (reader: inout ByteReader) throws(DecodingError) in try Loan(from: &reader) }
+            let items = try readArray(&body, minimumBytes: Item.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Item(from: &reader) }
+            let members = try readArray(&body, minimumBytes: Member.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Member(from: &reader) }
+            let loans = try readArray(&body, minimumBytes: Loan.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Loan(from: &reader) }
             guard body.isAtEnd else { return .failure(.damaged("trailing bytes in the body")) }
             return .success((lsn, EngineSnapshot(header: engineHeader, items: items, members: members, loans: loans)))
         } catch {

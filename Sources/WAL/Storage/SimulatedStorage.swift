@@ -34,6 +34,23 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     }
     private var failAfter: Int?
     private var writes = 0
+    private var crashAt: (write: Int, seed: UInt64)?
+    private var crashed: SimulatedStorage?
+
+    /// Captures the crash image during the given write or sync (counting from 1): the disk as
+    /// a power cut in the middle of that operation would leave it. Read it with `crashImage`.
+    public func crash(atWrite write: Int, seed: UInt64) {
+        lock.withLock { crashAt = (write, seed) }
+    }
+
+    /// The image captured by `crash(atWrite:seed:)`, once that write has happened.
+    public var capturedCrash: SimulatedStorage? { lock.withLock { crashed } }
+
+    /// Called with the lock held, after a write is placed (unsynced) and before a sync applies.
+    fileprivate func captureIfDue() {
+        guard let crashAt, crashAt.write == writes, crashed == nil else { return }
+        crashed = crashImage(seed: crashAt.seed)
+    }
 
     public init() {}
 
@@ -117,7 +134,8 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
                 guard create else { throw .notFound(path: path) }
                 entries[path] = Node()
             }
-            return SimulatedFile(path: path, storage: self)
+            // Like a file descriptor, an open file follows its node through renames and removals.
+            return SimulatedFile(path: path, node: entries[path]!, storage: self)
         }
     }
 
@@ -140,10 +158,6 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         }
     }
 
-    fileprivate func node(_ path: String) throws(StorageError) -> Node {
-        guard let node = entries[path] else { throw .notFound(path: path) }
-        return node
-    }
 
     fileprivate func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         try lock.withLock(body)
@@ -158,20 +172,21 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
 final class SimulatedFile: StorageFile, @unchecked Sendable {
     let path: String
+    private let node: SimulatedStorage.Node
     private let storage: SimulatedStorage
 
-    init(path: String, storage: SimulatedStorage) {
+    init(path: String, node: SimulatedStorage.Node, storage: SimulatedStorage) {
         self.path = path
+        self.node = node
         self.storage = storage
     }
 
     func size() throws(StorageError) -> UInt64 {
-        try storage.withLock { () throws(StorageError) -> UInt64 in UInt64(max(try storage.node(path).current.count, try storage.node(path).allocated)) }
+        storage.withLock { UInt64(max(node.current.count, node.allocated)) }
     }
 
     func read(at offset: UInt64, count: Int) throws(StorageError) -> [UInt8] {
         try storage.withLock { () throws(StorageError) -> [UInt8] in
-            let node = try storage.node(path)
             let size = max(node.current.count, node.allocated)
             let start = min(Int(offset), size)
             let end = min(start + count, size)
@@ -184,28 +199,28 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError) {
         try storage.withLock { () throws(StorageError) in
-            let node = try storage.node(path)
             try storage.countWrite(path)
             try storage.roomFor(node, size: Int(offset) + bytes.count, path: path)
             SimulatedStorage.place(bytes, at: Int(offset), in: &node.current)
             node.unsynced.append((Int(offset), bytes))
+            storage.captureIfDue()
             if sync { try syncLocked(node) }
         }
     }
 
     func sync() throws(StorageError) {
-        try storage.withLock { () throws(StorageError) in try syncLocked(try storage.node(path)) }
+        try storage.withLock { () throws(StorageError) in try syncLocked(node) }
     }
 
     private func syncLocked(_ node: SimulatedStorage.Node) throws(StorageError) {
         try storage.countWrite(path)
+        storage.captureIfDue()
         node.durable = node.current
         node.unsynced.removeAll()
     }
 
     func allocate(size: UInt64) throws(StorageError) {
         try storage.withLock { () throws(StorageError) in
-            let node = try storage.node(path)
             try storage.roomFor(node, size: Int(size), path: path)
             node.allocated = max(node.allocated, Int(size))
         }
@@ -213,7 +228,6 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     func truncate(to size: UInt64) throws(StorageError) {
         try storage.withLock { () throws(StorageError) in
-            let node = try storage.node(path)
             if node.current.count > Int(size) { node.current.removeLast(node.current.count - Int(size)) }
             node.allocated = min(node.allocated, Int(size))
             node.durable = node.current
