@@ -75,6 +75,8 @@ public final class LogWriter: @unchecked Sendable {
     /// Whether a preallocated spare segment exists that no appended record has claimed yet.
     private var layoutSpare = false
     private var spareReady = false
+    /// When to try preallocating the next segment again after the disk was full.
+    private var nextSpareAttempt = 0.0
     private var statistics = Statistics()
 
     // Owned by the writer thread.
@@ -191,8 +193,9 @@ public final class LogWriter: @unchecked Sendable {
     private func run() {
         while true {
             lock.lock()
-            while pending.isEmpty && !closing && (spareReady || failure != nil) {
-                wake.wait(lock)
+            while pending.isEmpty && !closing && failure == nil && (spareReady || monotonicSeconds() < nextSpareAttempt) {
+                // Without a spare, wake up in time to retry; never sleep while records wait.
+                if spareReady { wake.wait(lock) } else { wake.wait(lock, untilMonotonic: nextSpareAttempt) }
             }
             if failure != nil || (closing && pending.isEmpty) {
                 lock.unlock()
@@ -201,7 +204,7 @@ public final class LogWriter: @unchecked Sendable {
             var batch: [UInt8] = []
             swap(&batch, &pending)
             let last = pendingLast
-            let needSpare = !spareReady
+            let needSpare = !spareReady && monotonicSeconds() >= nextSpareAttempt
             lock.unlock()
 
             if !batch.isEmpty { write(batch, through: last) }
@@ -295,7 +298,7 @@ public final class LogWriter: @unchecked Sendable {
             }
         } catch .noSpace {
             // Try again shortly; appends beyond the current segment are refused meanwhile.
-            usleep(200_000)
+            lock.withLock { nextSpareAttempt = monotonicSeconds() + 0.2 }
         } catch {
             fail(error.description)
         }
@@ -358,5 +361,15 @@ final class Condition: @unchecked Sendable {
     init() { pthread_cond_init(&condition, nil) }
     deinit { pthread_cond_destroy(&condition) }
     func wait(_ mutex: Mutex) { pthread_cond_wait(&condition, &mutex.mutex) }
+
+    /// Waits until signalled or until the monotonic clock reaches `deadline` (seconds).
+    func wait(_ mutex: Mutex, untilMonotonic deadline: Double) {
+        let remaining = max(0, deadline - monotonicSeconds())
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let total = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + remaining
+        var until = timespec(tv_sec: Int(total), tv_nsec: Int((total - Double(Int(total))) * 1e9))
+        pthread_cond_timedwait(&condition, &mutex.mutex, &until)
+    }
     func signal() { pthread_cond_signal(&condition) }
 }
