@@ -16,6 +16,9 @@ struct EngineWorkload: AsyncParsableCommand {
     @Option(help: "Shards (default: one per core).") var shards = EngineConfiguration.processorCount
     @Option(help: "Cycles per batch (each cycle is one or two commands).") var batch = 2048
     @Option(help: "Seconds to run cycles for, after seeding.") var duration = 10.0
+    /// A fixed amount of work, for instruction counts (callgrind) that compare across builds:
+    /// a time-bounded run does a different number of commands each time.
+    @Option(help: "Run exactly this many cycles instead of running for --duration.") var cycles: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 42
 
     func validate() throws {
@@ -23,6 +26,7 @@ struct EngineWorkload: AsyncParsableCommand {
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("shards must be in 1...\(Limits.shardCountMax)") }
         guard batch >= 1, batch * 2 <= Limits.commandsPerBatchMax else { throw ValidationError("batch must be in 1...\(Limits.commandsPerBatchMax / 2)") }
         guard duration > 0 else { throw ValidationError("duration must be positive") }
+        guard (cycles ?? 0) >= 0 else { throw ValidationError("cycles must not be negative") }
     }
 
     func run() async throws {
@@ -35,7 +39,12 @@ struct EngineWorkload: AsyncParsableCommand {
         progress("seeded \(items + members) records in \(format(seedSeconds, decimals: 2)) s (\(format(Double(items + members) / seedSeconds)) records/s)")
 
         var random = SplitMix64(seed: seed)
-        var loans = [[LoanID]](repeating: [], count: members + 1)
+        // Each member's loans, oldest first, in a ring of `limit` slots in one flat array: the
+        // driver's own bookkeeping should cost little next to the engine (an array per member
+        // cost a cache miss on its buffer per cycle).
+        var loanRing = [LoanID](repeating: LoanID(0), count: (members + 1) * limit)
+        var loanFirst = [UInt8](repeating: 0, count: members + 1)
+        var loanCount = [UInt8](repeating: 0, count: members + 1)
         var busy = [UInt32](repeating: 0, count: members + 1)
         var round: UInt32 = 0
         var commands = 0
@@ -44,12 +53,18 @@ struct EngineWorkload: AsyncParsableCommand {
         var cycleMembers: [Int] = []
         requests.reserveCapacity(batch * 2)
 
+        // Options read through their property wrappers cost a generic metadata look-up each
+        // time: read them once, outside the loop that builds batches.
+        let memberCount = members
+        let itemCount = UInt64(items)
+        let cyclesPerBatch = batch
         let start = monotonicSeconds()
         var lastReport = start
         var lastCommands = 0
-        while true {
+        var cyclesLeft = cycles ?? Int.max
+        while cyclesLeft > 0 {
             let now = monotonicSeconds()
-            if now - start >= duration { break }
+            if cycles == nil, now - start >= duration { break }
             if now - lastReport >= 1 {
                 progress("\(format(now - start, decimals: 1)) s: \(format(Double(commands - lastCommands) / (now - lastReport))) commands/s")
                 lastReport = now
@@ -58,16 +73,21 @@ struct EngineWorkload: AsyncParsableCommand {
             round += 1
             requests.removeAll(keepingCapacity: true)
             cycleMembers.removeAll(keepingCapacity: true)
-            for _ in 0..<batch {
+            let batchCycles = min(cyclesPerBatch, cyclesLeft)
+            cyclesLeft -= batchCycles
+            for _ in 0..<batchCycles {
                 // One cycle per member per batch, so the driver knows each member's loans.
-                var member = Int.random(in: 1...members, using: &random)
-                while busy[member] == round { member = Int.random(in: 1...members, using: &random) }
+                var member = Int.random(in: 1...memberCount, using: &random)
+                while busy[member] == round { member = Int.random(in: 1...memberCount, using: &random) }
                 busy[member] = round
-                if loans[member].count >= limit {
-                    requests.append(Request(.returnLoan(loans[member].removeFirst())))
+                if Int(loanCount[member]) >= limit {
+                    let first = Int(loanFirst[member])
+                    requests.append(Request(.returnLoan(loanRing[member * limit + first])))
+                    loanFirst[member] = UInt8((first + 1) % limit)
+                    loanCount[member] -= 1
                     cycleMembers.append(-member)
                 }
-                requests.append(Request(.checkout(member: MemberID(UInt64(member)), item: ItemID(UInt64.random(in: 1...UInt64(items), using: &random)))))
+                requests.append(Request(.checkout(member: MemberID(UInt64(member)), item: ItemID(UInt64.random(in: 1...itemCount, using: &random)))))
                 cycleMembers.append(member)
             }
             let result = await engine.execute(requests)
@@ -75,7 +95,9 @@ struct EngineWorkload: AsyncParsableCommand {
             for (index, outcome) in result.outcomes.enumerated() {
                 switch outcome {
                 case .ok(.loan(let loan)) where cycleMembers[index] > 0:
-                    loans[cycleMembers[index]].append(loan.id)
+                    let member = cycleMembers[index]
+                    loanRing[member * limit + (Int(loanFirst[member]) + Int(loanCount[member])) % limit] = loan.id
+                    loanCount[member] += 1
                 case .ok:
                     break
                 case .refused(let refusal):

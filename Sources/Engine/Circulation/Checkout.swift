@@ -17,14 +17,23 @@ extension ShardState {
         return .cleared(dueAt: Circulation.dueAt(from: now, loanDays: policy.loanDays))
     }
 
-    /// Step 2, on the item's shard: reserve a copy. The wave schedule gives this command the
-    /// item to itself for the whole saga, so the reservation is the check; step 3 (the loan
-    /// event) takes the copy, and a refusal from step 1 releases it by not emitting one.
-    func checkoutItemStep(item id: ItemID) -> Decision {
+    /// Step 2, on the item's shard: reserve a copy by taking it off the shelf now. The copy is
+    /// the item's part of the loan event (step 3), so that event need not visit this shard
+    /// again; if step 1 refuses, the coordinator sends a release (`ShardWork.releases`) that
+    /// puts it back before anything else can see the item (the wave schedule gives this command
+    /// the item to itself until its next wave). Replay applies the loan event's item part
+    /// instead, so both paths end in the same state.
+    mutating func checkoutItemStep(item id: ItemID) -> Decision {
         guard let local = itemIndex(id) else { return .refused(Refusal(.itemNotFound)) }
         guard items[local].status == .active else { return .refused(Refusal(.itemWithdrawn)) }
         guard items[local].availableCopies > 0 else { return .refused(Refusal(.noCopyAvailable)) }
+        items[local].availableCopies -= 1
         return .cleared(dueAt: .zero)
+    }
+
+    /// Undoes a reservation whose checkout was refused by the member's step.
+    mutating func releaseCopy(item id: ItemID) {
+        items[ownership.localIndex(of: id)].availableCopies += 1
     }
 }
 

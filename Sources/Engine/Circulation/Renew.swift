@@ -15,7 +15,7 @@ extension ShardState {
         loan.dueAt = max(loan.dueAt, Circulation.dueAt(from: now, loanDays: policy.loanDays))
         loan.renewals += 1
         let event = Event.loanRenewed(id, member: loan.member, dueAt: loan.dueAt, renewals: loan.renewals)
-        apply(event)
+        apply(event, loanPosition: position)
         return .decided(.ok(.loan(loan)), event: event)
     }
 }

@@ -8,7 +8,7 @@ extension ShardState {
         let tier = members[ownership.localIndex(of: loan.member)].tier
         let fine = Circulation.fine(dueAt: loan.dueAt, returnedAt: now, policy: policies.policy(tier: tier, itemType: loan.itemType))
         let event = Event.loanReturned(id, member: loan.member, item: loan.item, returnedAt: now, fineCents: fine)
-        apply(event)
+        apply(event, loanPosition: position)
         loan.returnedAt = now
         loan.fineCents = fine
         return .decided(.ok(.loan(loan)), event: event)

@@ -27,12 +27,32 @@ struct EmailChange: Sendable {
     var email: String
 }
 
+/// How a command's step that reads its member runs, for wave assignment.
+enum MemberStep {
+    /// Not on the member's shard (a registration runs on its address's shard).
+    case elsewhere
+    /// On the member's shard, but its effects on the member come later, as an event (checkout).
+    case onMemberShard
+    /// On the member's shard, which decides the command and applies its effects on the member
+    /// within the step (return, renewal, payment, profile change, reads).
+    case decidedOnMemberShard
+}
+
 /// Wave assignment. A command's wave is one past the latest wave of any earlier command in the
 /// batch that touches the same member, item or e-mail address; barrier commands (policy changes,
 /// e-mail changes, the overdue scan) get a wave of their own after everything before them and
 /// push everything after them later still. Within a wave no two commands touch the same entity,
 /// so their steps commute and run in parallel, and the batch's outcome equals running its
 /// commands one by one in sequence order.
+///
+/// One exception keeps chains on one member short: when the latest earlier command on a member
+/// was decided on the member's shard within its step (`MemberStep.decidedOnMemberShard`), a
+/// command whose member step also runs there may share its wave. Both steps then run on that
+/// shard in one message, in sequence order (steps are queued in slot order, and the parts of a
+/// wave reach a shard in order), and the later one sees the earlier one's effects on the
+/// member, as it would serially. Their other entities (items, addresses) still follow the
+/// strict rule. A return followed by a checkout for the same member (the benchmark's cycle)
+/// thus takes one wave, not two.
 struct WaveScheduler {
     private(set) var waves: [[Int32]] = []
     private var floor: Int32 = 0
@@ -75,13 +95,18 @@ struct WaveScheduler {
     }
 
     /// Schedules a command touching these entities.
-    mutating func schedule(slot: Int32, member: MemberID? = nil, item: ItemID? = nil, email: String? = nil) {
+    mutating func schedule(slot: Int32, member: MemberID? = nil, memberStep: MemberStep = .elsewhere, item: ItemID? = nil, email: String? = nil) {
         var wave = floor + 1
-        if let member, member.rawValue < UInt64(memberMarks.count) { wave = max(wave, mark(memberMarks[Int(member.rawValue)]) + 1) }
+        if let member, member.rawValue < UInt64(memberMarks.count) {
+            let last = memberMarks[Int(member.rawValue)]
+            let shares = memberStep != .elsewhere && last & Self.decidedOnMemberShard != 0 && mark(last) != 0
+            wave = max(wave, mark(last) + (shares ? 0 : 1))
+        }
         if let item, item.rawValue < UInt64(itemMarks.count) { wave = max(wave, mark(itemMarks[Int(item.rawValue)]) + 1) }
         if let email, let last = emailMarks[email] { wave = max(wave, last + 1) }
         let epoch = epoch
-        if let member { Self.mark(&memberMarks, &futureMembers, member.rawValue, wave) { Self.stamp($0, epoch) } }
+        let decided = memberStep == .decidedOnMemberShard ? Self.decidedOnMemberShard : 0
+        if let member { Self.mark(&memberMarks, &futureMembers, member.rawValue, wave) { Self.stamp($0, epoch) | decided } }
         if let item { Self.mark(&itemMarks, &futureItems, item.rawValue, wave) { Self.stamp($0, epoch) } }
         if let email { emailMarks[email] = wave }
         place(slot, in: wave)
@@ -93,6 +118,12 @@ struct WaveScheduler {
         } else {
             future[id] = max(future[id] ?? 0, wave)
         }
+    }
+
+    /// Loads the marks that scheduling these entities will read (cache warming: see
+    /// ShardState+Warm.swift).
+    @inline(__always) func touch(member: UInt64, item: UInt64) -> UInt64 {
+        (member < UInt64(memberMarks.count) ? memberMarks[Int(member)] : 0) &+ (item < UInt64(itemMarks.count) ? itemMarks[Int(item)] : 0)
     }
 
     /// Schedules a command that must see everything before it and be seen by everything after.
@@ -107,6 +138,9 @@ struct WaveScheduler {
         waves[Int(wave) - 1].append(slot)
     }
 
-    @inline(__always) private func mark(_ value: UInt64) -> Int32 { value >> 32 == epoch ? Int32(truncatingIfNeeded: value) : 0 }
+    /// Set in a member's mark when the command that left it was decided on the member's shard.
+    private static let decidedOnMemberShard: UInt64 = 1 << 31
+
+    @inline(__always) private func mark(_ value: UInt64) -> Int32 { value >> 32 == epoch ? Int32(truncatingIfNeeded: value & 0x7fff_ffff) : 0 }
     @inline(__always) private static func stamp(_ wave: Int32, _ epoch: UInt64) -> UInt64 { epoch << 32 | UInt64(UInt32(wave)) }
 }

@@ -52,10 +52,16 @@ public actor Engine {
     private var scheduler = WaveScheduler()
     /// Per-batch working storage, kept between batches so its capacity is reused.
     private var scratch = BatchRun()
+    /// What cache warming read; kept only so that its loads stay.
+    private var warmChecksum: UInt64 = 0
     /// Batches, replays and inspections run one at a time, in arrival order: the actor alone
     /// would let a second call start while the first waits for a shard.
     private var gateBusy = false
     private var gateWaiting: [CheckedContinuation<Void, Never>] = []
+    /// The last hop of the previous batch (events of its last wave, which no outcome waits
+    /// for), still running on the shards: it overlaps the batch's finish and the caller's next
+    /// request. Every later visit to the shards waits for it first (`settleDelivery`).
+    private var delivery: Task<Void, Never>?
 
     public init(configuration: EngineConfiguration = EngineConfiguration(), clock: any EngineClock = SystemClock()) {
         self.configuration = configuration
@@ -70,7 +76,9 @@ public actor Engine {
 
     public func execute(_ requests: [Request]) async -> BatchResult {
         precondition(requests.count <= Limits.commandsPerBatchMax, "batch of \(requests.count) commands exceeds \(Limits.commandsPerBatchMax)")
-        await enterGate()
+        // Planning needs no shard, so the previous batch's delivery may still run; the first
+        // hop waits for it.
+        await waitForGate()
         defer { leaveGate() }
         let now = max(clock.now(), lastTimestamp)
         beginBatch(at: now)
@@ -80,6 +88,8 @@ public actor Engine {
         plan(&batch)
         await run(&batch)
         let result = finish(&batch)
+        // Let go of the caller's array, so that it can refill it in place for its next batch.
+        batch.requests = []
         swap(&batch, &scratch)
         return result
     }
@@ -103,12 +113,25 @@ public actor Engine {
         nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
     }
 
+    /// Takes the gate, and with it shards whose state is complete (no delivery in flight).
     func enterGate() async {
+        await waitForGate()
+        await settleDelivery()
+    }
+
+    private func waitForGate() async {
         guard gateBusy else {
             gateBusy = true
             return
         }
         await withCheckedContinuation { gateWaiting.append($0) }
+    }
+
+    /// Waits until the previous batch's last events are applied on every shard.
+    private func settleDelivery() async {
+        guard let pending = delivery else { return }
+        delivery = nil
+        await pending.value
     }
 
     /// Hands the gate to the next caller in line, if any.
@@ -143,6 +166,9 @@ public actor Engine {
         }
 
         for index in batch.requests.indices {
+            if index % ShardState.warmRun == 0 {
+                warmChecksum &+= warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, batch.requests.count), firstLoanID: firstLoanID)
+            }
             let slot = Int32(index)
             let request = batch.requests[index]
             var command = request.command
@@ -182,7 +208,7 @@ public actor Engine {
                 nextLoanID += 1
                 batch.pendingRoutes.append(LoanRoute(member: member.rawValue, item: item.rawValue))
                 batch.plans[index] = .checkout(member: member, item: item, loan: loan)
-                scheduler.schedule(slot: slot, member: member, item: item)
+                scheduler.schedule(slot: slot, member: member, memberStep: .onMemberShard, item: item)
             case .returnLoan(let loan), .renewLoan(let loan):
                 guard let route = route(of: loan, firstLoanID: firstLoanID, pending: batch.pendingRoutes) else {
                     batch.settle(index, .refused(Refusal(.loanNotFound)))
@@ -190,7 +216,7 @@ public actor Engine {
                 }
                 let renew = if case .renewLoan = command { true } else { false }
                 batch.plans[index] = .loan(loan, renew: renew)
-                scheduler.schedule(slot: slot, member: MemberID(route.member), item: ItemID(route.item))
+                scheduler.schedule(slot: slot, member: MemberID(route.member), memberStep: .decidedOnMemberShard, item: ItemID(route.item))
             case .payFine(let member, let amount):
                 planMember(&batch, slot, member, .payFine(slot: slot, member: member, amountCents: amount))
             case .createItem(let draft):
@@ -249,6 +275,33 @@ public actor Engine {
         growDirectories()
     }
 
+    /// Touches the loan routes and schedule marks that planning these requests reads, in a
+    /// tight loop of independent loads (cache warming: see ShardState+Warm.swift).
+    private func warmPlanning(_ requests: [Request], _ range: Range<Int>, firstLoanID: UInt64) -> UInt64 {
+        var checksum: UInt64 = 0
+        for index in range {
+            switch requests[index].command {
+            case .checkout(let member, let item):
+                checksum &+= scheduler.touch(member: member.rawValue, item: item.rawValue)
+            case .returnLoan(let loan), .renewLoan(let loan):
+                if loan.rawValue < firstLoanID, loan.rawValue < UInt64(loanRoutes.count) { checksum &+= loanRoutes[Int(loan.rawValue)].member }
+            default:
+                break
+            }
+        }
+        for index in range {
+            switch requests[index].command {
+            case .returnLoan(let loan), .renewLoan(let loan):
+                guard loan.rawValue < firstLoanID, loan.rawValue < UInt64(loanRoutes.count) else { continue }
+                let route = loanRoutes[Int(loan.rawValue)]
+                checksum &+= scheduler.touch(member: route.member, item: route.item)
+            default:
+                break
+            }
+        }
+        return checksum
+    }
+
     private func planItem(_ batch: inout BatchRun, _ slot: Int32, _ item: ItemID, _ step: ShardStep) {
         batch.plans[Int(slot)] = batch.single(ownership.shard(of: item), step)
         scheduler.schedule(slot: slot, item: item)
@@ -256,7 +309,7 @@ public actor Engine {
 
     private func planMember(_ batch: inout BatchRun, _ slot: Int32, _ member: MemberID, _ step: ShardStep) {
         batch.plans[Int(slot)] = batch.single(ownership.shard(of: member), step)
-        scheduler.schedule(slot: slot, member: member)
+        scheduler.schedule(slot: slot, member: member, memberStep: .decidedOnMemberShard)
     }
 
     private func route(of loan: LoanID, firstLoanID: UInt64, pending: [LoanRoute]) -> LoanRoute? {
@@ -281,58 +334,98 @@ public actor Engine {
 
     // MARK: Running waves
 
+    /// Commands of one wave sent to the shards in one round. A wave's commands commute, so a
+    /// large wave is sent in parts and pipelined: the coordinator builds part k+1 while the
+    /// shards run part k, and folds part k's verdicts while they run part k+1.
+    static let partSlots = 512
+
     private func run(_ batch: inout BatchRun) async {
-        var forward = [[Event]](repeating: [], count: shards.count)
+        await settleDelivery()
+        let shards = shards
+        var forward = Forwarding(shardCount: shards.count)
         for wave in scheduler.waves {
-            var work = shards.map { _ in ShardWork(now: batch.now, policies: policies) }
-            for shard in work.indices {
-                swap(&work[shard].events, &forward[shard])
-            }
-            for slot in wave {
-                switch batch.plans[Int(slot)] {
-                case .settled:
-                    preconditionFailure("a settled command was scheduled")
-                case .checkout(let member, let item, _):
-                    let type = itemType(of: item)
-                    batch.itemTypes[Int(slot)] = type
-                    work[ownership.shard(of: member)].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
-                    work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item))
-                case .single(let shard, let step):
-                    work[Int(shard)].steps.append(batch.steps[Int(step)])
-                case .loan(let loan, let renew):
-                    if let (shard, step) = loanStep(slot: slot, loan: loan, renew: renew) {
-                        work[shard].steps.append(step)
-                    } else {
-                        batch.decide(slot, .refused(Refusal(.loanNotFound)), event: nil)
+            var nextSlot = 0
+            var running: Task<[ShardReply], Never>?
+            while nextSlot < wave.count || running != nil {
+                var nextWork: [ShardWork]?
+                if nextSlot < wave.count {
+                    let part = wave[nextSlot..<min(nextSlot + Self.partSlots, wave.count)]
+                    // The first part of a wave carries what the previous wave decided.
+                    nextWork = build(&batch, part, forward: &forward, delivering: nextSlot == 0)
+                    nextSlot = part.endIndex
+                }
+                var replies: [ShardReply]?
+                if let previous = running {
+                    replies = await previous.value
+                    running = nil
+                }
+                if let work = nextWork {
+                    // Each shard finishes the previous part before it gets this one (awaited above).
+                    running = Task.detached { await Self.visit(shards, with: work) }
+                }
+                guard let replies else { continue }
+                for (shard, reply) in replies.enumerated() {
+                    for result in reply.results {
+                        complete(&batch, result, reply: reply, from: shard, forward: &forward)
                     }
-                case .changeEmail(let change):
-                    let (member, changes, email) = (batch.emailChanges[Int(change)].member, batch.emailChanges[Int(change)].changes, batch.emailChanges[Int(change)].email)
-                    work[ownership.shard(of: member)].steps.append(.changeMember(slot: slot, member: member, change: .update(changes)))
-                    work[ownership.shard(ofEmail: email)].steps.append(.claimEmail(slot: slot, email: email, member: member))
-                case .overdue(let after, let limit):
-                    for shard in work.indices { work[shard].steps.append(.overdueLoans(slot: slot, after: after, limit: limit + 1)) }
-                case .setPolicy(let change):
-                    let (key, policy) = batch.policyChanges[Int(change)]
-                    let event = Event.policySet(key, policy)
-                    applyToCoordinator(event)
-                    batch.decide(slot, .ok(.policy(key, policy)), event: event)
-                }
-            }
-            let replies = await hop(work)
-            for (shard, reply) in replies.enumerated() {
-                for result in reply.results {
-                    complete(&batch, result, reply: reply, from: shard, forward: &forward)
                 }
             }
         }
-        if forward.contains(where: { !$0.isEmpty }) {
-            _ = await hop(forward.map { ShardWork(events: $0, now: batch.now, policies: policies) })
+        if !forward.isEmpty {
+            // No outcome depends on this hop: start it and return (see `delivery`).
+            let work = shards.indices.map {
+                ShardWork(events: forward.events[$0], releases: forward.releases[$0], copiesReserved: true, now: batch.now, policies: policies)
+            }
+            delivery = Task.detached { _ = await Self.visit(shards, with: work) }
         }
+    }
+
+    /// The shards' work for some commands of one wave (and, for its first part, the events and
+    /// releases the previous wave left for them).
+    private func build(_ batch: inout BatchRun, _ slots: ArraySlice<Int32>, forward: inout Forwarding, delivering: Bool) -> [ShardWork] {
+        var work = shards.map { _ in ShardWork(copiesReserved: true, now: batch.now, policies: policies) }
+        if delivering {
+            for shard in work.indices {
+                swap(&work[shard].events, &forward.events[shard])
+                swap(&work[shard].releases, &forward.releases[shard])
+            }
+        }
+        for slot in slots {
+            switch batch.plans[Int(slot)] {
+            case .settled:
+                preconditionFailure("a settled command was scheduled")
+            case .checkout(let member, let item, _):
+                let type = itemType(of: item)
+                batch.itemTypes[Int(slot)] = type
+                work[ownership.shard(of: member)].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
+                work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item))
+            case .single(let shard, let step):
+                work[Int(shard)].steps.append(batch.steps[Int(step)])
+            case .loan(let loan, let renew):
+                if let (shard, step) = loanStep(slot: slot, loan: loan, renew: renew) {
+                    work[shard].steps.append(step)
+                } else {
+                    batch.decide(slot, .refused(Refusal(.loanNotFound)), event: nil)
+                }
+            case .changeEmail(let change):
+                let (member, changes, email) = (batch.emailChanges[Int(change)].member, batch.emailChanges[Int(change)].changes, batch.emailChanges[Int(change)].email)
+                work[ownership.shard(of: member)].steps.append(.changeMember(slot: slot, member: member, change: .update(changes)))
+                work[ownership.shard(ofEmail: email)].steps.append(.claimEmail(slot: slot, email: email, member: member))
+            case .overdue(let after, let limit):
+                for shard in work.indices { work[shard].steps.append(.overdueLoans(slot: slot, after: after, limit: limit + 1)) }
+            case .setPolicy(let change):
+                let (key, policy) = batch.policyChanges[Int(change)]
+                let event = Event.policySet(key, policy)
+                applyToCoordinator(event)
+                batch.decide(slot, .ok(.policy(key, policy)), event: event)
+            }
+        }
+        return work
     }
 
     /// Folds one step's verdict into its command's outcome, completing sagas whose last step
     /// has answered and queueing their events for the owning shards' next hop.
-    private func complete(_ batch: inout BatchRun, _ result: StepResult, reply: ShardReply, from shard: Int, forward: inout [[Event]]) {
+    private func complete(_ batch: inout BatchRun, _ result: StepResult, reply: ShardReply, from shard: Int, forward: inout Forwarding) {
         let index = Int(result.slot)
         switch batch.plans[index] {
         case .single, .loan:
@@ -343,7 +436,7 @@ public actor Engine {
                 if let event {
                     applyToCoordinator(event)
                     ownership.forEachOwner(of: event) { owner in
-                        if owner != shard { forward[owner].append(event) }
+                        if owner != shard { forward.events[owner].append(event) }
                     }
                 }
             case .refused(let refusal):
@@ -355,6 +448,7 @@ public actor Engine {
             guard let other = batch.firstVerdict(result) else { return }
             let (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
             if let refusal = Circulation.combineCheckout(member: memberVerdict, item: itemVerdict) {
+                if case .cleared = itemVerdict { forward.releases[ownership.shard(of: item)].append(item) }
                 batch.decide(result.slot, .refused(refusal), event: nil)
                 return
             }
@@ -362,7 +456,8 @@ public actor Engine {
             let loan = Loan(id: loanID, item: item, member: member, itemType: type, checkedOutAt: batch.now, dueAt: dueAt)
             let event = Event.loanCreated(loan)
             applyToCoordinator(event)
-            ownership.forEachOwner(of: event) { forward[$0].append(event) }
+            // The item's part (one copy fewer) was taken by the item step's reservation.
+            forward.events[ownership.shard(of: member)].append(event)
             batch.decide(result.slot, .ok(.loan(loan)), event: event)
         case .changeEmail:
             if case .decided(let outcomeIndex, let eventIndex) = result.verdict {
@@ -372,7 +467,7 @@ public actor Engine {
                 batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
                 if let event {
                     ownership.forEachOwner(of: event) { owner in
-                        if owner != shard { forward[owner].append(event) }
+                        if owner != shard { forward.events[owner].append(event) }
                     }
                 }
             }
@@ -389,7 +484,7 @@ public actor Engine {
                     return
                 }
                 let event = Event.memberChanged(MemberProfile(member), previousEmail: previousEmail)
-                ownership.forEachOwner(of: event) { forward[$0].append(event) }
+                ownership.forEachOwner(of: event) { forward.events[$0].append(event) }
                 batch.decide(result.slot, .ok(.member(member)), event: event)
             case .cleared, .overdue:
                 preconditionFailure("member step answered with the wrong verdict")
@@ -409,6 +504,11 @@ public actor Engine {
 
     /// One parallel round: each shard with work gets exactly one message.
     func hop(_ work: [ShardWork]) async -> [ShardReply] {
+        await settleDelivery()
+        return await Self.visit(shards, with: work)
+    }
+
+    private nonisolated static func visit(_ shards: [Shard], with work: [ShardWork]) async -> [ShardReply] {
         var results = [ShardReply](repeating: ShardReply(), count: shards.count)
         let busy = work.indices.filter { !work[$0].isEmpty }
         if busy.count == 1, let only = busy.first {
@@ -544,6 +644,20 @@ struct LoanRoute: Sendable, Hashable {
     var position: UInt32 = 0
 
     static let none = LoanRoute(member: 0, item: 0)
+}
+
+/// What the next hop must deliver to each shard: events decided in the last wave that touch
+/// it, and copies to put back for checkouts refused after their item step reserved one.
+struct Forwarding {
+    var events: [[Event]]
+    var releases: [[ItemID]]
+
+    init(shardCount: Int) {
+        events = Array(repeating: [], count: shardCount)
+        releases = Array(repeating: [], count: shardCount)
+    }
+
+    var isEmpty: Bool { events.allSatisfy(\.isEmpty) && releases.allSatisfy(\.isEmpty) }
 }
 
 struct KeyedSlot {

@@ -2,6 +2,8 @@
 /// once per wave with all of that wave's work for it, never once per command.
 actor Shard {
     var state: ShardState
+    /// What cache warming read (see ShardState+Warm.swift); kept only so that its loads stay.
+    private var warmChecksum: UInt64 = 0
 
     init(index: Int, ownership: Ownership) {
         state = ShardState(index: index, ownership: ownership)
@@ -13,50 +15,66 @@ actor Shard {
         var state = ShardState(index: self.state.index, ownership: self.state.ownership)
         swap(&state, &self.state)
         defer { swap(&state, &self.state) }
-        for event in work.events { state.apply(event) }
+        for item in work.releases { state.releaseCopy(item: item) }
+        var checksum: UInt64 = 0
+        let events = work.events
+        let copiesReserved = work.copiesReserved
+        for start in stride(from: 0, to: events.count, by: ShardState.warmRun) {
+            let run = start..<min(start + ShardState.warmRun, events.count)
+            checksum &+= state.warm(events: events, run, copiesReserved: copiesReserved)
+            for index in run { state.apply(events[index], copyReserved: copiesReserved) }
+        }
         var reply = ShardReply()
         reply.results.reserveCapacity(work.steps.count)
         let now = work.now
         let policies = work.policies
-        for step in work.steps {
-            switch step {
-            case .checkoutMember(let slot, let member, let item, let itemType):
-                reply.record(slot, .primary, state.checkoutMemberStep(member: member, item: item, itemType: itemType, now: now, policies: policies))
-            case .checkoutItem(let slot, let item):
-                reply.record(slot, .secondary, state.checkoutItemStep(item: item))
-            case .returnLoan(let slot, let loan, let index):
-                reply.record(slot, .primary, state.returnLoanStep(loan: loan, position: index, now: now, policies: policies))
-            case .renewLoan(let slot, let loan, let index):
-                reply.record(slot, .primary, state.renewLoanStep(loan: loan, position: index, now: now, policies: policies))
-            case .payFine(let slot, let member, let amount):
-                reply.record(slot, .primary, state.payFineStep(member: member, amountCents: amount))
-            case .createItem(let slot, let item):
-                reply.record(slot, .primary, state.createItemStep(item))
-            case .updateItem(let slot, let item, let changes):
-                reply.record(slot, .primary, state.updateItemStep(item: item, changes: changes))
-            case .withdrawItem(let slot, let item):
-                reply.record(slot, .primary, state.withdrawItemStep(item: item))
-            case .addCopies(let slot, let item, let count):
-                reply.record(slot, .primary, state.addCopiesStep(item: item, count: count))
-            case .removeCopies(let slot, let item, let count):
-                reply.record(slot, .primary, state.removeCopiesStep(item: item, count: count))
-            case .registerMember(let slot, let member):
-                reply.record(slot, .primary, state.registerMemberStep(member, policies: policies))
-            case .changeMember(let slot, let member, let change):
-                reply.record(slot, .primary, state.changeMemberStep(member: member, change: change, policies: policies))
-            case .claimEmail(let slot, let email, let member):
-                reply.record(slot, .secondary, state.claimEmailStep(email: email, member: member))
-            case .getItem(let slot, let item):
-                reply.record(slot, .primary, state.getItemStep(item: item))
-            case .getMember(let slot, let member):
-                reply.record(slot, .primary, state.getMemberStep(member: member))
-            case .memberLoans(let slot, let member, let after, let limit):
-                reply.record(slot, .primary, state.memberLoansStep(member: member, after: after, limit: limit))
-            case .overdueLoans(let slot, let after, let limit):
-                reply.record(slot, .primary, state.overdueLoansStep(after: after, limit: limit, now: now))
-            }
+        let steps = work.steps
+        for start in stride(from: 0, to: steps.count, by: ShardState.warmRun) {
+            let run = start..<min(start + ShardState.warmRun, steps.count)
+            checksum &+= state.warm(steps: steps, run)
+            for index in run { perform(steps[index], on: &state, now: now, policies: policies, into: &reply) }
         }
+        warmChecksum &+= checksum
         return reply
+    }
+
+    @inline(__always) private func perform(_ step: ShardStep, on state: inout ShardState, now: Timestamp, policies: PolicyTable, into reply: inout ShardReply) {
+        switch step {
+        case .checkoutMember(let slot, let member, let item, let itemType):
+            reply.record(slot, .primary, state.checkoutMemberStep(member: member, item: item, itemType: itemType, now: now, policies: policies))
+        case .checkoutItem(let slot, let item):
+            reply.record(slot, .secondary, state.checkoutItemStep(item: item))
+        case .returnLoan(let slot, let loan, let index):
+            reply.record(slot, .primary, state.returnLoanStep(loan: loan, position: index, now: now, policies: policies))
+        case .renewLoan(let slot, let loan, let index):
+            reply.record(slot, .primary, state.renewLoanStep(loan: loan, position: index, now: now, policies: policies))
+        case .payFine(let slot, let member, let amount):
+            reply.record(slot, .primary, state.payFineStep(member: member, amountCents: amount))
+        case .createItem(let slot, let item):
+            reply.record(slot, .primary, state.createItemStep(item))
+        case .updateItem(let slot, let item, let changes):
+            reply.record(slot, .primary, state.updateItemStep(item: item, changes: changes))
+        case .withdrawItem(let slot, let item):
+            reply.record(slot, .primary, state.withdrawItemStep(item: item))
+        case .addCopies(let slot, let item, let count):
+            reply.record(slot, .primary, state.addCopiesStep(item: item, count: count))
+        case .removeCopies(let slot, let item, let count):
+            reply.record(slot, .primary, state.removeCopiesStep(item: item, count: count))
+        case .registerMember(let slot, let member):
+            reply.record(slot, .primary, state.registerMemberStep(member, policies: policies))
+        case .changeMember(let slot, let member, let change):
+            reply.record(slot, .primary, state.changeMemberStep(member: member, change: change, policies: policies))
+        case .claimEmail(let slot, let email, let member):
+            reply.record(slot, .secondary, state.claimEmailStep(email: email, member: member))
+        case .getItem(let slot, let item):
+            reply.record(slot, .primary, state.getItemStep(item: item))
+        case .getMember(let slot, let member):
+            reply.record(slot, .primary, state.getMemberStep(member: member))
+        case .memberLoans(let slot, let member, let after, let limit):
+            reply.record(slot, .primary, state.memberLoansStep(member: member, after: after, limit: limit))
+        case .overdueLoans(let slot, let after, let limit):
+            reply.record(slot, .primary, state.overdueLoansStep(after: after, limit: limit, now: now))
+        }
     }
 
     func digest() -> StateDigester { state.digest() }

@@ -56,7 +56,11 @@ struct ShardState {
 
     // MARK: Applying events: the only way shard state changes, live and on replay.
 
-    mutating func apply(_ event: Event) {
+    /// `loanPosition`, when given, is where the event's loan sits in `loans` (a return or renewal
+    /// decided here has just read it there); replay passes none and searches the member's history.
+    /// `copyReserved`: a live checkout's item step already took the copy of a `loanCreated`
+    /// (see `checkoutItemStep`); replay passes false and takes it here.
+    mutating func apply(_ event: Event, loanPosition knownPosition: Int? = nil, copyReserved: Bool = false) {
         switch event {
         case .itemCreated(let item), .itemChanged(let item):
             guard owns(item: item.id) else { return }
@@ -92,13 +96,13 @@ struct ShardState {
                 loanHistory[local].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
                 loans.append(loan)
             }
-            if owns(item: loan.item) {
+            if !copyReserved, owns(item: loan.item) {
                 items[ownership.localIndex(of: loan.item)].availableCopies -= 1
             }
         case .loanReturned(let id, let member, let item, let returnedAt, let fine):
             if owns(member: member) {
                 let local = ownership.localIndex(of: member)
-                let position = loanPosition(member: local, loan: id)!
+                let position = knownPosition ?? loanPosition(member: local, loan: id)!
                 loans[position].returnedAt = returnedAt
                 loans[position].fineCents = fine
                 members[local].finesOwedCents += fine
@@ -109,7 +113,7 @@ struct ShardState {
             }
         case .loanRenewed(let id, let member, let dueAt, let renewals):
             guard owns(member: member) else { return }
-            let position = loanPosition(member: ownership.localIndex(of: member), loan: id)!
+            let position = knownPosition ?? loanPosition(member: ownership.localIndex(of: member), loan: id)!
             loans[position].dueAt = dueAt
             loans[position].renewals = renewals
         case .finePaid(let member, let amount):

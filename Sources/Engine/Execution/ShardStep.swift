@@ -94,13 +94,18 @@ struct StepResult: Sendable {
     var verdict: StepVerdict
 }
 
-/// One hop's worth of work for one shard: first apply the events decided elsewhere that touch
-/// it, then run this wave's steps in order.
+/// One hop's worth of work for one shard: first put back the copies of refused checkouts and
+/// apply the events decided elsewhere that touch it, then run this wave's steps in order.
 struct ShardWork: Sendable {
     var events: [Event] = []
     var steps: [ShardStep] = []
+    /// Items whose reserved copy goes back on the shelf: the checkout's member step refused.
+    var releases: [ItemID] = []
+    /// True on the live path, where every `loanCreated` comes from a checkout whose item step
+    /// already took the copy; false on replay, where the event takes it.
+    var copiesReserved = false
     var now: Timestamp
     var policies: PolicyTable
 
-    var isEmpty: Bool { events.isEmpty && steps.isEmpty }
+    var isEmpty: Bool { events.isEmpty && steps.isEmpty && releases.isEmpty }
 }
