@@ -25,12 +25,12 @@ let package = Package(
         // The `libra` executable.
         .executableTarget(
             name: "LibraCLI",
-            dependencies: ["Server", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Server", "WAL", "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The `libra-bench` executable.
         .executableTarget(
             name: "LibraBench",
-            dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Engine", "WAL", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/LibraBench"
         ),
         .testTarget(

@@ -18,6 +18,8 @@ public struct VerifyReport: Sendable, Equatable {
     }
 
     public static func run(directory: String, storage: any Storage, options: RecoveryOptions = RecoveryOptions(), log: @escaping (String) -> Void) async throws -> VerifyReport {
+        // Verifying must not create what it was asked to check.
+        _ = try storage.list(directory)
         let engine = Engine(configuration: EngineConfiguration())
         let (_, recovery) = try await Recovery.recover(into: engine, directory: directory, storage: storage, options: options, log: log)
         let counts = await engine.counts()

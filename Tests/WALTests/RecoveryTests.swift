@@ -45,7 +45,7 @@ import WAL
 
     @Test func emptyDirectoryStartsEmpty() async throws {
         let database = try await Self.open(SimulatedStorage())
-        #expect(database.recoveryReport == RecoveryReport())
+        #expect(database.recoveryReport.lastLSN == 0 && database.recoveryReport.snapshotLSN == 0 && database.recoveryReport.tornBytes == 0)
         #expect(await database.engine.counts().items == 0)
         #expect(await database.engine.counts().members == 0)
         await database.close()

@@ -161,6 +161,10 @@ struct LogScanner {
     private func laterValidRecord(index: Int, bytes: [UInt8], after offset: Int, lsn: UInt64, searchLaterSegments: Bool) -> String? {
         var position = max(offset, LogFormat.segmentHeaderBytes)
         while position + LogFormat.recordHeaderBytes <= bytes.count {
+            // A frame's length is not zero, so a frame can only start within 3 bytes before a
+            // non-zero byte: skip zero runs (a preallocated segment's tail) a word at a time.
+            guard let nonZero = Self.nextNonZero(bytes, from: position) else { break }
+            position = max(position, nonZero - 3)
             let frame = Frame(bytes, at: position)
             // The LSN field is checked first: it rules out almost every position cheaply.
             if frame.lsn >= lsn, frame.lsn < lsn + (1 << 32), frame.validPayload(lsn: frame.lsn) != nil {
@@ -175,6 +179,23 @@ struct LogScanner {
             if !frame.isEnd, frame.validPayload(lsn: frame.lsn) != nil { return "\(later.name) (LSN \(frame.lsn))" }
         }
         return nil
+    }
+
+    /// The index of the first non-zero byte at or after `start`.
+    static func nextNonZero(_ bytes: [UInt8], from start: Int) -> Int? {
+        bytes.withUnsafeBytes { buffer -> Int? in
+            var index = start
+            while index < buffer.count, index % 8 != 0 {
+                if buffer[index] != 0 { return index }
+                index += 1
+            }
+            while index + 8 <= buffer.count, buffer.load(fromByteOffset: index, as: UInt64.self) == 0 { index += 8 }
+            while index < buffer.count {
+                if buffer[index] != 0 { return index }
+                index += 1
+            }
+            return nil
+        }
     }
 
     /// Bytes from `offset` to the last non-zero byte.

@@ -20,6 +20,9 @@ public struct RecoveryReport: Sendable, Equatable {
     /// Bytes of a torn final write that were cut off.
     public var tornBytes: UInt64 = 0
     public var discardedSnapshots: [String] = []
+    /// Time spent reading and loading the snapshot, and replaying the log after it.
+    public var snapshotSeconds = 0.0
+    public var replaySeconds = 0.0
 
     public init() {}
 }
@@ -74,6 +77,7 @@ public enum Recovery {
 
         // The newest snapshot that reads back whole.
         let snapshots = names.compactMap { name in SnapshotFile.lsn(ofName: name).map { (lsn: $0, name: name) } }.sorted { $0.lsn > $1.lsn }
+        let snapshotStart = monotonicSeconds()
         for candidate in snapshots {
             switch SnapshotFile.read(path: directory + "/" + candidate.name, storage: storage) {
             case .success(let (lsn, snapshot)):
@@ -90,11 +94,14 @@ public enum Recovery {
             break
         }
 
+        report.snapshotSeconds = monotonicSeconds() - snapshotStart
+        let replayStart = monotonicSeconds()
         let segments = names.compactMap { name in LogFormat.firstLSN(ofSegment: name).map { (first: $0, name: name) } }.sorted { $0.first < $1.first }
         var scanner = LogScanner(directory: directory, storage: storage, segments: segments, snapshotLSN: report.snapshotLSN, options: options, log: log)
         let position = try await scanner.replay(into: engine, report: &report)
         report.lastLSN = position.nextLSN - 1
-        log("recovery: replayed \(report.recordsReplayed) records (\(report.eventsReplayed) events); log continues at LSN \(position.nextLSN)")
+        report.replaySeconds = monotonicSeconds() - replayStart
+        log("recovery: replayed \(report.recordsReplayed) records (\(report.eventsReplayed) events) in \(Int(report.replaySeconds * 1000)) ms; log continues at LSN \(position.nextLSN)")
         return (position, report)
     }
 

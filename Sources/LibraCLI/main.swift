@@ -1,3 +1,0 @@
-import Server
-
-print("libra \(Server.version)")
