@@ -37,3 +37,36 @@ import WAL
         try await Self.run(storage: FileSystemStorage(ioPath: path), directory: directory)
     }
 }
+
+@Suite struct GroupCommitTests {
+    /// Many writers at once on small segments: group commits span segment boundaries, and
+    /// everything acknowledged comes back, in order.
+    @Test func concurrentWritersAcrossSegmentBoundaries() async throws {
+        let storage = SimulatedStorage()
+        let clock = ManualClock(WALFixture.start)
+        let configuration = WALFixture.configuration("/data", segmentBytes: 12 << 10)
+        let database = try await Database.open(configuration, storage: storage, clock: clock, log: WALFixture.quiet)
+        for batch in WALFixture.batches(seed: 4, count: 10) { _ = try await database.execute(batch) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<32 {
+                group.addTask {
+                    for round in 0..<25 {
+                        let member = MemberID(UInt64(writer % 8 + 1))
+                        _ = try await database.execute([Request(.payFine(member, amountCents: 1), idempotencyKey: "w\(writer)-\(round)"), Request(.getMember(member))])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let statistics = database.logStatistics
+        #expect(statistics.records > statistics.writes, "no group commit happened")
+        let segments = try storage.list("/data").filter { LogFormat.firstLSN(ofSegment: $0) != nil }
+        #expect(segments.count >= 4, "\(segments)")
+        let live = await database.engine.digest()
+        await database.close()
+        let reopened = try await Database.open(configuration, storage: storage, clock: clock, log: WALFixture.quiet)
+        #expect(await reopened.engine.digest() == live)
+        #expect(reopened.recoveryReport.lastLSN == statistics.records)
+        await reopened.close()
+    }
+}

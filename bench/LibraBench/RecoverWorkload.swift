@@ -51,18 +51,42 @@ struct RecoverWorkload: AsyncParsableCommand {
         var nextLoan: UInt64 = 1
         var sequence: UInt64 = 1
         var events = 0
-        for index in 0..<records {
+        var copiesOut = 0
+        var written = 0
+        var index = 0
+        while written < records {
+            defer { index += 1 }
             let member = Int.random(in: 1...members, using: &random)
             var recordEvents: [Event] = []
             let time = now.adding(milliseconds: Int64(index))
             if loansOut[member].count >= 5 {
                 let (loan, item) = loansOut[member].removeFirst()
                 available[Int(item.rawValue)] += 1
+                copiesOut -= 1
                 recordEvents.append(.loanReturned(loan, member: MemberID(UInt64(member)), item: item, returnedAt: time, fineCents: 0))
+            }
+            // Keep a quarter of the copies on the shelf, so that a free copy is always a few
+            // draws away: when fewer remain, this cycle only returns.
+            if copiesOut >= (items * 3) * 3 / 4 {
+                if recordEvents.isEmpty, let (loan, item) = loansOut[member].first {
+                    loansOut[member].removeFirst()
+                    available[Int(item.rawValue)] += 1
+                    copiesOut -= 1
+                    recordEvents.append(.loanReturned(loan, member: MemberID(UInt64(member)), item: item, returnedAt: time, fineCents: 0))
+                }
+                if !recordEvents.isEmpty {
+                    events += recordEvents.count
+                    let record = BatchRecord(firstSequence: sequence, commandCount: UInt32(recordEvents.count), timestamp: time, nextItemID: UInt64(items + 1), nextMemberID: UInt64(members + 1), nextLoanID: nextLoan, events: recordEvents)
+                    sequence += UInt64(recordEvents.count)
+                    _ = try writer.append(record.canonicalBytes)
+                    written += 1
+                }
+                continue
             }
             var item = Int.random(in: 1...items, using: &random)
             while available[item] == 0 { item = Int.random(in: 1...items, using: &random) }
             available[item] -= 1
+            copiesOut += 1
             let loan = LoanID(nextLoan)
             nextLoan += 1
             loansOut[member].append((loan, ItemID(UInt64(item))))
@@ -71,7 +95,8 @@ struct RecoverWorkload: AsyncParsableCommand {
             let record = BatchRecord(firstSequence: sequence, commandCount: UInt32(recordEvents.count), timestamp: time, nextItemID: UInt64(items + 1), nextMemberID: UInt64(members + 1), nextLoanID: nextLoan, events: recordEvents)
             sequence += UInt64(recordEvents.count)
             _ = try writer.append(record.canonicalBytes)
-            if (index + 1) % 1_000_000 == 0 { progress("recover: \(index + 1) records written") }
+            written += 1
+            if written % 1_000_000 == 0 { progress("recover: \(written) records written") }
         }
         writer.close()
         progress("recover: log written in \(format(monotonicSeconds() - built, decimals: 1)) s (\(events) events); recovering with \(shards) shards")

@@ -219,6 +219,9 @@ public final class LogWriter: @unchecked Sendable {
         do throws(StorageError) {
             var start = 0
             var chunks: [(file: any StorageFile, offset: UInt64, range: Range<Int>)] = []
+            // Segments left behind by a roll are closed only once their chunks are written.
+            var retired: [any StorageFile] = []
+            defer { for file in retired { file.close() } }
             while start < bytes.count {
                 // Fit as many whole records as the current segment holds.
                 var end = start
@@ -233,7 +236,7 @@ public final class LogWriter: @unchecked Sendable {
                     segmentOffset += UInt64(end - start)
                     start = end
                 }
-                if start < bytes.count { try roll(firstLSN: lsn(at: start, in: bytes)) }
+                if start < bytes.count { retired.append(try roll(firstLSN: lsn(at: start, in: bytes))) }
             }
             let sync = configuration.fsync == .always
             let began = monotonicSeconds()
@@ -263,19 +266,20 @@ public final class LogWriter: @unchecked Sendable {
         return (try? reader.read(UInt64.self)) ?? 0
     }
 
-    /// Closes the current segment and continues in the spare, which becomes the first segment
-    /// of `firstLSN` (its name says so).
-    private func roll(firstLSN: UInt64) throws(StorageError) {
+    /// Continues in the spare, which becomes the first segment of `firstLSN` (its name says so),
+    /// and returns the segment it replaces, for the caller to close after writing to it.
+    private func roll(firstLSN: UInt64) throws(StorageError) -> any StorageFile {
         guard let spare else { throw StorageError.noSpace(path: configuration.directory) }
         let path = configuration.directory + "/" + LogFormat.segmentName(firstLSN: firstLSN)
         try storage.rename(spare.path, to: path)
         try spare.file.write(LogFormat.segmentHeader(firstLSN: firstLSN), at: 0, sync: true)
         try storage.syncDirectory(configuration.directory)
-        segment.close()
+        let previous = segment
         segment = spare.file
         segmentOffset = UInt64(LogFormat.segmentHeaderBytes)
         self.spare = nil
         lock.withLock { spareReady = false }
+        return previous
     }
 
     /// Preallocates the next segment, so that a full disk is found before it matters. On

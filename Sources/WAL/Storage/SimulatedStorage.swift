@@ -174,6 +174,8 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     let path: String
     private let node: SimulatedStorage.Node
     private let storage: SimulatedStorage
+    /// Use after close fails, as a closed file descriptor would (EBADF).
+    private var closed = false
 
     init(path: String, node: SimulatedStorage.Node, storage: SimulatedStorage) {
         self.path = path
@@ -187,6 +189,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     func read(at offset: UInt64, count: Int) throws(StorageError) -> [UInt8] {
         try storage.withLock { () throws(StorageError) -> [UInt8] in
+            try open()
             let size = max(node.current.count, node.allocated)
             let start = min(Int(offset), size)
             let end = min(start + count, size)
@@ -199,6 +202,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError) {
         try storage.withLock { () throws(StorageError) in
+            try open()
             try storage.countWrite(path)
             try storage.roomFor(node, size: Int(offset) + bytes.count, path: path)
             SimulatedStorage.place(bytes, at: Int(offset), in: &node.current)
@@ -209,7 +213,10 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     }
 
     func sync() throws(StorageError) {
-        try storage.withLock { () throws(StorageError) in try syncLocked(node) }
+        try storage.withLock { () throws(StorageError) in
+            try open()
+            try syncLocked(node)
+        }
     }
 
     private func syncLocked(_ node: SimulatedStorage.Node) throws(StorageError) {
@@ -235,7 +242,11 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
         }
     }
 
-    func close() {}
+    func close() { storage.withLock { closed = true } }
+
+    private func open() throws(StorageError) {
+        if closed { throw .io(path: path, errno: 9, operation: "use after close") }
+    }
 }
 
 /// SplitMix64, for reproducible simulated faults.
