@@ -56,6 +56,7 @@ public actor Database {
         let writer = try LogWriter(
             storage: storage, configuration: LogWriter.Configuration(directory: configuration.directory, segmentBytes: configuration.segmentBytes, fsync: configuration.fsync),
             position: position)
+        log("log: \(configuration.directory), io \(storage.ioPath.rawValue), fsync \(configuration.fsync.rawValue), continuing at LSN \(position.nextLSN)")
         if configuration.fsync == .never { log("log: WARNING --fsync never is unsafe: acknowledged writes can be lost if the machine crashes") }
         let database = Database(engine: engine, configuration: configuration, report: report, writer: writer, storage: storage, log: log, lastAppended: position.nextLSN - 1)
         await database.startSnapshotLoop()

@@ -161,7 +161,7 @@ struct PropertyTests {
     /// (read back through the engine, which is fine once the comparison has failed).
     static func stateDifferences(engine: Engine, model: ReferenceModel) async -> [String] {
         var lines: [String] = []
-        let engineHeader = await engine.header
+        let engineHeader = await engine.currentHeader()
         let modelHeader = model.header
         func compare<T: Equatable>(_ name: String, _ lhs: T, _ rhs: T) {
             if lhs != rhs { lines.append("header.\(name): model \(rhs), engine \(lhs)") }

@@ -2,12 +2,10 @@
 /// canonical form (ISBN digits only, e-mail lowercased).
 public enum Validation {
     public static func validate(_ command: Command) -> Result<Command, Refusal> {
-        do {
+        do throws(Refusal) {
             return .success(try canonical(command))
-        } catch let refusal as Refusal {
-            return .failure(refusal)
         } catch {
-            fatalError("unreachable: validation throws only refusals")
+            return .failure(error)
         }
     }
 

@@ -593,7 +593,16 @@ public actor Engine {
 
     // MARK: Inspection
 
-    public var header: EngineHeader {
+    /// The header as of the last finished batch. Waits its turn behind running batches, so it
+    /// never shows a batch half done.
+    public func currentHeader() async -> EngineHeader {
+        await enterGate()
+        defer { leaveGate() }
+        return header
+    }
+
+    /// Unguarded: for callers that hold the gate.
+    var header: EngineHeader {
         EngineHeader(
             nextSequence: nextSequence, lastTimestamp: lastTimestamp, nextItemID: nextItemID, nextMemberID: nextMemberID, nextLoanID: nextLoanID,
             policies: policies, rememberedKeys: Array(keys.live))

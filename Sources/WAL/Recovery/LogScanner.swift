@@ -12,6 +12,8 @@ struct LogScanner {
     let log: (String) -> Void
 
     private var pending: [BatchRecord] = []
+    /// The chunk the engine is applying while the next one is decoded.
+    private var applying: Task<Void, Never>?
 
     init(directory: String, storage: any Storage, segments: [(first: UInt64, name: String)], snapshotLSN: UInt64, options: RecoveryOptions, log: @escaping (String) -> Void) {
         self.directory = directory
@@ -23,6 +25,12 @@ struct LogScanner {
     }
 
     mutating func replay(into engine: Engine, report: inout RecoveryReport) async throws(RecoveryError) -> LogPosition {
+        let position = try await scan(into: engine, report: &report)
+        await applying?.value
+        return position
+    }
+
+    private mutating func scan(into engine: Engine, report: inout RecoveryReport) async throws(RecoveryError) -> LogPosition {
         // Segments whose every record the snapshot already holds are skipped.
         var start = 0
         while start + 1 < segments.count, segments[start + 1].first - 1 <= snapshotLSN { start += 1 }
@@ -30,7 +38,7 @@ struct LogScanner {
         if segments[start].first > snapshotLSN + 1 { throw .missingRecords(after: snapshotLSN, file: segments[start].name) }
 
         var expectedLSN = segments[start].first
-        var expectedSequence = await engine.header.nextSequence
+        var expectedSequence = await engine.currentHeader().nextSequence
         var position = LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1)
         for index in start..<segments.count {
             let name = segments[index].name
@@ -60,7 +68,7 @@ struct LogScanner {
             while true {
                 let frame = Frame(bytes, at: offset)
                 if frame.isEnd { break }
-                guard let payload = frame.validPayload(lsn: expectedLSN), let record = decode(payload), record.firstSequence >= expectedSequence || expectedLSN <= snapshotLSN else {
+                guard frame.problem(lsn: expectedLSN) == nil, let record = decode(bytes, frame), record.firstSequence >= expectedSequence || expectedLSN <= snapshotLSN else {
                     let reason = frame.problem(lsn: expectedLSN) ?? "record does not decode or does not continue the sequence"
                     try await badRecord(index: index, bytes: bytes, offset: offset, lsn: expectedLSN, reason: reason, report: &report)
                     try await flush(into: engine, report: &report)
@@ -71,7 +79,8 @@ struct LogScanner {
                     expectedSequence = record.firstSequence + SequenceNumber(record.commandCount)
                     if pending.count >= Recovery.replayChunk { try await flush(into: engine, report: &report) }
                 } else if expectedLSN == snapshotLSN {
-                    expectedSequence = await engine.header.nextSequence
+                    await applying?.value
+                    expectedSequence = await engine.currentHeader().nextSequence
                 }
                 offset += frame.size
                 expectedLSN += 1
@@ -99,17 +108,23 @@ struct LogScanner {
         }
     }
 
-    private func decode(_ payload: ArraySlice<UInt8>) -> BatchRecord? {
-        var reader = ByteReader(Array(payload))
+    /// Decodes a record in place in its segment's bytes (no copy).
+    private func decode(_ bytes: [UInt8], _ frame: Frame) -> BatchRecord? {
+        let start = frame.offset + LogFormat.recordHeaderBytes
+        var reader = ByteReader(bytes, offset: start, end: start + frame.length)
         guard let record = try? BatchRecord(from: &reader), reader.isAtEnd else { return nil }
         return record
     }
 
+    /// Hands the decoded chunk to the engine and returns at once: the engine applies it while
+    /// the next chunk is decoded. Chunks apply in order (one in flight at a time).
     private mutating func flush(into engine: Engine, report: inout RecoveryReport) async throws(RecoveryError) {
         guard !pending.isEmpty else { return }
         report.recordsReplayed += UInt64(pending.count)
         report.eventsReplayed += UInt64(pending.reduce(0) { $0 + $1.events.count })
-        await engine.apply(contentsOf: pending)
+        await applying?.value
+        let chunk = pending
+        applying = Task { await engine.apply(contentsOf: chunk) }
         pending.removeAll(keepingCapacity: true)
     }
 

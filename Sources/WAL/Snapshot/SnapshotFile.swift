@@ -1,3 +1,4 @@
+import Dispatch
 import Engine
 
 /// Snapshot files: `snapshot-<LSN, 20 digits>.snap`, the engine's whole state after the record
@@ -5,13 +6,16 @@ import Engine
 ///
 ///     header (32 bytes): "LIBRASNP", u16 version, u16 0, u32 32, u64 LSN, u32 0, u32 CRC-32C of bytes 0..<28
 ///     body: EngineHeader, u64 count + items, u64 count + members, u64 count + loans (canonical encodings)
-///     trailer (16 bytes): u64 body length, u32 CRC-32C of the body, "SEND"
+///     trailer (40 bytes): u64 x 3 offsets of the member count, the loan count and (0) reserved,
+///       relative to the body; u64 body length; u32 CRC-32C of the body; "SEND"
+///
+/// The offsets let a reader decode items, members and loans in parallel.
 public enum SnapshotFile {
     public static let version: UInt16 = 1
     static let magic: [UInt8] = Array("LIBRASNP".utf8)
     static let trailerMagic: [UInt8] = Array("SEND".utf8)
     static let headerBytes = 32
-    static let trailerBytes = 16
+    static let trailerBytes = 40
     static let flushBytes = 8 << 20
 
     public static func name(lsn: UInt64) -> String { "snapshot-\(LogFormat.digits(lsn)).snap" }
@@ -56,11 +60,13 @@ public enum SnapshotFile {
             item.encode(to: &writer)
             try flush(force: false)
         }
+        let membersOffset = bodyLength + UInt64(writer.bytes.count)
         writer.write(UInt64(snapshot.members.count))
         for member in snapshot.members {
             member.encode(to: &writer)
             try flush(force: false)
         }
+        let loansOffset = bodyLength + UInt64(writer.bytes.count)
         writer.write(UInt64(snapshot.loans.count))
         for loan in snapshot.loans {
             loan.encode(to: &writer)
@@ -68,6 +74,9 @@ public enum SnapshotFile {
         }
         try flush(force: true)
         var trailer = ByteWriter(capacity: trailerBytes)
+        trailer.write(membersOffset)
+        trailer.write(loansOffset)
+        trailer.write(UInt64(0))
         trailer.write(bodyLength)
         trailer.write(crc)
         for byte in trailerMagic { trailer.write(byte) }
@@ -111,21 +120,65 @@ public enum SnapshotFile {
             _ = try header.read(UInt32.self)
             let lsn = try header.read(UInt64.self)
             var trailer = ByteReader(bytes, offset: bytes.count - trailerBytes)
+            let membersOffset = Int(try trailer.read(UInt64.self))
+            let loansOffset = Int(try trailer.read(UInt64.self))
+            _ = try trailer.read(UInt64.self)
             let bodyLength = try trailer.read(UInt64.self)
             let bodyChecksum = try trailer.read(UInt32.self)
-            guard Array(bytes[(bytes.count - 4)...]) == trailerMagic, bodyLength == UInt64(bytes.count - headerBytes - trailerBytes) else {
+            let bodyEnd = bytes.count - trailerBytes
+            guard Array(bytes[(bytes.count - 4)...]) == trailerMagic, bodyLength == UInt64(bodyEnd - headerBytes),
+                membersOffset <= loansOffset, loansOffset <= Int(bodyLength)
+            else {
                 return .failure(.damaged("incomplete (no valid trailer)"))
             }
-            guard CRC32C.checksum(bytes[headerBytes..<(bytes.count - trailerBytes)]) == bodyChecksum else { return .failure(.damaged("body checksum mismatch")) }
-            var body = ByteReader(bytes, offset: headerBytes, end: bytes.count - trailerBytes)
-            let engineHeader = try EngineHeader(from: &body)
-            let items = try readArray(&body, minimumBytes: Item.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Item(from: &reader) }
-            let members = try readArray(&body, minimumBytes: Member.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Member(from: &reader) }
-            let loans = try readArray(&body, minimumBytes: Loan.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Loan(from: &reader) }
-            guard body.isAtEnd else { return .failure(.damaged("trailing bytes in the body")) }
+            // The checksum and the three sections proceed in parallel, one core each.
+            let parts = Parts()
+            DispatchQueue.concurrentPerform(iterations: 4) { part in
+                do throws(DecodingError) {
+                    switch part {
+                    case 0:
+                        parts.checksumMatches = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[headerBytes..<bodyEnd])) } == bodyChecksum
+                    case 1:
+                        var reader = ByteReader(bytes, offset: headerBytes, end: headerBytes + membersOffset)
+                        parts.header = try EngineHeader(from: &reader)
+                        parts.items = try readArray(&reader, minimumBytes: Item.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Item(from: &reader) }
+                        guard reader.isAtEnd else { throw DecodingError.invalid("trailing bytes after the items", offset: reader.offset) }
+                    case 2:
+                        var reader = ByteReader(bytes, offset: headerBytes + membersOffset, end: headerBytes + loansOffset)
+                        parts.members = try readArray(&reader, minimumBytes: Member.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Member(from: &reader) }
+                        guard reader.isAtEnd else { throw DecodingError.invalid("trailing bytes after the members", offset: reader.offset) }
+                    default:
+                        var reader = ByteReader(bytes, offset: headerBytes + loansOffset, end: bodyEnd)
+                        parts.loans = try readArray(&reader, minimumBytes: Loan.encodedBytesMin) { (reader: inout ByteReader) throws(DecodingError) in try Loan(from: &reader) }
+                        guard reader.isAtEnd else { throw DecodingError.invalid("trailing bytes after the loans", offset: reader.offset) }
+                    }
+                } catch {
+                    parts.fail(part, error)
+                }
+            }
+            guard parts.checksumMatches else { return .failure(.damaged("body checksum mismatch")) }
+            if let failure = parts.failure { return .failure(.damaged(failure)) }
+            guard let engineHeader = parts.header, let items = parts.items, let members = parts.members, let loans = parts.loans else {
+                return .failure(.damaged("a section did not decode"))
+            }
             return .success((lsn, EngineSnapshot(header: engineHeader, items: items, members: members, loans: loans)))
         } catch {
             return .failure(.damaged(error.description))
+        }
+    }
+
+    /// What the parallel decoders produce; each writes only its own fields.
+    private final class Parts: @unchecked Sendable {
+        var checksumMatches = false
+        var header: EngineHeader?
+        var items: [Item]?
+        var members: [Member]?
+        var loans: [Loan]?
+        private let lock = NSLockLite()
+        private(set) var failure: String?
+
+        func fail(_ part: Int, _ error: DecodingError) {
+            lock.withLock { failure = failure ?? "section \(part): \(error)" }
         }
     }
 
