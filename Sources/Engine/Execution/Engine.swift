@@ -632,13 +632,23 @@ public actor Engine {
         var violations: [String] = []
         var copiesOut: [ItemID: Int32] = [:]
         var activeLoans: [ItemID: Int32] = [:]
+        var emailIndex: [String: MemberID] = [:]
+        var memberEmails: [String: MemberID] = [:]
         for shard in shards {
             let report = await shard.invariantReport()
             violations += report.violations
             copiesOut.merge(report.copiesOut) { $0 + $1 }
             activeLoans.merge(report.activeLoansByItem) { $0 + $1 }
+            emailIndex.merge(report.emailIndex) { first, _ in first }
+            memberEmails.merge(report.memberEmails) { first, _ in first }
         }
-        for item in Set(copiesOut.keys).union(activeLoans.keys) where copiesOut[item, default: 0] != activeLoans[item, default: 0] {
+        // The index holds exactly the members' addresses: a stale entry would block an address.
+        if emailIndex != memberEmails {
+            let stale = emailIndex.filter { memberEmails[$0.key] != $0.value }.keys.sorted()
+            let missing = memberEmails.filter { emailIndex[$0.key] != $0.value }.keys.sorted()
+            violations.append("e-mail index out of step: stale \(stale.prefix(5)), missing \(missing.prefix(5))")
+        }
+        for item in Set(copiesOut.keys).union(activeLoans.keys).sorted() where copiesOut[item, default: 0] != activeLoans[item, default: 0] {
             violations.append("item \(item): \(copiesOut[item, default: 0]) copies out but \(activeLoans[item, default: 0]) active loans")
         }
         return violations

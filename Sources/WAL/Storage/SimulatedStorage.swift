@@ -35,6 +35,16 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     private var failAfter: Int?
     private var writes = 0
     private var crashAt: (write: Int, seed: UInt64)?
+    /// Split each write into two that reach the disk separately (as a short write and its
+    /// continuation would), at a point drawn from this seed, so a crash can fall between them.
+    public var shortWrites: UInt64? {
+        get { lock.withLock { shortWriteSeed } }
+        set { lock.withLock { shortWriteSeed = newValue; shortWriteRandom = newValue.map { SimulationRandom(seed: $0) } } }
+    }
+    private var shortWriteSeed: UInt64?
+    private var shortWriteRandom: SimulationRandom?
+    /// Added to every write and sync, to shake out timing assumptions.
+    public var latencyMicroseconds: UInt32 = 0
     private var crashed: SimulatedStorage?
 
     /// Captures the crash image during the given write or sync (counting from 1): the disk as
@@ -109,7 +119,14 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     private func usedBytes() -> Int { entries.values.reduce(0) { $0 + max($1.current.count, $1.allocated) } }
 
+    /// Where to split a write of `count` bytes, when short writes are on. Lock held.
+    fileprivate func shortWriteSplit(_ count: Int) -> Int? {
+        guard count > 1, shortWriteRandom != nil else { return nil }
+        return Int(shortWriteRandom!.next() % UInt64(count - 1)) + 1
+    }
+
     fileprivate func countWrite(_ path: String) throws(StorageError) {
+        if latencyMicroseconds > 0 { usleep(latencyMicroseconds) }
         writes += 1
         if let failAfter, writes >= failAfter { throw .io(path: path, errno: 5, operation: "simulated write") }
     }
@@ -206,7 +223,12 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
             try storage.countWrite(path)
             try storage.roomFor(node, size: Int(offset) + bytes.count, path: path)
             SimulatedStorage.place(bytes, at: Int(offset), in: &node.current)
-            node.unsynced.append((Int(offset), bytes))
+            if let split = storage.shortWriteSplit(bytes.count) {
+                node.unsynced.append((Int(offset), Array(bytes[..<split])))
+                node.unsynced.append((Int(offset) + split, Array(bytes[split...])))
+            } else {
+                node.unsynced.append((Int(offset), bytes))
+            }
             storage.captureIfDue()
             if sync { try syncLocked(node) }
         }
