@@ -99,6 +99,9 @@ struct RecoverWorkload: AsyncParsableCommand {
             if written % 1_000_000 == 0 { progress("recover: \(written) records written") }
         }
         writer.close()
+        // The generator's bookkeeping goes before recovery starts: recovery is measured alone.
+        available = []
+        loansOut = []
         progress("recover: log written in \(format(monotonicSeconds() - built, decimals: 1)) s (\(events) events); recovering with \(shards) shards")
 
         let engine = Engine(configuration: EngineConfiguration(shardCount: shards))

@@ -54,31 +54,20 @@ extension Engine {
         for record in header.rememberedKeys { keys.remember(record, keysMax: Int.max) }
         growDirectories()
 
-        let count = shards.count
-        var items = [[Item]](repeating: [], count: count)
-        var members = [[Member]](repeating: [], count: count)
-        var loans = [[Loan]](repeating: [], count: count)
-        var emails = [[(String, MemberID)]](repeating: [], count: count)
-        for item in snapshot.items {
-            items[ownership.shard(of: item.id)].append(item)
-            itemTypes[Int(item.id.rawValue)] = item.type.rawValue
-        }
-        for member in snapshot.members {
-            members[ownership.shard(of: member.id)].append(member)
-            emails[ownership.shard(ofEmail: member.email)].append((member.email, member.id))
-        }
-        for loan in snapshot.loans {
-            let shard = ownership.shard(of: loan.member)
-            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
-            shardLoanCounts[shard] += 1
-            loans[shard].append(loan)
-        }
+        // Each shard takes its own entities from the shared arrays, in parallel; the coordinator
+        // meanwhile builds its directories. Nothing is copied into intermediate lists.
+        let (items, members, loans) = (snapshot.items, snapshot.members, snapshot.loans)
         await withTaskGroup(of: Void.self) { group in
-            for index in 0..<count {
-                let shard = shards[index]
-                let (shardItems, shardMembers, shardLoans, shardEmails) = (items[index], members[index], loans[index], emails[index])
-                group.addTask { await shard.load(items: shardItems, members: shardMembers, loans: shardLoans, emails: shardEmails) }
+            for shard in shards {
+                group.addTask { await shard.loadOwned(items: items, members: members, loans: loans) }
             }
+            for item in items { itemTypes[Int(item.id.rawValue)] = item.type.rawValue }
+            for loan in loans {
+                let shard = ownership.shard(of: loan.member)
+                loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
+                shardLoanCounts[shard] += 1
+            }
+            await group.waitForAll()
         }
     }
 

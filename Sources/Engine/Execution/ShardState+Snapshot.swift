@@ -42,6 +42,20 @@ extension ShardState {
 extension Shard {
     func capture() -> ShardCapture { state.capture() }
 
+    /// Loads, from a whole snapshot's entities, those this shard owns (and its part of the
+    /// e-mail index). Loans come in ascending id order.
+    func loadOwned(items: [Item], members: [Member], loans: [Loan]) {
+        let ownership = state.ownership
+        let index = state.index
+        state.load(
+            items: items.filter { ownership.shard(of: $0.id) == index },
+            members: members.filter { ownership.shard(of: $0.id) == index },
+            loans: loans.filter { ownership.shard(of: $0.member) == index })
+        var emails: [(String, MemberID)] = []
+        for member in members where ownership.shard(ofEmail: member.email) == index { emails.append((member.email, member.id)) }
+        state.indexEmails(emails)
+    }
+
     func load(items: [Item], members: [Member], loans: [Loan], emails: [(String, MemberID)]) {
         state.load(items: items, members: members, loans: loans)
         state.indexEmails(emails)
