@@ -79,6 +79,10 @@ extension Engine {
         await enterGate()
         defer { leaveGate() }
         var work = shards.map { _ in ShardWork(now: records.last!.timestamp, policies: policies) }
+        // Counters only grow, so the last record's bound the whole chunk: grow the directories once.
+        let last = records.last!
+        (nextItemID, nextMemberID, nextLoanID) = (max(nextItemID, last.nextItemID), max(nextMemberID, last.nextMemberID), max(nextLoanID, last.nextLoanID))
+        growDirectories()
         for record in records {
             // Batches that changed nothing (reads) are not logged, so sequence numbers may skip ahead.
             precondition(record.firstSequence >= nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
@@ -95,6 +99,7 @@ extension Engine {
 extension Engine {
     /// What a logged batch's header changes in the coordinator before its events apply: the
     /// clock (and with it the retention of idempotency keys), the counters and the sequence.
+    /// The caller has grown the directories for the record's counters.
     func replayHeader(_ record: BatchRecord) {
         lastTimestamp = record.timestamp
         keys.evict(rememberedAtOrBefore: Timestamp(rawValue: record.timestamp.rawValue - configuration.idempotency.retentionMilliseconds))
@@ -102,6 +107,5 @@ extension Engine {
         nextMemberID = record.nextMemberID
         nextLoanID = record.nextLoanID
         nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
-        growDirectories()
     }
 }
