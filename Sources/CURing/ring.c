@@ -26,6 +26,15 @@ void libra_ring_destroy(struct libra_ring *ring) {
     free(ring);
 }
 
+/* Submits what is queued, retrying when interrupted. */
+static int submit(struct libra_ring *ring) {
+    int submitted;
+    do {
+        submitted = io_uring_submit(&ring->ring);
+    } while (submitted == -EINTR);
+    return submitted < 0 ? submitted : 0;
+}
+
 /* Waits for `count` completions; reports each one's result by its user data (0 write, 1 sync). */
 static int wait_completions(struct libra_ring *ring, unsigned count, int64_t results[2]) {
     for (unsigned seen = 0; seen < count; seen++) {
@@ -56,10 +65,7 @@ int64_t libra_ring_write(struct libra_ring *ring, int fd, const void *buffer, ui
         io_uring_sqe_set_data64(sync, 1);
         count = 2;
     }
-    int submitted;
-    do {
-        submitted = io_uring_submit(&ring->ring);
-    } while (submitted == -EINTR);
+    int submitted = submit(ring);
     if (submitted < 0) return submitted;
     int64_t results[2] = {0, 0};
     int waited = wait_completions(ring, count, results);
@@ -75,10 +81,7 @@ int libra_ring_datasync(struct libra_ring *ring, int fd) {
     if (sync == NULL) return -EBUSY;
     io_uring_prep_fsync(sync, fd, IORING_FSYNC_DATASYNC);
     io_uring_sqe_set_data64(sync, 1);
-    int submitted;
-    do {
-        submitted = io_uring_submit(&ring->ring);
-    } while (submitted == -EINTR);
+    int submitted = submit(ring);
     if (submitted < 0) return submitted;
     int64_t results[2] = {0, 0};
     int waited = wait_completions(ring, 1, results);

@@ -12,20 +12,8 @@ extension ShardState {
     /// Takes in entities this shard owns. Loans must come in ascending id order, so that each
     /// member's history stays ascending; their positions are the order they arrive in.
     mutating func load(items newItems: [Item], members newMembers: [Member], loans newLoans: [Loan]) {
-        for item in newItems {
-            let local = ownership.localIndex(of: item.id)
-            if local >= items.count { items.append(contentsOf: repeatElement(Item.placeholder, count: local - items.count + 1)) }
-            items[local] = item
-        }
-        for member in newMembers {
-            let local = ownership.localIndex(of: member.id)
-            if local >= members.count {
-                let grow = local - members.count + 1
-                members.append(contentsOf: repeatElement(Member.placeholder, count: grow))
-                loanHistory.append(contentsOf: repeatElement([], count: grow))
-            }
-            members[local] = member
-        }
+        for item in newItems { place(item) }
+        for member in newMembers { place(member) }
         loans.reserveCapacity(loans.count + newLoans.count)
         for loan in newLoans {
             loanHistory[ownership.localIndex(of: loan.member)].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))

@@ -54,6 +54,24 @@ struct ShardState {
         return found < history.count && history[found].id == id ? Int(history[found].position) : nil
     }
 
+    /// Puts an item this shard owns in its slot, growing the array (with placeholders) to reach it.
+    mutating func place(_ item: Item) {
+        let local = ownership.localIndex(of: item.id)
+        if local >= items.count { items.append(contentsOf: repeatElement(Item.placeholder, count: local - items.count + 1)) }
+        items[local] = item
+    }
+
+    /// Puts a member this shard owns in its slot, with an empty loan history when the slot is new.
+    mutating func place(_ member: Member) {
+        let local = ownership.localIndex(of: member.id)
+        if local >= members.count {
+            let grow = local - members.count + 1
+            members.append(contentsOf: repeatElement(Member.placeholder, count: grow))
+            loanHistory.append(contentsOf: repeatElement([], count: grow))
+        }
+        members[local] = member
+    }
+
     // MARK: Applying events: the only way shard state changes, live and on replay.
 
     /// `loanPosition`, when given, is where the event's loan sits in `loans` (a return or renewal
@@ -64,19 +82,11 @@ struct ShardState {
         switch event {
         case .itemCreated(let item), .itemChanged(let item):
             guard owns(item: item.id) else { return }
-            let local = ownership.localIndex(of: item.id)
-            if local >= items.count { items.append(contentsOf: repeatElement(Item.placeholder, count: local - items.count + 1)) }
-            items[local] = item
+            place(item)
         case .memberRegistered(let member):
             if owns(email: member.email) { emails[member.email] = member.id }
             guard owns(member: member.id) else { return }
-            let local = ownership.localIndex(of: member.id)
-            if local >= members.count {
-                let grow = local - members.count + 1
-                members.append(contentsOf: repeatElement(Member.placeholder, count: grow))
-                loanHistory.append(contentsOf: repeatElement([], count: grow))
-            }
-            members[local] = member
+            place(member)
         case .memberChanged(let profile, let previousEmail):
             if let previousEmail {
                 if owns(email: previousEmail), emails[previousEmail] == profile.id { emails[previousEmail] = nil }

@@ -30,15 +30,7 @@ public enum LogFormat {
     }
 
     public static func segmentHeader(firstLSN: UInt64) -> [UInt8] {
-        var writer = ByteWriter(capacity: segmentHeaderBytes)
-        for byte in segmentMagic { writer.write(byte) }
-        writer.write(version)
-        writer.write(UInt16(0))
-        writer.write(UInt32(segmentHeaderBytes))
-        writer.write(firstLSN)
-        writer.write(UInt32(0))
-        writer.write(CRC32C.checksum(writer.bytes))
-        return writer.bytes
+        FileHeader.encode(magic: segmentMagic, version: version, lsn: firstLSN)
     }
 
     public enum HeaderProblem: Error, Equatable {
@@ -49,18 +41,12 @@ public enum LogFormat {
 
     /// The first LSN a segment header names.
     public static func parseSegmentHeader(_ bytes: [UInt8]) -> Result<UInt64, HeaderProblem> {
-        guard bytes.count >= segmentHeaderBytes, Array(bytes[0..<8]) == segmentMagic else { return .failure(.notALogSegment) }
-        var reader = ByteReader(bytes, offset: 8, end: segmentHeaderBytes)
-        var checksumReader = ByteReader(bytes, offset: 28, end: segmentHeaderBytes)
-        do {
-            let version = try reader.read(UInt16.self)
-            guard CRC32C.checksum(bytes[0..<28]) == (try checksumReader.read(UInt32.self)) else { return .failure(.checksumMismatch) }
-            guard version == LogFormat.version else { return .failure(.unknownVersion(version)) }
-            _ = try reader.read(UInt16.self)
-            _ = try reader.read(UInt32.self)
-            return .success(try reader.read(UInt64.self))
-        } catch {
-            return .failure(.notALogSegment)
+        FileHeader.parse(bytes, magic: segmentMagic, version: version).mapError { problem in
+            switch problem {
+            case .wrongMagic: .notALogSegment
+            case .checksumMismatch: .checksumMismatch
+            case .unknownVersion(let found): .unknownVersion(found)
+            }
         }
     }
 

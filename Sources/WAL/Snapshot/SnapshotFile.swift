@@ -32,15 +32,8 @@ public enum SnapshotFile {
         let file = try storage.open(temporary, create: true)
         defer { file.close() }
         try file.truncate(to: 0)
-        var header = ByteWriter(capacity: headerBytes)
-        for byte in magic { header.write(byte) }
-        header.write(version)
-        header.write(UInt16(0))
-        header.write(UInt32(headerBytes))
-        header.write(lsn)
-        header.write(UInt32(0))
-        header.write(CRC32C.checksum(header.bytes))
-        try file.write(header.bytes, at: 0, sync: false)
+        let header = FileHeader.encode(magic: magic, version: version, lsn: lsn)
+        try file.write(header, at: 0, sync: false)
 
         var offset = UInt64(headerBytes)
         var bodyLength: UInt64 = 0
@@ -109,16 +102,15 @@ public enum SnapshotFile {
         } catch {
             return .failure(.unreadable(error.description))
         }
-        guard bytes.count >= headerBytes + trailerBytes, Array(bytes[0..<8]) == magic else { return .failure(.damaged("not a snapshot file")) }
+        guard bytes.count >= headerBytes + trailerBytes else { return .failure(.damaged("too short to be a snapshot")) }
+        let lsn: UInt64
+        switch FileHeader.parse(bytes, magic: magic, version: version) {
+        case .success(let found): lsn = found
+        case .failure(.wrongMagic): return .failure(.damaged("not a snapshot file"))
+        case .failure(.checksumMismatch): return .failure(.damaged("header checksum mismatch"))
+        case .failure(.unknownVersion(let found)): return .failure(.unknownVersion(found))
+        }
         do {
-            var header = ByteReader(bytes, offset: 8, end: headerBytes)
-            let version = try header.read(UInt16.self)
-            var stored = ByteReader(bytes, offset: 28, end: headerBytes)
-            guard CRC32C.checksum(bytes[0..<28]) == (try stored.read(UInt32.self)) else { return .failure(.damaged("header checksum mismatch")) }
-            guard version == Self.version else { return .failure(.unknownVersion(version)) }
-            _ = try header.read(UInt16.self)
-            _ = try header.read(UInt32.self)
-            let lsn = try header.read(UInt64.self)
             var trailer = ByteReader(bytes, offset: bytes.count - trailerBytes)
             let membersOffset = Int(try trailer.read(UInt64.self))
             let loansOffset = Int(try trailer.read(UInt64.self))

@@ -1,3 +1,5 @@
+import Engine
+
 /// A disk in memory for tests, after the deterministic simulation testing of TigerBeetle and
 /// FoundationDB. It tracks what is durable apart from what was merely written: data becomes
 /// durable at `sync`, directory entries at `syncDirectory`. `crashImage(seed:)` returns the disk
@@ -39,10 +41,10 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     /// continuation would), at a point drawn from this seed, so a crash can fall between them.
     public var shortWrites: UInt64? {
         get { lock.withLock { shortWriteSeed } }
-        set { lock.withLock { shortWriteSeed = newValue; shortWriteRandom = newValue.map { SimulationRandom(seed: $0) } } }
+        set { lock.withLock { shortWriteSeed = newValue; shortWriteRandom = newValue.map { SplitMix64(seed: $0) } } }
     }
     private var shortWriteSeed: UInt64?
-    private var shortWriteRandom: SimulationRandom?
+    private var shortWriteRandom: SplitMix64?
     /// Added to every write and sync, to shake out timing assumptions.
     public var latencyMicroseconds: UInt32 = 0
     private var crashed: SimulatedStorage?
@@ -75,7 +77,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     /// The disk as a crash at this instant leaves it.
     public func crashImage(seed: UInt64) -> SimulatedStorage {
         lock.withLock {
-            var random = SimulationRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             var survivors: [String: Node] = [:]
             for (path, node) in durableEntries {
                 let copy = Node()
@@ -271,20 +273,9 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     }
 }
 
-/// SplitMix64, for reproducible simulated faults.
-struct SimulationRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
+#if canImport(Glibc)
 import Glibc
+#endif
 
 /// A pthread mutex (the WAL needs no Foundation).
 final class NSLockLite: @unchecked Sendable {
