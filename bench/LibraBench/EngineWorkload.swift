@@ -20,6 +20,7 @@ struct EngineWorkload: AsyncParsableCommand {
     /// a time-bounded run does a different number of commands each time.
     @Option(help: "Run exactly this many cycles instead of running for --duration.") var cycles: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "Capture a snapshot (as the log's snapshots do) every this many seconds, to measure the pause it causes.") var snapshotEvery: Double?
 
     func validate() throws {
         guard items > 0, members > 0, copies > 0 else { throw ValidationError("items, members and copies must be positive") }
@@ -48,6 +49,10 @@ struct EngineWorkload: AsyncParsableCommand {
         var busy = [UInt32](repeating: 0, count: members + 1)
         var round: UInt32 = 0
         var commands = 0
+        var slowestBatch = 0.0
+        var batchCount = 0
+        var snapshots = 0
+        var nextSnapshot = monotonicSeconds() + (snapshotEvery ?? 0)
         var refusals: [ErrorCode: Int] = [:]
         var requests: [Request] = []
         var cycleMembers: [Int] = []
@@ -90,7 +95,15 @@ struct EngineWorkload: AsyncParsableCommand {
                 requests.append(Request(.checkout(member: MemberID(UInt64(member)), item: ItemID(UInt64.random(in: 1...itemCount, using: &random)))))
                 cycleMembers.append(member)
             }
+            if let snapshotEvery, monotonicSeconds() >= nextSnapshot {
+                nextSnapshot = monotonicSeconds() + snapshotEvery
+                snapshots += 1
+                Task.detached { _ = await engine.snapshot() }
+            }
+            let batchStart = monotonicSeconds()
             let result = await engine.execute(requests)
+            slowestBatch = max(slowestBatch, monotonicSeconds() - batchStart)
+            batchCount += 1
             commands += requests.count
             for (index, outcome) in result.outcomes.enumerated() {
                 switch outcome {
@@ -112,7 +125,8 @@ struct EngineWorkload: AsyncParsableCommand {
         guard violations.isEmpty else { throw ValidationError("invariants broken: \(violations.prefix(5))") }
         let refused = refusals.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.name)=\($0.value)" }.joined(separator: " ")
         progress("ran \(commands) commands in \(format(elapsed, decimals: 2)) s; active loans \(counts.activeLoans); refusals: \(refused.isEmpty ? "none" : refused); invariants hold")
-        print(#"{"workload":"engine","commands":\#(commands),"commands_per_sec":\#(format(rate)),"shards":\#(shards),"batch_cycles":\#(batch),"seed_records_per_sec":\#(format(Double(items + members) / seedSeconds))}"#)
+        progress("batches: \(batchCount), slowest \(format(slowestBatch * 1000, decimals: 1)) ms, mean \(format(elapsed / Double(max(1, batchCount)) * 1000, decimals: 2)) ms; snapshots captured: \(snapshots)")
+        print(#"{"workload":"engine","commands":\#(commands),"slowest_batch_ms":\#(format(slowestBatch * 1000, decimals: 1)),"commands_per_sec":\#(format(rate)),"shards":\#(shards),"batch_cycles":\#(batch),"seed_records_per_sec":\#(format(Double(items + members) / seedSeconds))}"#)
     }
 
     private func seedCatalog(_ engine: Engine) async throws {

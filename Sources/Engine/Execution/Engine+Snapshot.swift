@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The whole engine state at a batch boundary, independent of the shard count: what a snapshot
 /// file holds.
 public struct EngineSnapshot: Sendable {
@@ -25,9 +27,23 @@ extension Engine {
         var captures: [ShardCapture] = []
         for shard in shards { captures.append(await shard.capture()) }
         leaveGate()
+        let captured = captures
+        // Merging and sorting millions of records would hold one of the cooperative pool's few
+        // threads for a long time and starve the shards: a Dispatch thread does it instead.
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: Self.merge(header: header, captures: captured))
+            }
+        }
+    }
+
+    private static func merge(header: EngineHeader, captures: [ShardCapture]) -> EngineSnapshot {
         var items: [Item] = []
         var members: [Member] = []
         var loans: [Loan] = []
+        items.reserveCapacity(captures.reduce(0) { $0 + $1.items.count })
+        members.reserveCapacity(captures.reduce(0) { $0 + $1.members.count })
+        loans.reserveCapacity(captures.reduce(0) { $0 + $1.loans.count })
         for capture in captures {
             items.append(contentsOf: capture.items.lazy.filter { $0.id.rawValue != 0 })
             members.append(contentsOf: capture.members.lazy.filter { $0.id.rawValue != 0 })

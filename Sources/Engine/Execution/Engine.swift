@@ -45,7 +45,7 @@ public actor Engine {
     /// Item types by item id (0: no item), for policy look-ups during planning.
     var itemTypes: [UInt8] = [0]
     /// Where each loan lives, by loan id, to route returns and renewals.
-    var loanRoutes: [LoanRoute] = [.none]
+    var loanRoutes = ChunkedArray<LoanRoute>(repeating: .none, count: 1)
     /// Loans stored on each shard so far: the position the next loan there will take.
     var shardLoanCounts: [UInt32]
 

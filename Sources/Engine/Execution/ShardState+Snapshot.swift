@@ -1,9 +1,9 @@
 /// A shard's entities as captured for a snapshot: values whose storage is shared with the live
 /// shard until it next changes them (copy on write), so capturing costs no copying.
 struct ShardCapture: Sendable {
-    var items: [Item]
-    var members: [Member]
-    var loans: [Loan]
+    var items: ChunkedArray<Item>
+    var members: ChunkedArray<Member>
+    var loans: ChunkedArray<Loan>
 }
 
 extension ShardState {

@@ -8,11 +8,11 @@
 struct ShardState {
     let index: Int
     let ownership: Ownership
-    var items: [Item] = []
-    var members: [Member] = []
+    var items = ChunkedArray<Item>()
+    var members = ChunkedArray<Member>()
     /// Every loan of each member with its position in `loans`, ascending by loan id.
-    var loanHistory: [[LoanSlot]] = []
-    var loans: [Loan] = []
+    var loanHistory = ChunkedArray<[LoanSlot]>()
+    var loans = ChunkedArray<Loan>()
     /// The part of the e-mail index this shard owns: normalized address -> member.
     var emails: [String: MemberID] = [:]
 
