@@ -1,0 +1,105 @@
+/// Where a loan lives: its member (whose shard holds it), its item, and its position in that
+/// shard's loan storage.
+struct LoanRoute: Sendable, Hashable {
+    var member: UInt64
+    var item: UInt64
+    var position: UInt32 = 0
+
+    static let none = LoanRoute(member: 0, item: 0)
+}
+
+/// What the next hop must deliver to each shard: events decided in the last wave that touch
+/// it, and copies to put back for checkouts refused after their item step reserved one.
+struct Forwarding {
+    var events: [[Event]]
+    var releases: [[ItemID]]
+
+    init(shardCount: Int) {
+        events = Array(repeating: [], count: shardCount)
+        releases = Array(repeating: [], count: shardCount)
+    }
+
+    var isEmpty: Bool { events.allSatisfy(\.isEmpty) && releases.allSatisfy(\.isEmpty) }
+}
+
+struct KeyedSlot {
+    var slot: Int32
+    var key: String
+    var fingerprint: UInt64
+}
+
+/// The working state of one batch inside the coordinator. Kept between batches; per-slot
+/// arrays only grow, and every slot a batch uses is written before it is read.
+struct BatchRun {
+    var requests: [Request] = []
+    var firstSequence: SequenceNumber = 0
+    var now: Timestamp = .zero
+    var firstLoanID: UInt64 = 0
+    var outcomes: [Outcome?] = []
+    var events: [Event?] = []
+    var plans: [SlotPlan] = []
+    /// In-batch repeats of an idempotency key: the slot whose outcome they share.
+    var copyFrom: [Int32?] = []
+    var itemTypes: [ItemType?] = []
+    /// The first answer of a two-step saga, until the second arrives (nil between batches).
+    var firstAnswers: [StepVerdict?] = []
+    var keyed: [KeyedSlot] = []
+    var pendingRoutes: [LoanRoute] = []
+    var steps: [ShardStep] = []
+    var emailChanges: [EmailChange] = []
+    var policyChanges: [(PolicyKey, Policy)] = []
+    var overdue: [Int: [Loan]] = [:]
+    var overdueAnswers: [Int: Int] = [:]
+
+    /// Prepares for a new batch, keeping the capacity of every buffer.
+    mutating func reset(requests: [Request], firstSequence: SequenceNumber, now: Timestamp) {
+        self.requests = requests
+        self.firstSequence = firstSequence
+        self.now = now
+        firstLoanID = 0
+        let missing = requests.count - plans.count
+        if missing > 0 {
+            outcomes.append(contentsOf: repeatElement(nil, count: missing))
+            events.append(contentsOf: repeatElement(nil, count: missing))
+            plans.append(contentsOf: repeatElement(.settled, count: missing))
+            copyFrom.append(contentsOf: repeatElement(nil, count: missing))
+            itemTypes.append(contentsOf: repeatElement(nil, count: missing))
+            firstAnswers.append(contentsOf: repeatElement(nil, count: missing))
+        }
+        keyed.removeAll(keepingCapacity: true)
+        pendingRoutes.removeAll(keepingCapacity: true)
+        steps.removeAll(keepingCapacity: true)
+        emailChanges.removeAll(keepingCapacity: true)
+        policyChanges.removeAll(keepingCapacity: true)
+        if !overdue.isEmpty { overdue.removeAll() }
+        if !overdueAnswers.isEmpty { overdueAnswers.removeAll() }
+    }
+
+    /// Decides a command while planning: it will not run.
+    mutating func settle(_ index: Int, _ outcome: Outcome) {
+        outcomes[index] = outcome
+        events[index] = nil
+        plans[index] = .settled
+    }
+
+    mutating func single(_ shard: Int, _ step: ShardStep) -> SlotPlan {
+        steps.append(step)
+        return .single(shard: Int32(shard), step: Int32(steps.count - 1))
+    }
+
+    mutating func decide(_ slot: Int32, _ outcome: Outcome, event: Event?) {
+        outcomes[Int(slot)] = outcome
+        events[Int(slot)] = event
+    }
+
+    /// Nil while the saga's other step has not answered (the verdict is kept); else that step's verdict.
+    mutating func firstVerdict(_ result: StepResult) -> StepVerdict? {
+        let index = Int(result.slot)
+        if let other = firstAnswers[index] {
+            firstAnswers[index] = nil
+            return other
+        }
+        firstAnswers[index] = result.verdict
+        return nil
+    }
+}

@@ -1,0 +1,63 @@
+/// Reading the engine between batches: header, digest, counts, invariants.
+extension Engine {
+    /// The header as of the last finished batch. Waits its turn behind running batches, so it
+    /// never shows a batch half done.
+    public func currentHeader() async -> EngineHeader {
+        await enterGate()
+        defer { leaveGate() }
+        return header
+    }
+
+    /// Unguarded: for callers that hold the gate.
+    var header: EngineHeader {
+        EngineHeader(
+            nextSequence: nextSequence, lastTimestamp: lastTimestamp, nextItemID: nextItemID, nextMemberID: nextMemberID, nextLoanID: nextLoanID,
+            policies: policies, rememberedKeys: Array(keys.live))
+    }
+
+    /// A digest of all state, independent of the shard count.
+    public func digest() async -> StateDigest {
+        await enterGate()
+        defer { leaveGate() }
+        var digester = StateDigester()
+        for shard in shards { digester.combine(await shard.digest()) }
+        return digester.finish(header: header)
+    }
+
+    public func counts() async -> EngineCounts {
+        await enterGate()
+        defer { leaveGate() }
+        var counts = EngineCounts()
+        for shard in shards { counts.add(await shard.counts()) }
+        return counts
+    }
+
+    /// Every broken invariant, described; empty when all hold.
+    public func invariantViolations() async -> [String] {
+        await enterGate()
+        defer { leaveGate() }
+        var violations: [String] = []
+        var copiesOut: [ItemID: Int32] = [:]
+        var activeLoans: [ItemID: Int32] = [:]
+        var emailIndex: [String: MemberID] = [:]
+        var memberEmails: [String: MemberID] = [:]
+        for shard in shards {
+            let report = await shard.invariantReport()
+            violations += report.violations
+            copiesOut.merge(report.copiesOut) { $0 + $1 }
+            activeLoans.merge(report.activeLoansByItem) { $0 + $1 }
+            emailIndex.merge(report.emailIndex) { first, _ in first }
+            memberEmails.merge(report.memberEmails) { first, _ in first }
+        }
+        // The index holds exactly the members' addresses: a stale entry would block an address.
+        if emailIndex != memberEmails {
+            let stale = emailIndex.filter { memberEmails[$0.key] != $0.value }.keys.sorted()
+            let missing = memberEmails.filter { emailIndex[$0.key] != $0.value }.keys.sorted()
+            violations.append("e-mail index out of step: stale \(stale.prefix(5)), missing \(missing.prefix(5))")
+        }
+        for item in Set(copiesOut.keys).union(activeLoans.keys).sorted() where copiesOut[item, default: 0] != activeLoans[item, default: 0] {
+            violations.append("item \(item): \(copiesOut[item, default: 0]) copies out but \(activeLoans[item, default: 0]) active loans")
+        }
+        return violations
+    }
+}

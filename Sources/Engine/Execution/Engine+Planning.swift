@@ -1,0 +1,184 @@
+/// Planning: field checks, ids, idempotency look-ups and the wave of every command.
+extension Engine {
+    func plan(_ batch: inout BatchRun) {
+        let firstLoanID = nextLoanID
+        scheduler.begin(itemIDLimit: nextItemID, memberIDLimit: nextMemberID)
+        let keysAtStart = keys.count
+        let headOrdinal = keys.headOrdinal
+        let keysMax = configuration.idempotency.keysMax
+        var newKeys = 0
+        var batchKeys: [String: (slot: Int32, ordinal: UInt64, fingerprint: UInt64)] = [:]
+
+        // Whether the record with this ordinal is still remembered when the next new key is
+        // about to be added (evictions by count always take the oldest ordinals).
+        func isLive(_ ordinal: UInt64) -> Bool {
+            ordinal >= headOrdinal + UInt64(max(0, keysAtStart + newKeys - keysMax))
+        }
+
+        for index in batch.requests.indices {
+            if index % ShardState.warmRun == 0 {
+                warmChecksum &+= warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, batch.requests.count), firstLoanID: firstLoanID)
+            }
+            let slot = Int32(index)
+            let request = batch.requests[index]
+            var command = request.command
+            batch.copyFrom[index] = nil
+
+            if !command.isRead, let key = request.idempotencyKey {
+                guard Validation.isValidIdempotencyKey(key) else {
+                    batch.settle(index, .refused(.invalid(.idempotencyKey)))
+                    continue
+                }
+                let fingerprint = command.fingerprint
+                if let earlier = batchKeys[key], isLive(earlier.ordinal) {
+                    batch.settle(index, .refused(Refusal(.idempotencyKeyReused)))
+                    if earlier.fingerprint == fingerprint { batch.copyFrom[index] = earlier.slot }
+                    continue
+                }
+                if batchKeys[key] == nil, let (ordinal, record) = keys.lookup(key), isLive(ordinal) {
+                    batch.settle(index, record.fingerprint == fingerprint ? record.outcome : .refused(Refusal(.idempotencyKeyReused)))
+                    continue
+                }
+                batchKeys[key] = (slot, keys.nextOrdinal + UInt64(newKeys), fingerprint)
+                batch.keyed.append(KeyedSlot(slot: slot, key: key, fingerprint: fingerprint))
+                newKeys += 1
+            }
+
+            switch Validation.validate(command) {
+            case .failure(let refusal):
+                batch.settle(index, .refused(refusal))
+                continue
+            case .success(let canonical):
+                command = canonical
+            }
+
+            switch command {
+            case .checkout(let member, let item):
+                let loan = LoanID(nextLoanID)
+                nextLoanID += 1
+                batch.pendingRoutes.append(LoanRoute(member: member.rawValue, item: item.rawValue))
+                batch.plans[index] = .checkout(member: member, item: item, loan: loan)
+                scheduler.schedule(slot: slot, member: member, memberStep: .onMemberShard, item: item)
+            case .returnLoan(let loan), .renewLoan(let loan):
+                guard let route = route(of: loan, firstLoanID: firstLoanID, pending: batch.pendingRoutes) else {
+                    batch.settle(index, .refused(Refusal(.loanNotFound)))
+                    continue
+                }
+                let renew = if case .renewLoan = command { true } else { false }
+                batch.plans[index] = .loan(loan, renew: renew)
+                scheduler.schedule(slot: slot, member: MemberID(route.member), memberStep: .decidedOnMemberShard, item: ItemID(route.item))
+            case .payFine(let member, let amount):
+                planMember(&batch, slot, member, .payFine(slot: slot, member: member, amountCents: amount))
+            case .createItem(let draft):
+                let id = ItemID(nextItemID)
+                nextItemID += 1
+                scheduler.grow(itemIDLimit: nextItemID, memberIDLimit: nextMemberID)
+                let item = Item(
+                    id: id, isbn: draft.isbn, title: draft.title, author: draft.author, publisher: draft.publisher, year: draft.year,
+                    type: draft.type, status: .active, totalCopies: draft.copies, availableCopies: draft.copies)
+                planItem(&batch, slot, id, .createItem(slot: slot, item: item))
+            case .updateItem(let id, let changes):
+                planItem(&batch, slot, id, .updateItem(slot: slot, item: id, changes: changes))
+            case .withdrawItem(let id):
+                planItem(&batch, slot, id, .withdrawItem(slot: slot, item: id))
+            case .addCopies(let id, let count):
+                planItem(&batch, slot, id, .addCopies(slot: slot, item: id, count: count))
+            case .removeCopies(let id, let count):
+                planItem(&batch, slot, id, .removeCopies(slot: slot, item: id, count: count))
+            case .getItem(let id):
+                planItem(&batch, slot, id, .getItem(slot: slot, item: id))
+            case .registerMember(let draft):
+                let id = MemberID(nextMemberID)
+                nextMemberID += 1
+                scheduler.grow(itemIDLimit: nextItemID, memberIDLimit: nextMemberID)
+                let member = Member(
+                    id: id, email: draft.email, name: draft.name, tier: draft.tier, status: .active, cardExpiryDay: draft.cardExpiryDay,
+                    finesOwedCents: 0, activeLoans: [])
+                batch.plans[index] = batch.single(ownership.shard(ofEmail: draft.email), .registerMember(slot: slot, member: member))
+                scheduler.schedule(slot: slot, member: id, email: draft.email)
+            case .updateMember(let id, let changes):
+                if let email = changes.email {
+                    batch.emailChanges.append(EmailChange(member: id, changes: changes, email: email))
+                    batch.plans[index] = .changeEmail(Int32(batch.emailChanges.count - 1))
+                    scheduler.scheduleBarrier(slot: slot)
+                } else {
+                    planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .update(changes)))
+                }
+            case .suspendMember(let id):
+                planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .suspend))
+            case .reinstateMember(let id):
+                planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .reinstate))
+            case .getMember(let id):
+                planMember(&batch, slot, id, .getMember(slot: slot, member: id))
+            case .memberLoans(let id, let after, let limit):
+                planMember(&batch, slot, id, .memberLoans(slot: slot, member: id, after: after, limit: limit))
+            case .setPolicy(let key, let policy):
+                batch.policyChanges.append((key, policy))
+                batch.plans[index] = .setPolicy(Int32(batch.policyChanges.count - 1))
+                scheduler.scheduleBarrier(slot: slot)
+            case .overdueLoans(let after, let limit):
+                batch.plans[index] = .overdue(after: after, limit: limit)
+                scheduler.scheduleBarrier(slot: slot)
+            }
+        }
+        batch.firstLoanID = firstLoanID
+        growDirectories()
+    }
+
+    /// Touches the loan routes and schedule marks that planning these requests reads, in a
+    /// tight loop of independent loads (cache warming: see ShardState+Warm.swift).
+    func warmPlanning(_ requests: [Request], _ range: Range<Int>, firstLoanID: UInt64) -> UInt64 {
+        var checksum: UInt64 = 0
+        for index in range {
+            switch requests[index].command {
+            case .checkout(let member, let item):
+                checksum &+= scheduler.touch(member: member.rawValue, item: item.rawValue)
+            case .returnLoan(let loan), .renewLoan(let loan):
+                if loan.rawValue < firstLoanID, loan.rawValue < UInt64(loanRoutes.count) { checksum &+= loanRoutes[Int(loan.rawValue)].member }
+            default:
+                break
+            }
+        }
+        for index in range {
+            switch requests[index].command {
+            case .returnLoan(let loan), .renewLoan(let loan):
+                guard loan.rawValue < firstLoanID, loan.rawValue < UInt64(loanRoutes.count) else { continue }
+                let route = loanRoutes[Int(loan.rawValue)]
+                checksum &+= scheduler.touch(member: route.member, item: route.item)
+            default:
+                break
+            }
+        }
+        return checksum
+    }
+
+    func planItem(_ batch: inout BatchRun, _ slot: Int32, _ item: ItemID, _ step: ShardStep) {
+        batch.plans[Int(slot)] = batch.single(ownership.shard(of: item), step)
+        scheduler.schedule(slot: slot, item: item)
+    }
+
+    func planMember(_ batch: inout BatchRun, _ slot: Int32, _ member: MemberID, _ step: ShardStep) {
+        batch.plans[Int(slot)] = batch.single(ownership.shard(of: member), step)
+        scheduler.schedule(slot: slot, member: member, memberStep: .decidedOnMemberShard)
+    }
+
+    func route(of loan: LoanID, firstLoanID: UInt64, pending: [LoanRoute]) -> LoanRoute? {
+        let id = loan.rawValue
+        if id >= firstLoanID {
+            let index = id - firstLoanID
+            return index < UInt64(pending.count) ? pending[Int(index)] : nil
+        }
+        guard id > 0, id < UInt64(loanRoutes.count), loanRoutes[Int(id)].member != 0 else { return nil }
+        return loanRoutes[Int(id)]
+    }
+
+    /// The step for a return or renewal, or nil when no loan has the id (its checkout, earlier
+    /// in this batch, was refused).
+    func loanStep(slot: Int32, loan: LoanID, renew: Bool) -> (shard: Int, step: ShardStep)? {
+        guard loan.rawValue < UInt64(loanRoutes.count) else { return nil }
+        let route = loanRoutes[Int(loan.rawValue)]
+        guard route.member != 0 else { return nil }
+        let step: ShardStep = renew ? .renewLoan(slot: slot, loan: loan, index: route.position) : .returnLoan(slot: slot, loan: loan, index: route.position)
+        return (ownership.shard(of: MemberID(route.member)), step)
+    }
+}

@@ -1,0 +1,224 @@
+/// Running a batch's waves across the shards, folding verdicts into outcomes, finishing.
+extension Engine {
+    /// Commands of one wave sent to the shards in one round. A wave's commands commute, so a
+    /// large wave is sent in parts and pipelined: the coordinator builds part k+1 while the
+    /// shards run part k, and folds part k's verdicts while they run part k+1.
+    static let partSlots = 512
+
+    func run(_ batch: inout BatchRun) async {
+        await settleDelivery()
+        let shards = shards
+        var forward = Forwarding(shardCount: shards.count)
+        for wave in scheduler.waves {
+            var nextSlot = 0
+            var running: Task<[ShardReply], Never>?
+            while nextSlot < wave.count || running != nil {
+                var nextWork: [ShardWork]?
+                if nextSlot < wave.count {
+                    let part = wave[nextSlot..<min(nextSlot + Self.partSlots, wave.count)]
+                    // The first part of a wave carries what the previous wave decided.
+                    nextWork = build(&batch, part, forward: &forward, delivering: nextSlot == 0)
+                    nextSlot = part.endIndex
+                }
+                var replies: [ShardReply]?
+                if let previous = running {
+                    replies = await previous.value
+                    running = nil
+                }
+                if let work = nextWork {
+                    // Each shard finishes the previous part before it gets this one (awaited above).
+                    running = Task.detached { await Self.visit(shards, with: work) }
+                }
+                guard let replies else { continue }
+                for (shard, reply) in replies.enumerated() {
+                    for result in reply.results {
+                        complete(&batch, result, reply: reply, from: shard, forward: &forward)
+                    }
+                }
+            }
+        }
+        if !forward.isEmpty {
+            // No outcome depends on this hop: start it and return (see `delivery`).
+            let work = shards.indices.map {
+                ShardWork(events: forward.events[$0], releases: forward.releases[$0], copiesReserved: true, now: batch.now, policies: policies)
+            }
+            delivery = Task.detached { _ = await Self.visit(shards, with: work) }
+        }
+    }
+
+    /// The shards' work for some commands of one wave (and, for its first part, the events and
+    /// releases the previous wave left for them).
+    func build(_ batch: inout BatchRun, _ slots: ArraySlice<Int32>, forward: inout Forwarding, delivering: Bool) -> [ShardWork] {
+        var work = shards.map { _ in ShardWork(copiesReserved: true, now: batch.now, policies: policies) }
+        if delivering {
+            for shard in work.indices {
+                swap(&work[shard].events, &forward.events[shard])
+                swap(&work[shard].releases, &forward.releases[shard])
+            }
+        }
+        for slot in slots {
+            switch batch.plans[Int(slot)] {
+            case .settled:
+                preconditionFailure("a settled command was scheduled")
+            case .checkout(let member, let item, _):
+                let type = itemType(of: item)
+                batch.itemTypes[Int(slot)] = type
+                work[ownership.shard(of: member)].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
+                work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item))
+            case .single(let shard, let step):
+                work[Int(shard)].steps.append(batch.steps[Int(step)])
+            case .loan(let loan, let renew):
+                if let (shard, step) = loanStep(slot: slot, loan: loan, renew: renew) {
+                    work[shard].steps.append(step)
+                } else {
+                    batch.decide(slot, .refused(Refusal(.loanNotFound)), event: nil)
+                }
+            case .changeEmail(let change):
+                let (member, changes, email) = (batch.emailChanges[Int(change)].member, batch.emailChanges[Int(change)].changes, batch.emailChanges[Int(change)].email)
+                work[ownership.shard(of: member)].steps.append(.changeMember(slot: slot, member: member, change: .update(changes)))
+                work[ownership.shard(ofEmail: email)].steps.append(.claimEmail(slot: slot, email: email, member: member))
+            case .overdue(let after, let limit):
+                for shard in work.indices { work[shard].steps.append(.overdueLoans(slot: slot, after: after, limit: limit + 1)) }
+            case .setPolicy(let change):
+                let (key, policy) = batch.policyChanges[Int(change)]
+                let event = Event.policySet(key, policy)
+                applyToCoordinator(event)
+                batch.decide(slot, .ok(.policy(key, policy)), event: event)
+            }
+        }
+        return work
+    }
+
+    /// Folds one step's verdict into its command's outcome, completing sagas whose last step
+    /// has answered and queueing their events for the owning shards' next hop.
+    func complete(_ batch: inout BatchRun, _ result: StepResult, reply: ShardReply, from shard: Int, forward: inout Forwarding) {
+        let index = Int(result.slot)
+        switch batch.plans[index] {
+        case .single, .loan:
+            switch result.verdict {
+            case .decided(let outcomeIndex, let eventIndex):
+                let event = eventIndex < 0 ? nil : reply.events[Int(eventIndex)]
+                batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
+                if let event {
+                    applyToCoordinator(event)
+                    ownership.forEachOwner(of: event) { owner in
+                        if owner != shard { forward.events[owner].append(event) }
+                    }
+                }
+            case .refused(let refusal):
+                batch.decide(result.slot, .refused(refusal), event: nil)
+            case .cleared, .profileCleared, .overdue:
+                preconditionFailure("single-shard step answered with a saga verdict")
+            }
+        case .checkout(let member, let item, let loanID):
+            guard let other = batch.firstVerdict(result) else { return }
+            let (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
+            if let refusal = Circulation.combineCheckout(member: memberVerdict, item: itemVerdict) {
+                if case .cleared = itemVerdict { forward.releases[ownership.shard(of: item)].append(item) }
+                batch.decide(result.slot, .refused(refusal), event: nil)
+                return
+            }
+            guard case .cleared(let dueAt) = memberVerdict, let type = batch.itemTypes[index] else { preconditionFailure("cleared checkout without due date") }
+            let loan = Loan(id: loanID, item: item, member: member, itemType: type, checkedOutAt: batch.now, dueAt: dueAt)
+            let event = Event.loanCreated(loan)
+            applyToCoordinator(event)
+            // The item's part (one copy fewer) was taken by the item step's reservation.
+            forward.events[ownership.shard(of: member)].append(event)
+            batch.decide(result.slot, .ok(.loan(loan)), event: event)
+        case .changeEmail:
+            if case .decided(let outcomeIndex, let eventIndex) = result.verdict {
+                // The address did not change, so the member's shard decided alone. Settle it now,
+                // while its reply is at hand; the claim's answer is then moot.
+                let event = eventIndex < 0 ? nil : reply.events[Int(eventIndex)]
+                batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
+                if let event {
+                    ownership.forEachOwner(of: event) { owner in
+                        if owner != shard { forward.events[owner].append(event) }
+                    }
+                }
+            }
+            guard let other = batch.firstVerdict(result) else { return }
+            let (memberVerdict, emailVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
+            switch memberVerdict {
+            case .refused(let refusal):
+                batch.decide(result.slot, .refused(refusal), event: nil)
+            case .decided:
+                return
+            case .profileCleared(let member, let previousEmail):
+                if case .refused(let refusal) = emailVerdict {
+                    batch.decide(result.slot, .refused(refusal), event: nil)
+                    return
+                }
+                let event = Event.memberChanged(MemberProfile(member), previousEmail: previousEmail)
+                ownership.forEachOwner(of: event) { forward.events[$0].append(event) }
+                batch.decide(result.slot, .ok(.member(member)), event: event)
+            case .cleared, .overdue:
+                preconditionFailure("member step answered with the wrong verdict")
+            }
+        case .overdue(_, let limit):
+            guard case .overdue(let loans) = result.verdict else { preconditionFailure("overdue step answered with the wrong verdict") }
+            batch.overdue[index, default: []].append(contentsOf: loans)
+            batch.overdueAnswers[index, default: 0] += 1
+            guard batch.overdueAnswers[index] == shards.count else { return }
+            let merged = batch.overdue[index]!.sorted { $0.id < $1.id }
+            let page = Array(merged.prefix(Int(limit)))
+            batch.decide(result.slot, .ok(.loans(page, next: merged.count > Int(limit) ? page.last?.id : nil)), event: nil)
+        case .setPolicy, .settled:
+            preconditionFailure("no shard step belongs to this command")
+        }
+    }
+
+    /// One parallel round: each shard with work gets exactly one message.
+    func hop(_ work: [ShardWork]) async -> [ShardReply] {
+        await settleDelivery()
+        return await Self.visit(shards, with: work)
+    }
+
+    private nonisolated static func visit(_ shards: [Shard], with work: [ShardWork]) async -> [ShardReply] {
+        var results = [ShardReply](repeating: ShardReply(), count: shards.count)
+        let busy = work.indices.filter { !work[$0].isEmpty }
+        if busy.count == 1, let only = busy.first {
+            results[only] = await shards[only].run(work[only])
+            return results
+        }
+        await withTaskGroup(of: (Int, ShardReply).self) { group in
+            for shard in busy {
+                let shardWork = work[shard]
+                let actor = shards[shard]
+                group.addTask { (shard, await actor.run(shardWork)) }
+            }
+            for await (shard, shardResults) in group { results[shard] = shardResults }
+        }
+        return results
+    }
+
+    // MARK: Finishing
+
+    func finish(_ batch: inout BatchRun) -> BatchResult {
+        for index in batch.requests.indices {
+            if let source = batch.copyFrom[index] { batch.outcomes[index] = batch.outcomes[Int(source)] }
+        }
+        var events: [Event] = []
+        events.reserveCapacity(batch.requests.count)
+        var keyed = batch.keyed.makeIterator()
+        var nextKeyed = keyed.next()
+        for index in batch.requests.indices {
+            if let event = batch.events[index] { events.append(event) }
+            if let current = nextKeyed, Int(current.slot) == index {
+                let record = IdempotencyRecord(
+                    key: current.key, fingerprint: current.fingerprint, sequence: batch.firstSequence + SequenceNumber(index),
+                    rememberedAt: batch.now, outcome: batch.outcomes[index]!)
+                let event = Event.keyRemembered(record)
+                applyToCoordinator(event)
+                events.append(event)
+                nextKeyed = keyed.next()
+            }
+        }
+        nextSequence = batch.firstSequence + SequenceNumber(batch.requests.count)
+        growDirectories()
+        let record = BatchRecord(
+            firstSequence: batch.firstSequence, commandCount: UInt32(batch.requests.count), timestamp: batch.now, nextItemID: nextItemID,
+            nextMemberID: nextMemberID, nextLoanID: nextLoanID, events: events)
+        return BatchResult(record: record, outcomes: batch.outcomes[0..<batch.requests.count].map { $0! })
+    }
+}
