@@ -12,14 +12,26 @@ struct RecoverWorkload: AsyncParsableCommand {
     @Option(help: "Items in the snapshot.") var items = 1_000_000
     @Option(help: "Members in the snapshot.") var members = 1_000_000
     @Option(help: "Shards of the recovering engine (default: one per core).") var shards = EngineConfiguration.processorCount
+    @Flag(help: "Keep the data directory afterwards, and recover an existing one instead of building it (same sizes).") var keep = false
 
     func validate() throws {
         guard records >= 1, items >= 1, members >= 1 else { throw ValidationError("records, items and members must be positive") }
     }
 
     func run() async throws {
-        try freshDirectory(dataDir)
         let storage = FileSystemStorage(ioPath: .posix)
+        if keep, (try? storage.list(dataDir))?.contains(Recovery.formatMarker) == true {
+            progress("recover: reusing \(dataDir)")
+        } else {
+            try build(storage)
+        }
+        try await recover(storage)
+        if !keep { try freshDirectory(dataDir) }
+    }
+
+    /// Writes the snapshot and the log after it.
+    private func build(_ storage: FileSystemStorage) throws {
+        try freshDirectory(dataDir)
         let now = Timestamp(rawValue: 1_763_700_000_000)
         progress("recover: writing a snapshot of \(items) items and \(members) members")
         var built = monotonicSeconds()
@@ -102,14 +114,17 @@ struct RecoverWorkload: AsyncParsableCommand {
         // The generator's bookkeeping goes before recovery starts: recovery is measured alone.
         available = []
         loansOut = []
-        progress("recover: log written in \(format(monotonicSeconds() - built, decimals: 1)) s (\(events) events); recovering with \(shards) shards")
+        progress("recover: log written in \(format(monotonicSeconds() - built, decimals: 1)) s (\(events) events)")
+    }
 
+    private func recover(_ storage: FileSystemStorage) async throws {
+        progress("recover: recovering with \(shards) shards")
         let engine = Engine(configuration: EngineConfiguration(shardCount: shards))
         let (_, report) = try await Recovery.recover(into: engine, directory: dataDir, storage: storage) { progress($0) }
         let violations = await engine.invariantViolations()
         guard violations.isEmpty else { throw ValidationError("invariants broken after recovery: \(violations.prefix(3))") }
         guard report.recordsReplayed == UInt64(records) else { throw ValidationError("replayed \(report.recordsReplayed) of \(records) records") }
+        let events = report.eventsReplayed
         print(#"{"workload":"recover","records":\#(records),"events":\#(events),"replay_records_per_sec":\#(format(Double(records) / report.replaySeconds)),"replay_events_per_sec":\#(format(Double(events) / report.replaySeconds)),"snapshot_load_seconds":\#(format(report.snapshotSeconds, decimals: 2)),"snapshot_items":\#(items),"snapshot_members":\#(members),"shards":\#(shards)}"#)
-        try freshDirectory(dataDir)
     }
 }
