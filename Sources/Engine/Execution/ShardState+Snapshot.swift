@@ -33,15 +33,17 @@ extension Shard {
     /// Loads, from a whole snapshot's entities, those this shard owns (and its part of the
     /// e-mail index). Loans come in ascending id order.
     func loadOwned(items: [Item], members: [Member], loans: [Loan]) {
+        // Placed straight from the shared arrays: filtering into lists first would copy every
+        // record (and retain its strings) twice.
         let ownership = state.ownership
         let index = state.index
-        state.load(
-            items: items.filter { ownership.shard(of: $0.id) == index },
-            members: members.filter { ownership.shard(of: $0.id) == index },
-            loans: loans.filter { ownership.shard(of: $0.member) == index })
-        var emails: [(String, MemberID)] = []
-        for member in members where ownership.shard(ofEmail: member.email) == index { emails.append((member.email, member.id)) }
-        state.indexEmails(emails)
+        for item in items where ownership.shard(of: item.id) == index { state.place(item) }
+        state.emails.reserveCapacity(members.count / ownership.shardCount + 1)
+        for member in members {
+            if ownership.shard(of: member.id) == index { state.place(member) }
+            if ownership.shard(ofEmail: member.email) == index { state.emails[member.email] = member.id }
+        }
+        state.load(items: [], members: [], loans: loans.filter { ownership.shard(of: $0.member) == index })
     }
 
     func load(items: [Item], members: [Member], loans: [Loan], emails: [(String, MemberID)]) {
