@@ -117,18 +117,24 @@ final class FileHandle: StorageFile, @unchecked Sendable {
     }
 
     func read(at offset: UInt64, count: Int) throws(StorageError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let result = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw failure(path, "pread")
+        // Read straight into uninitialized capacity: recovery reads gigabytes, and zero-filling a
+        // buffer that pread then overwrites would touch every byte twice.
+        var readError: Int32?
+        let buffer = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
+            var done = 0
+            while done < count {
+                let result = pread(fd, storage.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    readError = errno
+                    break
+                }
+                if result == 0 { break }
+                done += result
             }
-            if result == 0 { break }
-            done += result
+            initialized = done
         }
-        buffer.removeLast(count - done)
+        if let readError { throw failure(path, "pread", readError) }
         return buffer
     }
 
