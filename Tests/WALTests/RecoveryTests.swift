@@ -171,3 +171,36 @@ final class LogLines: @unchecked Sendable {
     var all: [String] { lines }
     var append: @Sendable (String) -> Void { { [self] line in self.lines.append(line) } }
 }
+
+@Suite struct RecordCheckTests {
+    @Test func aChecksumValidButImpossibleRecordIsCorruption() async throws {
+        let (storage, records) = try await RecoveryTests.written(count: 15)
+        let path = try RecoveryTests.segment(storage)
+        let end = RecoveryTests.recordOffsets(storage, path).last.map { offset in
+            storage.withContents(of: path) { bytes in
+                offset + 16 + (Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24)
+            }!
+        }!
+        let last = records.last!
+        let impossible = BatchRecord(
+            firstSequence: last.firstSequence + UInt64(last.commandCount), commandCount: 1, timestamp: last.timestamp,
+            nextItemID: last.nextItemID + 1_000_000_000, nextMemberID: last.nextMemberID, nextLoanID: last.nextLoanID, events: [])
+        var frame: [UInt8] = []
+        LogFormat.appendRecord(lsn: UInt64(records.count + 1), payload: impossible.canonicalBytes, to: &frame)
+        storage.withContents(of: path) { bytes in
+            if bytes.count < end + frame.count { bytes.append(contentsOf: repeatElement(0, count: end + frame.count - bytes.count)) }
+            bytes.replaceSubrange(end..<(end + frame.count), with: frame)
+        }
+        await #expect {
+            _ = try await RecoveryTests.open(storage)
+        } throws: { error in
+            guard case RecoveryError.corruptLog(_, let offset, let lsn, let reason) = error else { return false }
+            return offset == UInt64(end) && lsn == UInt64(records.count + 1) && reason.contains("inconsistent") && reason.contains("next item id")
+        }
+        // The override discards it and keeps everything before it.
+        let database = try await RecoveryTests.open(storage, options: RecoveryOptions(truncateCorruptLog: true))
+        #expect(database.recoveryReport.lastLSN == UInt64(records.count))
+        #expect(await database.engine.digest() == (await WALFixture.digest(of: records[...])))
+        await database.close()
+    }
+}

@@ -39,6 +39,7 @@ struct LogScanner {
 
         var expectedLSN = segments[start].first
         var expectedSequence = await engine.currentHeader().nextSequence
+        var recordCheck = RecordCheck(header: await engine.currentHeader())
         var position = LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1)
         for index in start..<segments.count {
             let name = segments[index].name
@@ -75,12 +76,19 @@ struct LogScanner {
                     return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
                 }
                 if expectedLSN > snapshotLSN {
+                    if let problem = recordCheck.check(record) {
+                        // A valid checksum over an impossible record: damage, never a torn write.
+                        try await corruptionFound(index: index, offset: offset, lsn: expectedLSN, reason: "record is inconsistent: \(problem)", report: &report)
+                        try await flush(into: engine, report: &report)
+                        return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
+                    }
                     pending.append(record)
                     expectedSequence = record.firstSequence + SequenceNumber(record.commandCount)
                     if pending.count >= Recovery.replayChunk { try await flush(into: engine, report: &report) }
                 } else if expectedLSN == snapshotLSN {
                     await applying?.value
                     expectedSequence = await engine.currentHeader().nextSequence
+                    recordCheck = RecordCheck(header: await engine.currentHeader())
                 }
                 offset += frame.size
                 expectedLSN += 1

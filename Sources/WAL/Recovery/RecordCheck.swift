@@ -1,0 +1,55 @@
+import Engine
+
+/// Structural checks on a decoded batch record, beyond its checksum: what a correct writer
+/// never produces is reported as corruption instead of being applied (which could allocate
+/// without bound or trap on an id that names nothing).
+struct RecordCheck {
+    private(set) var nextItemID: UInt64
+    private(set) var nextMemberID: UInt64
+    private(set) var nextLoanID: UInt64
+
+    init(header: EngineHeader) {
+        nextItemID = header.nextItemID
+        nextMemberID = header.nextMemberID
+        nextLoanID = header.nextLoanID
+    }
+
+    /// Nil when the record is consistent with those before it (and then advances); else why not.
+    mutating func check(_ record: BatchRecord) -> String? {
+        let commands = UInt64(record.commandCount)
+        // Each command takes at most one id of one kind.
+        for (name, before, after) in [("item", nextItemID, record.nextItemID), ("member", nextMemberID, record.nextMemberID), ("loan", nextLoanID, record.nextLoanID)] {
+            guard after >= before, after - before <= commands else { return "next \(name) id goes from \(before) to \(after) in a batch of \(commands) commands" }
+        }
+        guard UInt64(record.events.count) <= 2 * commands else { return "\(record.events.count) events for \(commands) commands" }
+        for event in record.events {
+            if let problem = problem(in: event, record) { return problem }
+        }
+        (nextItemID, nextMemberID, nextLoanID) = (record.nextItemID, record.nextMemberID, record.nextLoanID)
+        return nil
+    }
+
+    private func problem(in event: Event, _ record: BatchRecord) -> String? {
+        func new(_ id: UInt64, _ before: UInt64, _ after: UInt64, _ name: String) -> String? {
+            (before..<after).contains(id) ? nil : "\(name) \(id) created outside this batch's ids \(before)..<\(after)"
+        }
+        func known(_ id: UInt64, _ after: UInt64, _ name: String) -> String? {
+            id >= 1 && id < after ? nil : "\(name) \(id) does not exist"
+        }
+        switch event {
+        case .itemCreated(let item): return new(item.id.rawValue, nextItemID, record.nextItemID, "item")
+        case .itemChanged(let item): return known(item.id.rawValue, record.nextItemID, "item")
+        case .memberRegistered(let member): return new(member.id.rawValue, nextMemberID, record.nextMemberID, "member")
+        case .memberChanged(let profile, _): return known(profile.id.rawValue, record.nextMemberID, "member")
+        case .loanCreated(let loan):
+            return new(loan.id.rawValue, nextLoanID, record.nextLoanID, "loan") ?? known(loan.member.rawValue, record.nextMemberID, "member")
+                ?? known(loan.item.rawValue, record.nextItemID, "item")
+        case .loanReturned(let loan, let member, let item, _, _):
+            return known(loan.rawValue, record.nextLoanID, "loan") ?? known(member.rawValue, record.nextMemberID, "member") ?? known(item.rawValue, record.nextItemID, "item")
+        case .loanRenewed(let loan, let member, _, _):
+            return known(loan.rawValue, record.nextLoanID, "loan") ?? known(member.rawValue, record.nextMemberID, "member")
+        case .finePaid(let member, _): return known(member.rawValue, record.nextMemberID, "member")
+        case .policySet, .keyRemembered: return nil
+        }
+    }
+}
