@@ -4,32 +4,6 @@ import Engine
 import Glibc
 #endif
 
-public enum FsyncMode: String, Sendable, CaseIterable {
-    /// Acknowledge only after the record is durable (write + fdatasync).
-    case always
-    /// Acknowledge after the write reaches the OS. Unsafe: a machine crash loses recent writes.
-    case never
-}
-
-public enum WALError: Error, Equatable, CustomStringConvertible {
-    /// The log could not reserve space; writes are refused until space returns.
-    case storageFull
-    /// A write or sync failed: the log stops for good (fail-stop) and the process must exit.
-    case failed(String)
-    case closed
-    /// A batch whose record could exceed what one segment holds; cut it into smaller batches.
-    case batchTooLarge(boundBytes: Int, limitBytes: Int)
-
-    public var description: String {
-        switch self {
-        case .storageFull: "the disk holding the log is full; writes resume when space returns"
-        case .failed(let reason): "the write-ahead log failed and stopped: \(reason)"
-        case .closed: "the write-ahead log is closed"
-        case .batchTooLarge(let bound, let limit): "a batch whose log record may take \(bound) bytes exceeds the limit of \(limit); send fewer commands per batch"
-        }
-    }
-}
-
 /// Appends batch records to the log with group commit. One thread owns the segment files: it
 /// takes everything appended since its last write, writes it in one submission (with a linked
 /// fdatasync under `FsyncMode.always`), advances the durable LSN and releases the waiters.
@@ -325,55 +299,4 @@ public final class LogWriter: @unchecked Sendable {
         }
         waiters = kept
     }
-}
-
-/// Where the log continues: the segment to append to (nil: start a new one), the offset after
-/// its last valid record, and the next LSN.
-public struct LogPosition: Sendable, Equatable {
-    public var segment: String?
-    public var offset: UInt64
-    public var nextLSN: UInt64
-
-    public init(segment: String?, offset: UInt64, nextLSN: UInt64) {
-        self.segment = segment
-        self.offset = offset
-        self.nextLSN = nextLSN
-    }
-}
-
-func monotonicSeconds() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-}
-
-final class Mutex: @unchecked Sendable {
-    fileprivate var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func lock() { pthread_mutex_lock(&mutex) }
-    func unlock() { pthread_mutex_unlock(&mutex) }
-    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        lock()
-        defer { unlock() }
-        return try body()
-    }
-}
-
-final class Condition: @unchecked Sendable {
-    private var condition = pthread_cond_t()
-    init() { pthread_cond_init(&condition, nil) }
-    deinit { pthread_cond_destroy(&condition) }
-    func wait(_ mutex: Mutex) { pthread_cond_wait(&condition, &mutex.mutex) }
-
-    /// Waits until signalled or until the monotonic clock reaches `deadline` (seconds).
-    func wait(_ mutex: Mutex, untilMonotonic deadline: Double) {
-        let remaining = max(0, deadline - monotonicSeconds())
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let total = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + remaining
-        var until = timespec(tv_sec: Int(total), tv_nsec: Int((total - Double(Int(total))) * 1e9))
-        pthread_cond_timedwait(&condition, &mutex.mutex, &until)
-    }
-    func signal() { pthread_cond_signal(&condition) }
 }

@@ -1,5 +1,9 @@
 import Engine
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A disk in memory for tests, after the deterministic simulation testing of TigerBeetle and
 /// FoundationDB. It tracks what is durable apart from what was merely written: data becomes
 /// durable at `sync`, directory entries at `syncDirectory`. `crashImage(seed:)` returns the disk
@@ -270,26 +274,5 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     private func open() throws(StorageError) {
         if closed { throw .io(path: path, errno: 9, operation: "use after close") }
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A pthread mutex (the WAL needs no Foundation).
-final class NSLockLite: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() {
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
-        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
-        pthread_mutex_init(&mutex, &attributes)
-    }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
     }
 }

@@ -1,0 +1,68 @@
+import Engine
+import Testing
+
+/// Regressions: minimal reproductions of mismatches the property tests once found, each checked against the
+/// reference model (which runs the batch serially, as docs/circulation-rules.md requires).
+@Suite struct PlanningRegressionTests {
+    static let start = Timestamp(rawValue: Int64(CivilDate(year: 2026, month: 3, day: 2).daysSinceEpoch) * Timestamp.millisecondsPerDay + 36_000_000)
+
+    static func item(_ copies: Int32 = 1) -> Request {
+        Request(.createItem(ItemDraft(isbn: "9780306406157", title: "T", author: "A", publisher: "P", year: 2001, type: .book, copies: copies)))
+    }
+
+    static func member(_ email: String) -> Request {
+        Request(.registerMember(MemberDraft(email: email, name: "N", tier: "standard", cardExpiryDay: start.day + 365)))
+    }
+
+    /// Runs the batches on a fresh engine and a fresh model; expects equal outcomes and digests.
+    static func compare(_ batches: [[Request]], shardCount: Int = 2, sourceLocation: SourceLocation = #_sourceLocation) async {
+        let configuration = EngineConfiguration(shardCount: shardCount)
+        let engine = Engine(configuration: configuration, clock: ManualClock(start))
+        var model = ReferenceModel(configuration: configuration)
+        for (index, batch) in batches.enumerated() {
+            let actual = await engine.execute(batch).outcomes
+            let expected = model.execute(batch, now: start)
+            for slot in batch.indices where actual[slot] != expected[slot] {
+                Issue.record(
+                    "batch \(index) slot \(slot) \(batch[slot].command):\n  expected \(expected[slot])\n  engine   \(actual[slot])",
+                    sourceLocation: sourceLocation)
+            }
+        }
+        let engineDigest = await engine.digest()
+        #expect(engineDigest == model.digest(), "digest", sourceLocation: sourceLocation)
+    }
+
+    /// A checkout naming an item that a LATER command of the same batch creates must be refused
+    /// ITEM_NOT_FOUND (commands run as if one by one in order).
+    @Test func checkoutOfItemCreatedLaterInTheBatch() async {
+        await Self.compare([
+            [Self.item(), Self.member("a@x.org")],
+            [Request(.getMember(1)), Request(.checkout(member: 1, item: 2)), Self.item()],
+        ])
+    }
+
+    /// Same with a member registered later in the batch.
+    @Test func checkoutByMemberRegisteredLaterInTheBatch() async {
+        await Self.compare([
+            [Self.item(2), Self.member("a@x.org")],
+            [Request(.getItem(1)), Request(.checkout(member: 2, item: 1)), Self.member("b@x.org")],
+        ])
+    }
+
+    /// Id 0 names nothing ("Zero never names anything"): every command naming item or member 0
+    /// must be refused ITEM_NOT_FOUND / MEMBER_NOT_FOUND. (Any shard count: id 0 has local index
+    /// 0 on shard 0, where a placeholder sits once that shard owns a higher id.)
+    @Test(arguments: [1, 2, 3])
+    func idZeroNamesNothing(shardCount: Int) async {
+        await Self.compare([
+            [Self.item(), Self.item(), Self.item(), Self.member("a@x.org"), Self.member("b@x.org"), Self.member("c@x.org")],
+            [
+                Request(.checkout(member: 0, item: 1)), Request(.checkout(member: 1, item: 0)), Request(.getItem(0)), Request(.getMember(0)),
+                Request(.memberLoans(0, after: nil, limit: 5)), Request(.suspendMember(0)), Request(.reinstateMember(0)),
+                Request(.payFine(0, amountCents: 1)), Request(.updateMember(0, MemberChanges(name: "X"))),
+                Request(.updateItem(0, ItemChanges(title: "X"))), Request(.withdrawItem(0)), Request(.addCopies(0, count: 1)),
+                Request(.removeCopies(0, count: 1)),
+            ],
+        ], shardCount: shardCount)
+    }
+}
