@@ -105,7 +105,20 @@ extension Engine {
             replayHeader(record)
             for event in record.events {
                 applyToCoordinator(event)
-                ownership.forEachOwner(of: event) { work[$0].events.append(event) }
+                // The route knows where a returned or renewed loan sits: no search on the shard.
+                var position = UInt32.max
+                var memberShard = -1
+                switch event {
+                case .loanReturned(let loan, let member, _, _, _), .loanRenewed(let loan, let member, _, _):
+                    position = loanRoutes[Int(loan.rawValue)].position
+                    memberShard = ownership.shard(of: member)
+                default:
+                    break
+                }
+                ownership.forEachOwner(of: event) { shard in
+                    work[shard].events.append(event)
+                    work[shard].eventLoanPositions.append(shard == memberShard ? position : .max)
+                }
             }
         }
         _ = await hop(work)

@@ -22,7 +22,10 @@ actor Shard {
         for start in stride(from: 0, to: events.count, by: ShardState.warmRun) {
             let run = start..<min(start + ShardState.warmRun, events.count)
             checksum &+= state.warm(events: events, run, copiesReserved: copiesReserved)
-            for index in run { state.apply(events[index], copyReserved: copiesReserved) }
+            for index in run {
+                let known = index < work.eventLoanPositions.count && work.eventLoanPositions[index] != .max ? Int(work.eventLoanPositions[index]) : nil
+                state.apply(events[index], loanPosition: known, copyReserved: copiesReserved)
+            }
         }
         var reply = ShardReply()
         reply.results.reserveCapacity(work.steps.count)

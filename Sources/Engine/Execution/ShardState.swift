@@ -47,6 +47,12 @@ struct ShardState {
         return index < loans.count && loans[index].id == id ? index : nil
     }
 
+    /// A position handed in by the caller, if it does hold the loan.
+    @inline(__always) func verified(_ position: Int?, _ id: LoanID) -> Int? {
+        guard let position, position < loans.count, loans[position].id == id else { return nil }
+        return position
+    }
+
     /// The position of one of a member's loans, by binary search of its history.
     func loanPosition(member local: Int, loan id: LoanID) -> Int? {
         let history = loanHistory[local]
@@ -112,7 +118,7 @@ struct ShardState {
         case .loanReturned(let id, let member, let item, let returnedAt, let fine):
             if owns(member: member) {
                 let local = ownership.localIndex(of: member)
-                let position = knownPosition ?? loanPosition(member: local, loan: id)!
+                let position = verified(knownPosition, id) ?? loanPosition(member: local, loan: id)!
                 loans[position].returnedAt = returnedAt
                 loans[position].fineCents = fine
                 members[local].finesOwedCents += fine
@@ -123,7 +129,7 @@ struct ShardState {
             }
         case .loanRenewed(let id, let member, let dueAt, let renewals):
             guard owns(member: member) else { return }
-            let position = knownPosition ?? loanPosition(member: ownership.localIndex(of: member), loan: id)!
+            let position = verified(knownPosition, id) ?? loanPosition(member: ownership.localIndex(of: member), loan: id)!
             loans[position].dueAt = dueAt
             loans[position].renewals = renewals
         case .finePaid(let member, let amount):

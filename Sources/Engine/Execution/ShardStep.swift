@@ -104,6 +104,9 @@ struct ShardWork: Sendable {
     /// True on the live path, where every `loanCreated` comes from a checkout whose item step
     /// already took the copy; false on replay, where the event takes it.
     var copiesReserved = false
+    /// On replay, beside `events`: where a return's or renewal's loan sits on this shard (from the
+    /// coordinator's route), or `UInt32.max`; empty when not known.
+    var eventLoanPositions: [UInt32] = []
     var now: Timestamp
     var policies: PolicyTable
 
