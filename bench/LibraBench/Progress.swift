@@ -4,13 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Monotonic seconds.
-func monotonicSeconds() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-}
-
 /// Progress goes to stderr so that stdout carries only the final JSON line.
 func progress(_ line: String) {
     var text = line + "\n"

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where the sequencer reads the time for each batch. Tests inject a manual clock.
 public protocol EngineClock: Sendable {
     func now() -> Timestamp
@@ -15,7 +21,7 @@ public struct SystemClock: EngineClock {
 
 /// A clock that moves only when told to.
 public final class ManualClock: EngineClock, @unchecked Sendable {
-    private let lock = NSLockLite()
+    private let lock = RecursiveLock()
     private var current: Timestamp
 
     public init(_ start: Timestamp) { current = start }
@@ -23,22 +29,4 @@ public final class ManualClock: EngineClock, @unchecked Sendable {
     public func now() -> Timestamp { lock.withLock { current } }
     public func set(_ time: Timestamp) { lock.withLock { current = time } }
     public func advance(milliseconds: Int64) { lock.withLock { current = current.adding(milliseconds: milliseconds) } }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// A pthread mutex, so that the engine needs no Foundation.
-final class NSLockLite: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
 }

@@ -166,7 +166,7 @@ public enum SnapshotFile {
         var items: [Item]?
         var members: [Member]?
         var loans: [Loan]?
-        private let lock = NSLockLite()
+        private let lock = RecursiveLock()
         private(set) var failure: String?
 
         func fail(_ part: Int, _ error: DecodingError) {

@@ -22,7 +22,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         var allocated = 0
     }
 
-    private let lock = NSLockLite()
+    private let lock = RecursiveLock()
     private var entries: [String: Node] = [:]
     private var durableEntries: [String: Node] = [:]
     private var directories: Set<String> = []

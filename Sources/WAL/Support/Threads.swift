@@ -2,20 +2,20 @@
 import Glibc
 #endif
 
-/// Clocks and locks for the log's own threads (the WAL uses no Foundation).
+import Engine
 
-func monotonicSeconds() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-}
-
+/// The writer thread's mutex and condition variable (`monotonicSeconds` and `RecursiveLock`
+/// come from Engine). Both pthread objects live on the heap: they must not move, and a stored
+/// property's address is not guaranteed to stay fixed.
 final class Mutex: @unchecked Sendable {
-    fileprivate var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func lock() { pthread_mutex_lock(&mutex) }
-    func unlock() { pthread_mutex_unlock(&mutex) }
+    fileprivate let mutex: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
     func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock()
         defer { unlock() }
@@ -24,10 +24,13 @@ final class Mutex: @unchecked Sendable {
 }
 
 final class Condition: @unchecked Sendable {
-    private var condition = pthread_cond_t()
-    init() { pthread_cond_init(&condition, nil) }
-    deinit { pthread_cond_destroy(&condition) }
-    func wait(_ mutex: Mutex) { pthread_cond_wait(&condition, &mutex.mutex) }
+    private let condition: UnsafeMutablePointer<pthread_cond_t> = .allocate(capacity: 1)
+    init() { pthread_cond_init(condition, nil) }
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deallocate()
+    }
+    func wait(_ mutex: Mutex) { pthread_cond_wait(condition, mutex.mutex) }
 
     /// Waits until signalled or until the monotonic clock reaches `deadline` (seconds).
     func wait(_ mutex: Mutex, untilMonotonic deadline: Double) {
@@ -36,24 +39,7 @@ final class Condition: @unchecked Sendable {
         clock_gettime(CLOCK_REALTIME, &now)
         let total = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + remaining
         var until = timespec(tv_sec: Int(total), tv_nsec: Int((total - Double(Int(total))) * 1e9))
-        pthread_cond_timedwait(&condition, &mutex.mutex, &until)
+        pthread_cond_timedwait(condition, mutex.mutex, &until)
     }
-    func signal() { pthread_cond_signal(&condition) }
-}
-
-/// A pthread mutex (the WAL needs no Foundation).
-final class NSLockLite: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() {
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
-        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
-        pthread_mutex_init(&mutex, &attributes)
-    }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
+    func signal() { pthread_cond_signal(condition) }
 }
