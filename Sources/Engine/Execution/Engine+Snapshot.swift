@@ -130,8 +130,7 @@ extension Engine {
     /// clock (and with it the retention of idempotency keys), the counters and the sequence.
     /// The caller has grown the directories for the record's counters.
     func replayHeader(_ record: BatchRecord) {
-        lastTimestamp = record.timestamp
-        keys.evict(rememberedAtOrBefore: Timestamp(rawValue: record.timestamp.rawValue - configuration.idempotency.retentionMilliseconds))
+        beginBatch(at: record.timestamp)
         nextItemID = record.nextItemID
         nextMemberID = record.nextMemberID
         nextLoanID = record.nextLoanID

@@ -69,21 +69,7 @@ public actor Engine {
 
     /// Replays a logged batch: the same events, applied the same way as when they were decided.
     public func apply(_ record: BatchRecord) async {
-        await enterGate()
-        defer { leaveGate() }
-        precondition(record.firstSequence >= nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
-        beginBatch(at: record.timestamp)
-        nextItemID = record.nextItemID
-        nextMemberID = record.nextMemberID
-        nextLoanID = record.nextLoanID
-        growDirectories()
-        var work = shards.map { _ in ShardWork(now: record.timestamp, policies: policies) }
-        for event in record.events {
-            applyToCoordinator(event)
-            ownership.forEachOwner(of: event) { work[$0].events.append(event) }
-        }
-        _ = await hop(work)
-        nextSequence = record.firstSequence + SequenceNumber(record.commandCount)
+        await apply(contentsOf: [record])
     }
 
     /// Takes the gate, and with it shards whose state is complete (no delivery in flight).
