@@ -56,3 +56,197 @@ import Testing
         #expect(throws: DecodingError.self) { try Event(from: &reader) }
     }
 }
+
+/// Decoding of commands and requests (the network's input): exactly what encoding writes, with
+/// every string bounded by its field's limit and every malformed input a `DecodingError`.
+@Suite struct CommandCodecTests {
+    static let policy = Policy(loanDays: 7, maxLoans: 3, maxRenewals: 1, finePerDayCents: 10, maxFinePerLoanCents: 500, blockThresholdCents: 300)
+
+    /// Every command case, with optionals both present and absent.
+    static let commands: [Command] = [
+        .createItem(ItemDraft(isbn: "978-0-306-40615-7", title: "Ünïcode títle", author: "A", publisher: "", year: 1999, type: .periodical, copies: 3)),
+        .updateItem(7, ItemChanges(isbn: "0306406152", title: "T", author: "", publisher: "P", year: -1, type: .media)),
+        .updateItem(7, ItemChanges()),
+        .withdrawItem(7),
+        .addCopies(7, count: 2),
+        .removeCopies(7, count: -5),
+        .registerMember(MemberDraft(email: "Ada@Example.org", name: "Ada", tier: "premium", cardExpiryDay: 21_000)),
+        .updateMember(9, MemberChanges(email: "b@example.org", name: "B", tier: "gold", cardExpiryDay: Int32.min)),
+        .updateMember(9, MemberChanges()),
+        .suspendMember(9),
+        .reinstateMember(9),
+        .setPolicy(PolicyKey(tier: "standard", itemType: .book), policy),
+        .checkout(member: 9, item: 7),
+        .returnLoan(4),
+        .renewLoan(4),
+        .payFine(9, amountCents: 125),
+        .getItem(ItemID(UInt64.max)),
+        .getMember(0),
+        .memberLoans(9, after: 3, limit: 10),
+        .memberLoans(9, after: nil, limit: 0),
+        .overdueLoans(after: 12, limit: 1000),
+        .overdueLoans(after: nil, limit: -1),
+    ]
+
+    static let commandTagsKnown: ClosedRange<UInt8> = 1...18
+
+    static func requests(_ command: Command) -> [Request] {
+        [Request(command), Request(command, idempotencyKey: ""), Request(command, idempotencyKey: String(repeating: "k", count: Limits.idempotencyKeyBytesMax))]
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(DecodingError) -> Request {
+        var reader = ByteReader(bytes)
+        let request = try Request(from: &reader)
+        #expect(reader.isAtEnd)
+        return request
+    }
+
+    static func decodingError(_ bytes: [UInt8]) -> DecodingError? {
+        var reader = ByteReader(bytes)
+        do throws(DecodingError) {
+            _ = try Command(from: &reader)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func everyCommandRoundTrips() throws {
+        #expect(Set(Self.commands.map(\.name)).count == 18, "a command case is missing from the list")
+        for command in Self.commands {
+            var reader = ByteReader(command.canonicalBytes)
+            #expect(try Command(from: &reader) == command)
+            #expect(reader.isAtEnd)
+            for request in Self.requests(command) {
+                #expect(try Self.decode(request.canonicalBytes) == request)
+            }
+        }
+    }
+
+    /// The request layout: the key as an optional string, then the command's canonical bytes.
+    @Test func requestLayoutIsKeyThenCommand() {
+        let command = Command.getItem(5)
+        #expect(Request(command).canonicalBytes == [0] + command.canonicalBytes)
+        #expect(Request(command, idempotencyKey: "ab").canonicalBytes == [1, 2, 0, 0, 0, 0x61, 0x62] + command.canonicalBytes)
+    }
+
+    /// The property tests' generated requests: those whose strings are within their bounds
+    /// round-trip; the others (the generator sends over-long keys, tiers, ISBNs and
+    /// publishers on purpose) fail to decode as invalid.
+    @Test(arguments: [UInt64](1...8))
+    func generatedRequestsRoundTripOrAreRejected(_ seed: UInt64) throws {
+        var scenario = ScenarioGenerator(seed: seed, commandBudget: 400)
+        var model = ReferenceModel(configuration: scenario.configuration)
+        var rejected = 0
+        var total = 0
+        while let batch = scenario.nextBatch(model: model) {
+            for request in batch.requests {
+                total += 1
+                if Self.withinBounds(request) {
+                    #expect(try Self.decode(request.canonicalBytes) == request)
+                } else {
+                    rejected += 1
+                    #expect(throws: DecodingError.self) { try Self.decode(request.canonicalBytes) }
+                }
+            }
+            _ = model.execute(batch.requests, now: batch.now)
+        }
+        #expect(rejected < total)
+    }
+
+    @Test func everyTruncationFailsCleanly() {
+        for command in Self.commands {
+            for request in Self.requests(command) {
+                let bytes = request.canonicalBytes
+                for length in 0..<bytes.count {
+                    #expect(throws: DecodingError.self) { try Self.decode(Array(bytes[0..<length])) }
+                }
+            }
+        }
+    }
+
+    @Test func unknownTagsAreRejected() {
+        for tag in UInt8.min...UInt8.max where !Self.commandTagsKnown.contains(tag) {
+            // Followed by enough bytes for any command, so that only the tag is wrong.
+            var reader = ByteReader([tag] + [UInt8](repeating: 0, count: 64))
+            #expect(throws: DecodingError.invalid("command tag \(tag)", offset: 0)) { try Command(from: &reader) }
+        }
+    }
+
+    @Test func invalidEnumsAndBooleansAreRejected() {
+        // An item type of 4.
+        var bytes = Command.createItem(ItemDraft(isbn: "", title: "", author: "", publisher: "", year: 0, type: .book, copies: 0)).canonicalBytes
+        bytes[bytes.count - 5] = 4
+        var reader = ByteReader(bytes)
+        #expect(throws: DecodingError.self) { try Command(from: &reader) }
+        // A presence byte of 2 for the cursor.
+        bytes = Command.overdueLoans(after: nil, limit: 1).canonicalBytes
+        bytes[1] = 2
+        reader = ByteReader(bytes)
+        #expect(throws: DecodingError.self) { try Command(from: &reader) }
+    }
+
+    /// At its limit a string decodes; one byte more is invalid, whatever follows.
+    @Test func overLongStringsAreRejected() throws {
+        func text(_ bytes: Int) -> String { String(repeating: "x", count: bytes) }
+        func draft(isbn: String = "", title: String = "", author: String = "", publisher: String = "") -> Command {
+            .createItem(ItemDraft(isbn: isbn, title: title, author: author, publisher: publisher, year: 2000, type: .book, copies: 1))
+        }
+        func member(email: String = "", name: String = "", tier: String = "") -> Command {
+            .registerMember(MemberDraft(email: email, name: name, tier: tier, cardExpiryDay: 0))
+        }
+        let cases: [(Int, (Int) -> Command)] = [
+            (Limits.isbnBytesMax, { draft(isbn: text($0)) }),
+            (Limits.titleBytesMax, { draft(title: text($0)) }),
+            (Limits.authorBytesMax, { draft(author: text($0)) }),
+            (Limits.publisherBytesMax, { draft(publisher: text($0)) }),
+            (Limits.isbnBytesMax, { .updateItem(1, ItemChanges(isbn: text($0))) }),
+            (Limits.titleBytesMax, { .updateItem(1, ItemChanges(title: text($0))) }),
+            (Limits.authorBytesMax, { .updateItem(1, ItemChanges(author: text($0))) }),
+            (Limits.publisherBytesMax, { .updateItem(1, ItemChanges(publisher: text($0))) }),
+            (Limits.emailBytesMax, { member(email: text($0)) }),
+            (Limits.nameBytesMax, { member(name: text($0)) }),
+            (Limits.tierBytesMax, { member(tier: text($0)) }),
+            (Limits.emailBytesMax, { .updateMember(1, MemberChanges(email: text($0))) }),
+            (Limits.nameBytesMax, { .updateMember(1, MemberChanges(name: text($0))) }),
+            (Limits.tierBytesMax, { .updateMember(1, MemberChanges(tier: text($0))) }),
+            (Limits.tierBytesMax, { .setPolicy(PolicyKey(tier: text($0), itemType: .book), Self.policy) }),
+        ]
+        for (limit, make) in cases {
+            let atLimit = make(limit)
+            #expect(try Self.decode(Request(atLimit).canonicalBytes) == Request(atLimit))
+            let overLong = make(limit + 1)
+            guard case .invalid(let what, _)? = Self.decodingError(overLong.canonicalBytes) else {
+                Issue.record("\(overLong.name): a \(limit + 1)-byte string was not refused")
+                continue
+            }
+            #expect(what == "string of \(limit + 1) bytes")
+        }
+        let keyed = Request(.getItem(1), idempotencyKey: text(Limits.idempotencyKeyBytesMax + 1))
+        #expect(throws: DecodingError.invalid("string of 65 bytes", offset: 1)) { try Self.decode(keyed.canonicalBytes) }
+        // A declared length far beyond the input is refused by the bound, before anything is read.
+        var reader = ByteReader([6, 0xff, 0xff, 0xff, 0xff])
+        #expect(throws: DecodingError.invalid("string of 4294967295 bytes", offset: 1)) { try Command(from: &reader) }
+    }
+
+    /// Test-side statement of the bounds (independent of the decoder).
+    static func withinBounds(_ request: Request) -> Bool {
+        func fits(_ text: String?, _ limit: Int) -> Bool { (text?.utf8.count ?? 0) <= limit }
+        guard fits(request.idempotencyKey, 64) else { return false }
+        switch request.command {
+        case .createItem(let draft):
+            return fits(draft.isbn, 32) && fits(draft.title, 512) && fits(draft.author, 256) && fits(draft.publisher, 256)
+        case .updateItem(_, let changes):
+            return fits(changes.isbn, 32) && fits(changes.title, 512) && fits(changes.author, 256) && fits(changes.publisher, 256)
+        case .registerMember(let draft):
+            return fits(draft.email, 254) && fits(draft.name, 256) && fits(draft.tier, 32)
+        case .updateMember(_, let changes):
+            return fits(changes.email, 254) && fits(changes.name, 256) && fits(changes.tier, 32)
+        case .setPolicy(let key, _):
+            return fits(key.tier, 32)
+        default:
+            return true
+        }
+    }
+}
+

@@ -45,8 +45,8 @@ public struct ByteReader {
         return string
     }
 
-    public mutating func readOptionalString() throws(DecodingError) -> String? {
-        try readBool() ? try readString() : nil
+    public mutating func readOptionalString(maxBytes: Int = 1 << 20) throws(DecodingError) -> String? {
+        try readBool() ? try readString(maxBytes: maxBytes) : nil
     }
 
     public mutating func readOptional<T: FixedWidthInteger>(_: T.Type = T.self) throws(DecodingError) -> T? {
@@ -64,6 +64,11 @@ public struct ByteReader {
         let raw = try read(T.RawValue.self)
         guard let value = T(rawValue: raw) else { throw DecodingError.invalid("\(T.self) \(raw)", offset: offset - MemoryLayout<T.RawValue>.size) }
         return value
+    }
+
+    /// A presence byte, then the enum's raw value when present.
+    public mutating func readOptionalEnum<T: RawRepresentable>(_: T.Type) throws(DecodingError) -> T? where T.RawValue: FixedWidthInteger {
+        try readBool() ? try readEnum(T.self) : nil
     }
 }
 
