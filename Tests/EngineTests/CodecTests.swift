@@ -27,6 +27,29 @@ import Testing
         }
     }
 
+    static let pages: [Outcome] = [
+        .ok(.items([], next: nil)), .ok(.items([item], next: 7)),
+        .ok(.items([Item(id: 8, isbn: "", title: "", author: "", publisher: "", year: 0, type: .book, status: .active, totalCopies: 0, availableCopies: 0), item], next: nil)),
+        .ok(.members([], next: nil)), .ok(.members([member], next: 9)),
+        .ok(.members([Member(id: 10, email: "", name: "", tier: "", status: .active, cardExpiryDay: 0, finesOwedCents: 0, activeLoans: []), member], next: nil)),
+    ]
+
+    /// Pages of items and members (tags 8 and 9), including the shortest encodings at the end.
+    @Test func listPagesRoundTrip() throws {
+        for outcome in Self.pages {
+            var reader = ByteReader(outcome.canonicalBytes)
+            #expect(try Outcome(from: &reader) == outcome)
+            #expect(reader.isAtEnd)
+            let bytes = outcome.canonicalBytes
+            for length in 0..<bytes.count {
+                var truncated = ByteReader(Array(bytes[0..<length]))
+                #expect(throws: DecodingError.self) { try Outcome(from: &truncated) }
+            }
+        }
+        #expect(Outcome.ok(.items([], next: 3)).canonicalBytes == [1, 8, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0])
+        #expect(Outcome.ok(.members([], next: nil)).canonicalBytes == [1, 9, 0, 0, 0, 0, 0])
+    }
+
     @Test func eventsRoundTrip() throws {
         for event in Self.events {
             var reader = ByteReader(event.canonicalBytes)
@@ -86,9 +109,13 @@ import Testing
         .memberLoans(9, after: nil, limit: 0),
         .overdueLoans(after: 12, limit: 1000),
         .overdueLoans(after: nil, limit: -1),
+        .listItems(after: 6, limit: 50),
+        .listItems(after: nil, limit: 1),
+        .listMembers(after: MemberID(UInt64.max), limit: 1000),
+        .listMembers(after: nil, limit: 0),
     ]
 
-    static let commandTagsKnown: ClosedRange<UInt8> = 1...18
+    static let commandTagsKnown: ClosedRange<UInt8> = 1...20
 
     static func requests(_ command: Command) -> [Request] {
         [Request(command), Request(command, idempotencyKey: ""), Request(command, idempotencyKey: String(repeating: "k", count: Limits.idempotencyKeyBytesMax))]
@@ -112,7 +139,7 @@ import Testing
     }
 
     @Test func everyCommandRoundTrips() throws {
-        #expect(Set(Self.commands.map(\.name)).count == 18, "a command case is missing from the list")
+        #expect(Set(Self.commands.map(\.name)).count == 20, "a command case is missing from the list")
         for command in Self.commands {
             var reader = ByteReader(command.canonicalBytes)
             #expect(try Command(from: &reader) == command)

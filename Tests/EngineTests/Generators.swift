@@ -328,6 +328,13 @@ struct ScenarioGenerator {
         rng.chance(40) ? nil : LoanID(UInt64(rng.int(0...Int(model.nextLoanID) + 1)))
     }
 
+    /// A list cursor: none, an id around those allocated so far, or (rarely) the largest id.
+    private mutating func cursor(below nextID: UInt64) -> UInt64? {
+        if rng.chance(40) { return nil }
+        if rng.chance(3) { return UInt64.max - UInt64(rng.int(0...1)) }
+        return UInt64(rng.int(0...Int(nextID) + 1))
+    }
+
     private mutating func command(model: ReferenceModel, context: inout BatchContext) -> Command {
         let roll = rng.int(0...999)
         switch roll {
@@ -393,10 +400,14 @@ struct ScenarioGenerator {
             return .getItem(itemID(model))
         case 845..<885:
             return .getMember(memberID(model))
-        case 885..<945:
+        case 885..<935:
             return .memberLoans(memberID(model), after: cursor(model), limit: pageLimit())
-        default:
+        case 935..<965:
             return .overdueLoans(after: cursor(model), limit: pageLimit())
+        case 965..<982:
+            return .listItems(after: cursor(below: model.nextItemID).map { ItemID($0) }, limit: pageLimit())
+        default:
+            return .listMembers(after: cursor(below: model.nextMemberID).map { MemberID($0) }, limit: pageLimit())
         }
     }
 }

@@ -247,9 +247,20 @@ struct ReferenceModel {
             let all = loans.values.filter { $0.returnedAt == nil && $0.dueAt < now && $0.id > (after ?? LoanID(0)) }
                 .sorted { $0.id < $1.id }
             return page(all, limit: limit)
+
+        case .listItems(let after, let limit):
+            let all = items.values.filter { $0.id > (after ?? ItemID(0)) }.sorted { $0.id < $1.id }
+            let shown = Array(all.prefix(Int(limit)))
+            return .items(shown, next: all.count > shown.count ? shown.last?.id : nil)
+
+        case .listMembers(let after, let limit):
+            let all = members.values.filter { $0.id > (after ?? MemberID(0)) }.sorted { $0.id < $1.id }
+            let shown = Array(all.prefix(Int(limit)))
+            return .members(shown, next: all.count > shown.count ? shown.last?.id : nil)
         }
     }
 
+    /// A page: at most `limit`, and a cursor (the last id shown) only when more follow.
     private func page(_ all: [Loan], limit: Int32) -> Reply {
         let shown = Array(all.prefix(Int(limit)))
         return .loans(shown, next: all.count > shown.count ? shown.last?.id : nil)

@@ -31,9 +31,52 @@ extension ShardState {
         overdue.sort { $0.id < $1.id }
         return .overdue(Array(overdue.prefix(Int(limit))))
     }
+
+    /// This shard's first `limit` items with ids above the cursor, ascending. Items sit at local
+    /// index id / shardCount, so the first candidate's slot is computed, not searched for, and
+    /// the walk reads only the slots it returns: item ids have no gaps (a `create_item` that
+    /// takes an id always succeeds), so the cost is the same at any depth.
+    func listItemsStep(after cursor: ItemID?, limit: Int32) -> Decision {
+        var page: [Item] = []
+        page.reserveCapacity(Int(limit))
+        var local = ownership.firstLocalIndex(after: cursor?.rawValue ?? 0, onShard: index)
+        while local < items.count && page.count < Int(limit) {
+            // A placeholder: id 0 (local index 0 of shard 0), never an item.
+            if items[local].id.rawValue != 0 { page.append(items[local]) }
+            local += 1
+        }
+        return .items(page)
+    }
+
+    /// This shard's first `limit` members with ids above the cursor, ascending. Refused
+    /// registrations leave empty slots (their id was taken), so the walk goes through the
+    /// ascending list of occupied slots instead: a binary search for the cursor, then exactly
+    /// the members returned.
+    func listMembersStep(after cursor: MemberID?, limit: Int32) -> Decision {
+        let first = ownership.firstLocalIndex(after: cursor?.rawValue ?? 0, onShard: index)
+        var position = Circulation.firstIndex(in: occupiedMemberSlots, notBelow: first)
+        var page: [Member] = []
+        page.reserveCapacity(Int(limit))
+        while position < occupiedMemberSlots.count && page.count < Int(limit) {
+            page.append(members[Int(occupiedMemberSlots[position])])
+            position += 1
+        }
+        return .members(page)
+    }
 }
 
 extension Circulation {
+    /// The index of the first element not below `bound`, in an ascending collection.
+    static func firstIndex<Elements: RandomAccessCollection<UInt32>>(in elements: Elements, notBelow bound: Int) -> Int where Elements.Index == Int {
+        var low = elements.startIndex
+        var high = elements.endIndex
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(elements[middle]) < bound { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// The index of the first element whose id is greater than `cursor`, in an array ascending by id.
     static func firstIndex<Element>(in elements: [Element], after cursor: LoanID, id: (Element) -> LoanID) -> Int {
         var low = 0

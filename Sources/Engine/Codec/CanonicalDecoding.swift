@@ -111,6 +111,18 @@ extension Reply: CanonicalDecodable {
             var loans: [Loan] = []
             for _ in 0..<count { loans.append(try Loan(from: &reader)) }
             self = .memberWithLoans(member, loans)
+        case 8:
+            let count = try reader.readCount(minimumBytes: Item.encodedBytesMin)
+            var items: [Item] = []
+            items.reserveCapacity(count)
+            for _ in 0..<count { items.append(try Item(from: &reader)) }
+            self = .items(items, next: try reader.readOptional(UInt64.self).map { ItemID($0) })
+        case 9:
+            let count = try reader.readCount(minimumBytes: Member.encodedBytesMin)
+            var members: [Member] = []
+            members.reserveCapacity(count)
+            for _ in 0..<count { members.append(try Member(from: &reader)) }
+            self = .members(members, next: try reader.readOptional(UInt64.self).map { MemberID($0) })
         default:
             throw DecodingError.invalid("reply tag \(tag)", offset: reader.offset - 1)
         }

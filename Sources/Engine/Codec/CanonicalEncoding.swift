@@ -105,6 +105,16 @@ extension Reply: CanonicalEncodable {
             writer.write(UInt32(loans.count))
             for loan in loans { loan.encode(to: &writer) }
             writer.write(optional: next?.rawValue)
+        case .items(let items, let next):
+            writer.write(UInt8(8))
+            writer.write(UInt32(items.count))
+            for item in items { item.encode(to: &writer) }
+            writer.write(optional: next?.rawValue)
+        case .members(let members, let next):
+            writer.write(UInt8(9))
+            writer.write(UInt32(members.count))
+            for member in members { member.encode(to: &writer) }
+            writer.write(optional: next?.rawValue)
         case .policy(let key, let policy):
             writer.write(UInt8(5))
             key.encode(to: &writer)
@@ -222,6 +232,14 @@ extension Command: CanonicalEncodable {
             writer.write(limit)
         case .overdueLoans(let after, let limit):
             writer.write(UInt8(18))
+            writer.write(optional: after?.rawValue)
+            writer.write(limit)
+        case .listItems(let after, let limit):
+            writer.write(UInt8(19))
+            writer.write(optional: after?.rawValue)
+            writer.write(limit)
+        case .listMembers(let after, let limit):
+            writer.write(UInt8(20))
             writer.write(optional: after?.rawValue)
             writer.write(limit)
         }

@@ -67,6 +67,12 @@ extension Command: CanonicalDecodable {
         case 18:
             let after = try reader.readOptional(UInt64.self).map { LoanID($0) }
             self = .overdueLoans(after: after, limit: try reader.read(Int32.self))
+        case 19:
+            let after = try reader.readOptional(UInt64.self).map { ItemID($0) }
+            self = .listItems(after: after, limit: try reader.read(Int32.self))
+        case 20:
+            let after = try reader.readOptional(UInt64.self).map { MemberID($0) }
+            self = .listMembers(after: after, limit: try reader.read(Int32.self))
         default:
             throw DecodingError.invalid("command tag \(tag)", offset: reader.offset - 1)
         }

@@ -28,10 +28,14 @@ public enum Command: Sendable, Hashable {
     case memberLoans(MemberID, after: LoanID?, limit: Int32)
     /// Active loans past their due time, ascending by id, after the cursor.
     case overdueLoans(after: LoanID?, limit: Int32)
+    /// Catalog items (withdrawn ones too), ascending by id, after the cursor.
+    case listItems(after: ItemID?, limit: Int32)
+    /// Members (suspended ones too), ascending by id, after the cursor.
+    case listMembers(after: MemberID?, limit: Int32)
 
     public var isRead: Bool {
         switch self {
-        case .getItem, .getMember, .memberLoans, .overdueLoans: true
+        case .getItem, .getMember, .memberLoans, .overdueLoans, .listItems, .listMembers: true
         default: false
         }
     }
@@ -56,6 +60,8 @@ public enum Command: Sendable, Hashable {
         case .getMember: "get_member"
         case .memberLoans: "member_loans"
         case .overdueLoans: "overdue_loans"
+        case .listItems: "list_items"
+        case .listMembers: "list_members"
         }
     }
 }

@@ -13,7 +13,12 @@ public enum Reply: Sendable, Hashable {
     /// A member with the full records of its active loans.
     indirect case memberWithLoans(Member, [Loan])
     case loan(Loan)
+    /// A page of loans; `next` is the cursor for the following page, nil when none remain.
     indirect case loans([Loan], next: LoanID?)
+    /// A page of the catalog; `next` as for loans.
+    indirect case items([Item], next: ItemID?)
+    /// A page of the member list; `next` as for loans.
+    indirect case members([Member], next: MemberID?)
     indirect case policy(PolicyKey, Policy)
     /// Fines still owed after a payment.
     case finesOwed(MemberID, cents: Int64)

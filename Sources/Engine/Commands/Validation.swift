@@ -58,7 +58,7 @@ public enum Validation {
         case .payFine(_, let amount):
             try check((1...Limits.paymentCentsMax).contains(amount), .amount)
             return command
-        case .memberLoans(_, _, let limit), .overdueLoans(_, let limit):
+        case .memberLoans(_, _, let limit), .overdueLoans(_, let limit), .listItems(_, let limit), .listMembers(_, let limit):
             try check((1...Int32(Limits.pageSizeMax)).contains(limit), .pageSize)
             return command
         case .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember:

@@ -17,6 +17,9 @@ enum SlotPlan: Sendable {
     case changeEmail(Int32)
     /// Every shard lists its overdue loans; the coordinator merges.
     case overdue(after: LoanID?, limit: Int32)
+    /// Every shard lists its first items (members) after the cursor; the coordinator merges.
+    case listItems(after: ItemID?, limit: Int32)
+    case listMembers(after: MemberID?, limit: Int32)
     /// Policies live in the coordinator (`BatchRun.policyChanges[change]`); a barrier, alone in its wave.
     case setPolicy(Int32)
 }
@@ -40,10 +43,10 @@ enum MemberStep {
 
 /// Wave assignment. A command's wave is one past the latest wave of any earlier command in the
 /// batch that touches the same member, item or e-mail address; barrier commands (policy changes,
-/// e-mail changes, the overdue scan) get a wave of their own after everything before them and
-/// push everything after them later still. Within a wave no two commands touch the same entity,
-/// so their steps commute and run in parallel, and the batch's outcome equals running its
-/// commands one by one in sequence order.
+/// e-mail changes, the overdue scan, the item and member lists) get a wave of their own after
+/// everything before them and push everything after them later still. Within a wave no two
+/// commands touch the same entity, so their steps commute and run in parallel, and the batch's
+/// outcome equals running its commands one by one in sequence order.
 ///
 /// One exception keeps chains on one member short: when the latest earlier command on a member
 /// was decided on the member's shard within its step (`MemberStep.decidedOnMemberShard`), a

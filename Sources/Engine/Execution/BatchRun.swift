@@ -48,8 +48,12 @@ struct BatchRun {
     var steps: [ShardStep] = []
     var emailChanges: [EmailChange] = []
     var policyChanges: [(PolicyKey, Policy)] = []
+    /// What the shards have answered so far to a command that every shard answers (the
+    /// overdue scan, the lists), by slot, and how many shards have answered it.
     var overdue: [Int: [Loan]] = [:]
-    var overdueAnswers: [Int: Int] = [:]
+    var listedItems: [Int: [Item]] = [:]
+    var listedMembers: [Int: [Member]] = [:]
+    var fanOutAnswers: [Int: Int] = [:]
 
     /// Prepares for a new batch, keeping the capacity of every buffer.
     mutating func reset(requests: [Request], firstSequence: SequenceNumber, now: Timestamp) {
@@ -72,7 +76,9 @@ struct BatchRun {
         emailChanges.removeAll(keepingCapacity: true)
         policyChanges.removeAll(keepingCapacity: true)
         if !overdue.isEmpty { overdue.removeAll() }
-        if !overdueAnswers.isEmpty { overdueAnswers.removeAll() }
+        if !listedItems.isEmpty { listedItems.removeAll() }
+        if !listedMembers.isEmpty { listedMembers.removeAll() }
+        if !fanOutAnswers.isEmpty { fanOutAnswers.removeAll() }
     }
 
     /// Decides a command while planning: it will not run.
@@ -90,6 +96,14 @@ struct BatchRun {
     mutating func decide(_ slot: Int32, _ outcome: Outcome, event: Event?) {
         outcomes[Int(slot)] = outcome
         events[Int(slot)] = event
+    }
+
+    /// Counts one shard's answer to a command that every shard answers; true when it was the last.
+    mutating func countAnswer(_ slot: Int32, shardCount: Int) -> Bool {
+        let answers = fanOutAnswers[Int(slot), default: 0] + 1
+        precondition(answers <= shardCount, "more answers than shards")
+        fanOutAnswers[Int(slot)] = answers
+        return answers == shardCount
     }
 
     /// Nil while the saga's other step has not answered (the verdict is kept); else that step's verdict.

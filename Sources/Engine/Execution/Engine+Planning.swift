@@ -119,6 +119,12 @@ extension Engine {
             case .overdueLoans(let after, let limit):
                 batch.plans[index] = .overdue(after: after, limit: limit)
                 scheduler.scheduleBarrier(slot: slot)
+            case .listItems(let after, let limit):
+                batch.plans[index] = .listItems(after: after, limit: limit)
+                scheduler.scheduleBarrier(slot: slot)
+            case .listMembers(let after, let limit):
+                batch.plans[index] = .listMembers(after: after, limit: limit)
+                scheduler.scheduleBarrier(slot: slot)
             }
         }
         batch.firstLoanID = firstLoanID

@@ -79,6 +79,11 @@ extension Engine {
                 work[ownership.shard(ofEmail: email)].steps.append(.claimEmail(slot: slot, email: email, member: member))
             case .overdue(let after, let limit):
                 for shard in work.indices { work[shard].steps.append(.overdueLoans(slot: slot, after: after, limit: limit + 1)) }
+            case .listItems(let after, let limit):
+                // One more than the page, so that the merge knows whether anything follows it.
+                for shard in work.indices { work[shard].steps.append(.listItems(slot: slot, after: after, limit: limit + 1)) }
+            case .listMembers(let after, let limit):
+                for shard in work.indices { work[shard].steps.append(.listMembers(slot: slot, after: after, limit: limit + 1)) }
             case .setPolicy(let change):
                 let (key, policy) = batch.policyChanges[Int(change)]
                 let event = Event.policySet(key, policy)
@@ -107,7 +112,7 @@ extension Engine {
                 }
             case .refused(let refusal):
                 batch.decide(result.slot, .refused(refusal), event: nil)
-            case .cleared, .profileCleared, .overdue:
+            case .cleared, .profileCleared, .overdue, .items, .members:
                 preconditionFailure("single-shard step answered with a saga verdict")
             }
         case .checkout(let member, let item, let loanID):
@@ -152,20 +157,41 @@ extension Engine {
                 let event = Event.memberChanged(MemberProfile(member), previousEmail: previousEmail)
                 ownership.forEachOwner(of: event) { forward.events[$0].append(event) }
                 batch.decide(result.slot, .ok(.member(member)), event: event)
-            case .cleared, .overdue:
+            case .cleared, .overdue, .items, .members:
                 preconditionFailure("member step answered with the wrong verdict")
             }
         case .overdue(_, let limit):
             guard case .overdue(let loans) = result.verdict else { preconditionFailure("overdue step answered with the wrong verdict") }
             batch.overdue[index, default: []].append(contentsOf: loans)
-            batch.overdueAnswers[index, default: 0] += 1
-            guard batch.overdueAnswers[index] == shards.count else { return }
-            let merged = batch.overdue[index]!.sorted { $0.id < $1.id }
-            let page = Array(merged.prefix(Int(limit)))
-            batch.decide(result.slot, .ok(.loans(page, next: merged.count > Int(limit) ? page.last?.id : nil)), event: nil)
+            guard batch.countAnswer(result.slot, shardCount: shards.count) else { return }
+            let (page, next) = Self.page(batch.overdue.removeValue(forKey: index)!, limit: limit, id: \.id)
+            batch.decide(result.slot, .ok(.loans(page, next: next)), event: nil)
+        case .listItems(_, let limit):
+            guard case .items(let items) = result.verdict else { preconditionFailure("item list step answered with the wrong verdict") }
+            precondition(items.count <= Int(limit) + 1, "a shard listed more items than asked")
+            batch.listedItems[index, default: []].append(contentsOf: items)
+            guard batch.countAnswer(result.slot, shardCount: shards.count) else { return }
+            let (page, next) = Self.page(batch.listedItems.removeValue(forKey: index)!, limit: limit, id: \.id)
+            batch.decide(result.slot, .ok(.items(page, next: next)), event: nil)
+        case .listMembers(_, let limit):
+            guard case .members(let members) = result.verdict else { preconditionFailure("member list step answered with the wrong verdict") }
+            precondition(members.count <= Int(limit) + 1, "a shard listed more members than asked")
+            batch.listedMembers[index, default: []].append(contentsOf: members)
+            guard batch.countAnswer(result.slot, shardCount: shards.count) else { return }
+            let (page, next) = Self.page(batch.listedMembers.removeValue(forKey: index)!, limit: limit, id: \.id)
+            batch.decide(result.slot, .ok(.members(page, next: next)), event: nil)
         case .setPolicy, .settled:
             preconditionFailure("no shard step belongs to this command")
         }
+    }
+
+    /// Merges every shard's first `limit + 1` elements after a cursor into one page: the first
+    /// `limit + 1` overall are among them, so the page is exact, and `next` (the page's last id)
+    /// is set only when at least one element follows the page.
+    static func page<Element, ID: Comparable>(_ answers: [Element], limit: Int32, id: (Element) -> ID) -> (page: [Element], next: ID?) {
+        let merged = answers.sorted { id($0) < id($1) }
+        let page = Array(merged.prefix(Int(limit)))
+        return (page, merged.count > page.count ? page.last.map(id) : nil)
     }
 
     /// One parallel round: each shard with work gets exactly one message.

@@ -12,6 +12,15 @@ struct Ownership: Sendable {
     @inline(__always) func localIndex(of item: ItemID) -> Int { Int(exactly: item.rawValue / UInt64(shardCount)) ?? Int.max }
     @inline(__always) func localIndex(of member: MemberID) -> Int { Int(exactly: member.rawValue / UInt64(shardCount)) ?? Int.max }
 
+    /// The smallest local index on `shard` whose id is above `cursor`: ids there are
+    /// local * shardCount + shard. Cursors beyond any array (hostile input) map to `Int.max`.
+    @inline(__always) func firstLocalIndex(after cursor: UInt64, onShard shard: Int) -> Int {
+        let count = UInt64(shardCount)
+        // local * count + shard > cursor exactly when shard > cursor % count, for local = cursor / count.
+        let (local, overflow) = (cursor / count).addingReportingOverflow(UInt64(shard) > cursor % count ? 0 : 1)
+        return overflow ? Int.max : Int(exactly: local) ?? Int.max
+    }
+
     /// Calls `body` once for every shard that holds a part of what the event changes.
     @inline(__always) func forEachOwner(of event: Event, _ body: (Int) -> Void) {
         switch event {

@@ -77,6 +77,10 @@ actor Shard {
             reply.record(slot, .primary, state.memberLoansStep(member: member, after: after, limit: limit))
         case .overdueLoans(let slot, let after, let limit):
             reply.record(slot, .primary, state.overdueLoansStep(after: after, limit: limit, now: now))
+        case .listItems(let slot, let after, let limit):
+            reply.record(slot, .primary, state.listItemsStep(after: after, limit: limit))
+        case .listMembers(let slot, let after, let limit):
+            reply.record(slot, .primary, state.listMembersStep(after: after, limit: limit))
         }
     }
 

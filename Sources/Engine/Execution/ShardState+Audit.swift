@@ -77,6 +77,10 @@ extension ShardState {
                 report.violations.append("member \(member.id): loan history out of order or foreign")
             }
         }
+        let occupied = members.indices.filter { members[$0].id.rawValue != 0 }
+        if occupiedMemberSlots.map(Int.init) != occupied {
+            report.violations.append("shard \(index): occupied member slots \(occupiedMemberSlots.count) do not match the \(occupied.count) members held, in order")
+        }
         return report
     }
 }

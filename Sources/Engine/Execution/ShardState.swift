@@ -13,6 +13,9 @@ struct ShardState {
     /// Every loan of each member with its position in `loans`, ascending by loan id.
     var loanHistory = ChunkedArray<[LoanSlot]>()
     var loans = ChunkedArray<Loan>()
+    /// The local indices of the slots that hold a member, ascending: the member list walks
+    /// these, so that it never reads the empty slots of refused registrations.
+    var occupiedMemberSlots = ChunkedArray<UInt32>()
     /// The part of the e-mail index this shard owns: normalized address -> member.
     var emails: [String: MemberID] = [:]
 
@@ -75,7 +78,22 @@ struct ShardState {
             members.append(contentsOf: repeatElement(Member.placeholder, count: grow))
             loanHistory.append(contentsOf: repeatElement([], count: grow))
         }
+        let occupied = members[local].id.rawValue != 0
         members[local] = member
+        if !occupied { occupy(memberSlot: local) }
+    }
+
+    /// Adds a slot to `occupiedMemberSlots`. Registrations are applied in id order except within
+    /// a batch (their waves may differ), so the new slot is nearly always the last: it is
+    /// appended and moved back past the few that may be greater.
+    private mutating func occupy(memberSlot local: Int) {
+        precondition(local <= Int(UInt32.max), "member slot \(local) beyond UInt32")
+        occupiedMemberSlots.append(UInt32(local))
+        var position = occupiedMemberSlots.count - 1
+        while position > 0 && occupiedMemberSlots[position - 1] > UInt32(local) {
+            occupiedMemberSlots.swapAt(position - 1, position)
+            position -= 1
+        }
     }
 
     // MARK: Applying events: the only way shard state changes, live and on replay.

@@ -24,6 +24,8 @@ enum ShardStep: Sendable {
     case getMember(slot: Int32, member: MemberID)
     case memberLoans(slot: Int32, member: MemberID, after: LoanID?, limit: Int32)
     case overdueLoans(slot: Int32, after: LoanID?, limit: Int32)
+    case listItems(slot: Int32, after: ItemID?, limit: Int32)
+    case listMembers(slot: Int32, after: MemberID?, limit: Int32)
 }
 
 enum MemberChange: Sendable {
@@ -39,6 +41,8 @@ enum Decision {
     case refused(Refusal)
     case decided(Outcome, event: Event?)
     case overdue([Loan])
+    case items([Item])
+    case members([Member])
 }
 
 /// What a step found, as the coordinator receives it.
@@ -55,6 +59,9 @@ enum StepVerdict: Sendable {
     case decided(outcome: Int32, event: Int32)
     /// This shard's overdue loans, for the coordinator to merge.
     indirect case overdue([Loan])
+    /// This shard's first items (members) after a list's cursor, for the coordinator to merge.
+    indirect case items([Item])
+    indirect case members([Member])
 }
 
 /// What a shard sends back from one hop. Outcomes and events sit beside the verdicts so that
@@ -71,6 +78,8 @@ struct ShardReply: Sendable {
         case .refused(let refusal): verdict = .refused(refusal)
         case .profileCleared(let member, let previousEmail): verdict = .profileCleared(member, previousEmail: previousEmail)
         case .overdue(let loans): verdict = .overdue(loans)
+        case .items(let items): verdict = .items(items)
+        case .members(let members): verdict = .members(members)
         case .decided(let outcome, let event):
             // -1 stands for no event.
             var eventIndex: Int32 = -1
