@@ -6,7 +6,7 @@ struct Libra: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "libra",
         abstract: "Libra, an in-memory transactional library-circulation server.",
-        version: Server.version,
-        subcommands: [Verify.self]
+        version: LibraServer.version,
+        subcommands: [Serve.self, Verify.self]
     )
 }

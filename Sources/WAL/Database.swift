@@ -11,6 +11,8 @@ public struct DatabaseConfiguration: Sendable {
     public var snapshotLogBytes: UInt64?
     public var engine: EngineConfiguration
     public var recovery: RecoveryOptions
+    /// Told of every group-commit write (see `LogWriter.WriteObservation`).
+    public var logObserver: (@Sendable (LogWriter.WriteObservation) -> Void)?
 
     public init(
         directory: String, fsync: FsyncMode = .always, segmentBytes: UInt64 = 64 << 20, snapshotIntervalSeconds: Double? = 300,
@@ -54,7 +56,8 @@ public actor Database {
         let engine = Engine(configuration: configuration.engine, clock: clock)
         let (position, report) = try await Recovery.recover(into: engine, directory: configuration.directory, storage: storage, options: configuration.recovery, log: log)
         let writer = try LogWriter(
-            storage: storage, configuration: LogWriter.Configuration(directory: configuration.directory, segmentBytes: configuration.segmentBytes, fsync: configuration.fsync),
+            storage: storage, configuration: LogWriter.Configuration(
+                directory: configuration.directory, segmentBytes: configuration.segmentBytes, fsync: configuration.fsync, observer: configuration.logObserver),
             position: position)
         log("log: \(configuration.directory), io \(storage.ioPath.rawValue), fsync \(configuration.fsync.rawValue), continuing at LSN \(position.nextLSN)")
         if configuration.fsync == .never { log("log: WARNING --fsync never is unsafe: acknowledged writes can be lost if the machine crashes") }
@@ -80,25 +83,31 @@ public actor Database {
     /// Runs a batch and returns once it is durable. When the disk is full, writes are refused
     /// with STORAGE_FULL (nothing runs for them) and reads still answer.
     public func execute(_ requests: [Request]) async throws -> [Outcome] {
-        await enterGate()
-        var outcomes: [Outcome]
-        let lsn: UInt64
-        do {
-            defer { leaveGate() }
-            let bound = RecordBound.bytes(requests)
-            guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
-            if writer.canAdmit(bytes: bound) {
-                let result = await engine.execute(requests)
-                outcomes = result.outcomes
-                lastAppended = try writer.append(result.record.canonicalBytes)
-            } else {
-                outcomes = try await executeReadsOnly(requests)
-            }
-            lsn = lastAppended
-        }
+        let (outcomes, lsn) = try await run(requests)
         // Outside the gate: later batches join this one's write (group commit).
         try await writer.waitDurable(lsn)
         return outcomes
+    }
+
+    /// Runs a batch and appends its record, without waiting for it to be durable: the outcomes
+    /// may be shown to no one before `waitDurable(lsn)` returns. A pipeline runs the next batch
+    /// while this one's write is in flight.
+    public func run(_ requests: [Request]) async throws -> (outcomes: [Outcome], lsn: UInt64) {
+        await enterGate()
+        defer { leaveGate() }
+        let bound = RecordBound.bytes(requests)
+        guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
+        if writer.canAdmit(bytes: bound) {
+            let result = await engine.execute(requests)
+            lastAppended = try writer.append(result.record.canonicalBytes)
+            return (result.outcomes, lastAppended)
+        }
+        return (try await executeReadsOnly(requests), lastAppended)
+    }
+
+    /// Returns once every record up to `lsn` is durable; throws if the log failed (fail-stop).
+    public nonisolated func waitDurable(_ lsn: UInt64) async throws {
+        try await writer.waitDurable(lsn)
     }
 
     /// The largest record bound a batch may have: a quarter segment, so that a batch always

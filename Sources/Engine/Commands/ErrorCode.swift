@@ -30,6 +30,23 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
     case idempotencyKeyReused = 161
     // Storage.
     case storageFull = 180
+    // Access: authentication, roles and rate limits.
+    case unauthenticated = 190
+    case forbidden = 191
+    case rateLimited = 192
+    case accountLocked = 193
+    case loginFailed = 194
+    // Requests and frames (every front end: binary, JSON, HTTP).
+    case malformedRequest = 200
+    case frameTooLarge = 201
+    case tooManyCommands = 202
+    case unsupportedVersion = 203
+    case unknownOpcode = 204
+    case tooManyConnections = 205
+    case idleTimeout = 206
+    case notFound = 207
+    case shuttingDown = 208
+    case internalError = 209
 
     public var name: String {
         switch self {
@@ -57,6 +74,21 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .invalidField: "INVALID_FIELD"
         case .idempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED"
         case .storageFull: "STORAGE_FULL"
+        case .unauthenticated: "UNAUTHENTICATED"
+        case .forbidden: "FORBIDDEN"
+        case .rateLimited: "RATE_LIMITED"
+        case .accountLocked: "ACCOUNT_LOCKED"
+        case .loginFailed: "LOGIN_FAILED"
+        case .malformedRequest: "MALFORMED_REQUEST"
+        case .frameTooLarge: "FRAME_TOO_LARGE"
+        case .tooManyCommands: "TOO_MANY_COMMANDS"
+        case .unsupportedVersion: "UNSUPPORTED_VERSION"
+        case .unknownOpcode: "UNKNOWN_OPCODE"
+        case .tooManyConnections: "TOO_MANY_CONNECTIONS"
+        case .idleTimeout: "IDLE_TIMEOUT"
+        case .notFound: "NOT_FOUND"
+        case .shuttingDown: "SHUTTING_DOWN"
+        case .internalError: "INTERNAL_ERROR"
         }
     }
 
@@ -86,6 +118,21 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .invalidField: "A field is missing, malformed or beyond its limit."
         case .idempotencyKeyReused: "This idempotency key was used for a different command."
         case .storageFull: "The server's disk is full: nothing was changed. Reads still work; retry once an operator frees space."
+        case .unauthenticated: "No valid token was presented; authenticate first."
+        case .forbidden: "This token's role does not allow this command."
+        case .rateLimited: "This token sent more commands than its rate limit allows; retry shortly."
+        case .accountLocked: "Too many failed logins: the account is locked for a while; try again later or ask a librarian."
+        case .loginFailed: "The e-mail address or password is wrong."
+        case .malformedRequest: "The request could not be parsed."
+        case .frameTooLarge: "The frame is larger than the server accepts; split the batch."
+        case .tooManyCommands: "The frame carries more commands than the server accepts; split the batch."
+        case .unsupportedVersion: "The protocol version is not supported by this server."
+        case .unknownOpcode: "The frame's opcode is not known to this server."
+        case .tooManyConnections: "The server has reached its connection limit; retry later."
+        case .idleTimeout: "The connection was idle for too long and is being closed."
+        case .notFound: "Nothing is found at this address."
+        case .shuttingDown: "The server is shutting down; retry on another server or later."
+        case .internalError: "The server failed to answer; the request may not have taken effect."
         }
     }
 }

@@ -12,13 +12,25 @@ public final class LogWriter: @unchecked Sendable {
         public var directory: String
         public var segmentBytes: UInt64
         public var fsync: FsyncMode
+        /// Told of every group-commit write, on the writer thread (metrics); keep it short.
+        public var observer: (@Sendable (WriteObservation) -> Void)?
 
-        public init(directory: String, segmentBytes: UInt64 = 64 << 20, fsync: FsyncMode = .always) {
+        public init(directory: String, segmentBytes: UInt64 = 64 << 20, fsync: FsyncMode = .always, observer: (@Sendable (WriteObservation) -> Void)? = nil) {
+            self.observer = observer
             precondition(segmentBytes >= UInt64(4 * LogFormat.recordHeaderBytes + LogFormat.segmentHeaderBytes), "segment too small")
             self.directory = directory
             self.segmentBytes = segmentBytes
             self.fsync = fsync
         }
+    }
+
+    /// One group-commit write: how many records and bytes, and how long the write (and its
+    /// fdatasync, when synced) took.
+    public struct WriteObservation: Sendable {
+        public var records: UInt64
+        public var bytes: Int
+        public var seconds: Double
+        public var synced: Bool
     }
 
     /// Counters for metrics and benchmarks.
@@ -219,6 +231,8 @@ public final class LogWriter: @unchecked Sendable {
                 try chunk.file.write(Array(bytes[chunk.range]), at: chunk.offset, sync: sync || index < chunks.count - 1)
             }
             let elapsed = monotonicSeconds() - began
+            let records = lock.withLock { last - durableLSN }
+            configuration.observer?(WriteObservation(records: records, bytes: bytes.count, seconds: elapsed, synced: sync))
             lock.withLock {
                 statistics.records += last - durableLSN
                 statistics.writes += UInt64(chunks.count)

@@ -1,0 +1,71 @@
+import NIOCore
+
+/// Splits a byte stream into frames. A frame whose header is sound but whose length exceeds the
+/// limit is skipped (its bytes are read and dropped) and reported, so the stream stays in step;
+/// a header that cannot be trusted (wrong version, impossible length) ends the stream.
+public struct FrameDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = FrameEvent
+
+    private let frameBytesMax: Int
+    /// Bytes still to drop of an oversized frame.
+    private var skipping = 0
+    private var skippedHeader: FrameHeader?
+
+    public init(frameBytesMax: Int = ProtocolLimits.frameBytesMax) {
+        self.frameBytesMax = frameBytesMax
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if skipping > 0 {
+            let drop = min(skipping, buffer.readableBytes)
+            buffer.moveReaderIndex(forwardBy: drop)
+            skipping -= drop
+            guard skipping == 0 else { return .needMoreData }
+            context.fireChannelRead(Self.wrapInboundOut(.oversized(skippedHeader!)))
+            skippedHeader = nil
+            return .continue
+        }
+        guard buffer.readableBytes >= FrameHeader.bytes else { return .needMoreData }
+        let start = buffer.readerIndex
+        let length = Int(buffer.getInteger(at: start, endianness: .little, as: UInt32.self)!)
+        let version = buffer.getInteger(at: start + 4, as: UInt8.self)!
+        let formatByte = buffer.getInteger(at: start + 5, as: UInt8.self)!
+        let opcode = Opcode(rawValue: buffer.getInteger(at: start + 6, endianness: .little, as: UInt16.self)!)
+        let requestID = buffer.getInteger(at: start + 8, endianness: .little, as: UInt64.self)!
+        guard version == ProtocolLimits.version else {
+            throw FrameError.unsupportedVersion(version, requestID: requestID)
+        }
+        guard length >= FrameHeader.lengthFieldCovers, let format = PayloadFormat(rawValue: formatByte) else {
+            throw FrameError.malformedHeader(requestID: requestID)
+        }
+        let header = FrameHeader(version: version, format: format, opcode: opcode, requestID: requestID)
+        if length + 4 > frameBytesMax {
+            buffer.moveReaderIndex(forwardBy: FrameHeader.bytes)
+            skipping = length - FrameHeader.lengthFieldCovers
+            skippedHeader = header
+            return .continue
+        }
+        guard buffer.readableBytes >= length + 4 else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: FrameHeader.bytes)
+        let payload = buffer.readSlice(length: length - FrameHeader.lengthFieldCovers)!
+        context.fireChannelRead(Self.wrapInboundOut(.frame(Frame(header: header, payload: payload))))
+        return .continue
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+}
+
+/// What the decoder passes on: a frame, or the header of one that was too large and was dropped.
+public enum FrameEvent: Sendable {
+    case frame(Frame)
+    case oversized(FrameHeader)
+}
+
+/// A stream that cannot be read further: the connection answers with an error frame and closes.
+public enum FrameError: Error, Sendable, Hashable {
+    case unsupportedVersion(UInt8, requestID: UInt64)
+    case malformedHeader(requestID: UInt64)
+}

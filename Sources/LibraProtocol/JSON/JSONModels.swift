@@ -1,0 +1,182 @@
+import Engine
+
+/// The JSON shapes of the domain records, shared by JSON frames, the HTTP API and the SDK's
+/// JSON mode. Keys are snake_case; times are ISO 8601 UTC with milliseconds; days are YYYY-MM-DD.
+public struct ItemJSON: Codable, Sendable, Hashable {
+    public var id: UInt64
+    public var isbn: String
+    public var title: String
+    public var author: String
+    public var publisher: String
+    public var year: Int32
+    public var type: String
+    public var status: String
+    public var totalCopies: Int32
+    public var availableCopies: Int32
+
+    public init(_ item: Item) {
+        id = item.id.rawValue
+        isbn = item.isbn
+        title = item.title
+        author = item.author
+        publisher = item.publisher
+        year = item.year
+        type = item.type.name
+        status = item.status.name
+        totalCopies = item.totalCopies
+        availableCopies = item.availableCopies
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, isbn, title, author, publisher, year, type, status
+        case totalCopies = "total_copies"
+        case availableCopies = "available_copies"
+    }
+}
+
+public struct ActiveLoanJSON: Codable, Sendable, Hashable {
+    public var loan: UInt64
+    public var item: UInt64
+}
+
+public struct MemberJSON: Codable, Sendable, Hashable {
+    public var id: UInt64
+    public var email: String
+    public var name: String
+    public var tier: String
+    public var status: String
+    public var cardExpiry: String
+    public var finesOwedCents: Int64
+    public var activeLoans: [ActiveLoanJSON]
+
+    public init(_ member: Member) {
+        id = member.id.rawValue
+        email = member.email
+        name = member.name
+        tier = member.tier
+        status = member.status.name
+        cardExpiry = CivilDate(day: member.cardExpiryDay).description
+        finesOwedCents = member.finesOwedCents
+        activeLoans = member.activeLoans.map { ActiveLoanJSON(loan: $0.loan.rawValue, item: $0.item.rawValue) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, name, tier, status
+        case cardExpiry = "card_expiry"
+        case finesOwedCents = "fines_owed_cents"
+        case activeLoans = "active_loans"
+    }
+}
+
+public struct LoanJSON: Codable, Sendable, Hashable {
+    public var id: UInt64
+    public var item: UInt64
+    public var member: UInt64
+    public var itemType: String
+    public var checkedOutAt: String
+    public var dueAt: String
+    public var renewals: Int32
+    public var returnedAt: String?
+    public var fineCents: Int64
+
+    public init(_ loan: Loan) {
+        id = loan.id.rawValue
+        item = loan.item.rawValue
+        member = loan.member.rawValue
+        itemType = loan.itemType.name
+        checkedOutAt = loan.checkedOutAt.description
+        dueAt = loan.dueAt.description
+        renewals = loan.renewals
+        returnedAt = loan.returnedAt?.description
+        fineCents = loan.fineCents
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, item, member, renewals
+        case itemType = "item_type"
+        case checkedOutAt = "checked_out_at"
+        case dueAt = "due_at"
+        case returnedAt = "returned_at"
+        case fineCents = "fine_cents"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(item, forKey: .item)
+        try container.encode(member, forKey: .member)
+        try container.encode(itemType, forKey: .itemType)
+        try container.encode(checkedOutAt, forKey: .checkedOutAt)
+        try container.encode(dueAt, forKey: .dueAt)
+        try container.encode(renewals, forKey: .renewals)
+        try container.encode(returnedAt, forKey: .returnedAt)  // null while active
+        try container.encode(fineCents, forKey: .fineCents)
+    }
+}
+
+public struct PolicyJSON: Codable, Sendable, Hashable {
+    public var tier: String
+    public var itemType: String
+    public var loanDays: Int32
+    public var maxLoans: Int32
+    public var maxRenewals: Int32
+    public var finePerDayCents: Int64
+    public var maxFinePerLoanCents: Int64
+    public var blockThresholdCents: Int64
+
+    public init(_ key: PolicyKey, _ policy: Policy) {
+        tier = key.tier
+        itemType = key.itemType.name
+        loanDays = policy.loanDays
+        maxLoans = policy.maxLoans
+        maxRenewals = policy.maxRenewals
+        finePerDayCents = policy.finePerDayCents
+        maxFinePerLoanCents = policy.maxFinePerLoanCents
+        blockThresholdCents = policy.blockThresholdCents
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tier
+        case itemType = "item_type"
+        case loanDays = "loan_days"
+        case maxLoans = "max_loans"
+        case maxRenewals = "max_renewals"
+        case finePerDayCents = "fine_per_day_cents"
+        case maxFinePerLoanCents = "max_fine_per_loan_cents"
+        case blockThresholdCents = "block_threshold_cents"
+    }
+}
+
+/// `{"code": 108, "name": "NO_COPY_AVAILABLE", "message": "...", "field": "isbn"}`
+public struct ErrorJSON: Codable, Sendable, Hashable {
+    public var code: UInt16
+    public var name: String
+    public var message: String
+    public var field: String?
+
+    public init(_ refusal: Refusal) {
+        code = refusal.code.rawValue
+        name = refusal.code.name
+        message = refusal.message
+        field = refusal.field?.name
+    }
+
+    public init(_ refusal: ProtocolRefusal) {
+        code = refusal.code.rawValue
+        name = refusal.code.name
+        message = refusal.message
+        field = refusal.field?.name
+    }
+
+    /// The error as a typed value; nil for a code this build does not know.
+    public var protocolRefusal: ProtocolRefusal? {
+        guard let code = ErrorCode(rawValue: code) else { return nil }
+        return ProtocolRefusal(code: code, message: message, field: field.flatMap { name in Field.allCases.first { $0.name == name } })
+    }
+}
+
+/// `{"error": {...}}`: every JSON error, on every front end.
+public struct ErrorEnvelope: Codable, Sendable, Hashable {
+    public var error: ErrorJSON
+    public init(_ error: ErrorJSON) { self.error = error }
+}

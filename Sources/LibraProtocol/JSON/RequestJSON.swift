@@ -1,0 +1,171 @@
+import Engine
+import Foundation
+
+/// A command in JSON: an object with `op` (the command's name), its fields, and an optional
+/// `idempotency_key`. docs/protocol.md lists every op and field.
+///
+///     {"op": "checkout", "member": 7, "item": 42, "idempotency_key": "desk-3/000172"}
+public struct RequestJSON: Codable, Sendable, Hashable {
+    public var request: Request
+
+    public init(_ request: Request) { self.request = request }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Every op, in the order docs/protocol.md lists them.
+    public static let ops = [
+        "create_item", "update_item", "withdraw_item", "add_copies", "remove_copies", "register_member", "update_member", "suspend_member",
+        "reinstate_member", "set_policy", "checkout", "return", "renew", "pay_fine", "get_item", "get_member", "member_loans", "overdue_loans",
+        "list_items", "list_members",
+    ]
+
+    public init(from decoder: any Decoder) throws {
+        let fields = try decoder.container(keyedBy: Key.self)
+        let op = try fields.decode(String.self, forKey: Key("op"))
+        let key = try fields.decodeIfPresent(String.self, forKey: Key("idempotency_key"))
+        request = Request(try Self.command(op: op, fields), idempotencyKey: key)
+    }
+
+    static func command(op: String, _ fields: KeyedDecodingContainer<Key>) throws -> Command {
+        func required<T: Decodable>(_ name: String, _ type: T.Type = T.self) throws -> T { try fields.decode(T.self, forKey: Key(name)) }
+        func optional<T: Decodable>(_ name: String, _ type: T.Type = T.self) throws -> T? { try fields.decodeIfPresent(T.self, forKey: Key(name)) }
+        func itemType(_ name: String) throws -> ItemType? {
+            guard let text: String = try optional(name) else { return nil }
+            guard let type = ItemType(name: text) else {
+                throw Swift.DecodingError.dataCorruptedError(forKey: Key(name), in: fields, debugDescription: "unknown item type '\(text)' (book, media, periodical)")
+            }
+            return type
+        }
+        // An unreadable date becomes a day the engine refuses, so the client gets INVALID_FIELD(card_expiry).
+        func day(_ name: String) throws -> Int32? {
+            guard let text: String = try optional(name) else { return nil }
+            return CivilDate(iso: text)?.daysSinceEpoch ?? Int32.min
+        }
+        let limit: Int32 = try optional("limit") ?? 100
+        switch op {
+        case "create_item":
+            guard let type = try itemType("type") else { throw Swift.DecodingError.keyNotFound(Key("type"), .init(codingPath: fields.codingPath, debugDescription: "missing 'type'")) }
+            return .createItem(
+                ItemDraft(
+                    isbn: try required("isbn"), title: try required("title"), author: try required("author"), publisher: try optional("publisher") ?? "",
+                    year: try required("year"), type: type, copies: try required("copies")))
+        case "update_item":
+            return .updateItem(
+                ItemID(try required("item")),
+                ItemChanges(
+                    isbn: try optional("isbn"), title: try optional("title"), author: try optional("author"), publisher: try optional("publisher"),
+                    year: try optional("year"), type: try itemType("type")))
+        case "withdraw_item": return .withdrawItem(ItemID(try required("item")))
+        case "add_copies": return .addCopies(ItemID(try required("item")), count: try required("count"))
+        case "remove_copies": return .removeCopies(ItemID(try required("item")), count: try required("count"))
+        case "register_member":
+            guard let expiry = try day("card_expiry") else { throw Swift.DecodingError.keyNotFound(Key("card_expiry"), .init(codingPath: fields.codingPath, debugDescription: "missing 'card_expiry'")) }
+            return .registerMember(MemberDraft(email: try required("email"), name: try required("name"), tier: try optional("tier") ?? "standard", cardExpiryDay: expiry))
+        case "update_member":
+            return .updateMember(
+                MemberID(try required("member")),
+                MemberChanges(email: try optional("email"), name: try optional("name"), tier: try optional("tier"), cardExpiryDay: try day("card_expiry")))
+        case "suspend_member": return .suspendMember(MemberID(try required("member")))
+        case "reinstate_member": return .reinstateMember(MemberID(try required("member")))
+        case "set_policy":
+            guard let type = try itemType("item_type") else { throw Swift.DecodingError.keyNotFound(Key("item_type"), .init(codingPath: fields.codingPath, debugDescription: "missing 'item_type'")) }
+            return .setPolicy(
+                PolicyKey(tier: try required("tier"), itemType: type),
+                Policy(
+                    loanDays: try required("loan_days"), maxLoans: try required("max_loans"), maxRenewals: try required("max_renewals"),
+                    finePerDayCents: try required("fine_per_day_cents"), maxFinePerLoanCents: try required("max_fine_per_loan_cents"),
+                    blockThresholdCents: try required("block_threshold_cents")))
+        case "checkout": return .checkout(member: MemberID(try required("member")), item: ItemID(try required("item")))
+        case "return": return .returnLoan(LoanID(try required("loan")))
+        case "renew": return .renewLoan(LoanID(try required("loan")))
+        case "pay_fine": return .payFine(MemberID(try required("member")), amountCents: try required("amount_cents"))
+        case "get_item": return .getItem(ItemID(try required("item")))
+        case "get_member": return .getMember(MemberID(try required("member")))
+        case "member_loans": return .memberLoans(MemberID(try required("member")), after: try optional("after", UInt64.self).map { LoanID($0) }, limit: limit)
+        case "overdue_loans": return .overdueLoans(after: try optional("after", UInt64.self).map { LoanID($0) }, limit: limit)
+        case "list_items": return .listItems(after: try optional("after", UInt64.self).map { ItemID($0) }, limit: limit)
+        case "list_members": return .listMembers(after: try optional("after", UInt64.self).map { MemberID($0) }, limit: limit)
+        default:
+            throw Swift.DecodingError.dataCorruptedError(forKey: Key("op"), in: fields, debugDescription: "unknown op '\(op)'")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var fields = encoder.container(keyedBy: Key.self)
+        try fields.encode(request.command.name, forKey: Key("op"))
+        try fields.encodeIfPresent(request.idempotencyKey, forKey: Key("idempotency_key"))
+        func put<T: Encodable>(_ name: String, _ value: T?) throws { try fields.encodeIfPresent(value, forKey: Key(name)) }
+        func date(_ day: Int32?) -> String? { day.map { CivilDate(day: $0).description } }
+        switch request.command {
+        case .createItem(let draft):
+            try put("isbn", draft.isbn)
+            try put("title", draft.title)
+            try put("author", draft.author)
+            try put("publisher", draft.publisher)
+            try put("year", draft.year)
+            try put("type", draft.type.name)
+            try put("copies", draft.copies)
+        case .updateItem(let id, let changes):
+            try put("item", id.rawValue)
+            try put("isbn", changes.isbn)
+            try put("title", changes.title)
+            try put("author", changes.author)
+            try put("publisher", changes.publisher)
+            try put("year", changes.year)
+            try put("type", changes.type?.name)
+        case .withdrawItem(let id): try put("item", id.rawValue)
+        case .addCopies(let id, let count), .removeCopies(let id, let count):
+            try put("item", id.rawValue)
+            try put("count", count)
+        case .registerMember(let draft):
+            try put("email", draft.email)
+            try put("name", draft.name)
+            try put("tier", draft.tier)
+            try put("card_expiry", date(draft.cardExpiryDay))
+        case .updateMember(let id, let changes):
+            try put("member", id.rawValue)
+            try put("email", changes.email)
+            try put("name", changes.name)
+            try put("tier", changes.tier)
+            try put("card_expiry", date(changes.cardExpiryDay))
+        case .suspendMember(let id), .reinstateMember(let id), .getMember(let id): try put("member", id.rawValue)
+        case .setPolicy(let key, let policy):
+            let json = PolicyJSON(key, policy)
+            try put("tier", json.tier)
+            try put("item_type", json.itemType)
+            try put("loan_days", json.loanDays)
+            try put("max_loans", json.maxLoans)
+            try put("max_renewals", json.maxRenewals)
+            try put("fine_per_day_cents", json.finePerDayCents)
+            try put("max_fine_per_loan_cents", json.maxFinePerLoanCents)
+            try put("block_threshold_cents", json.blockThresholdCents)
+        case .checkout(let member, let item):
+            try put("member", member.rawValue)
+            try put("item", item.rawValue)
+        case .returnLoan(let loan), .renewLoan(let loan): try put("loan", loan.rawValue)
+        case .payFine(let member, let amount):
+            try put("member", member.rawValue)
+            try put("amount_cents", amount)
+        case .getItem(let id): try put("item", id.rawValue)
+        case .memberLoans(let member, let after, let limit):
+            try put("member", member.rawValue)
+            try put("after", after?.rawValue)
+            try put("limit", limit)
+        case .overdueLoans(let after, let limit):
+            try put("after", after?.rawValue)
+            try put("limit", limit)
+        case .listItems(let after, let limit):
+            try put("after", after?.rawValue)
+            try put("limit", limit)
+        case .listMembers(let after, let limit):
+            try put("after", after?.rawValue)
+            try put("limit", limit)
+        }
+    }
+}

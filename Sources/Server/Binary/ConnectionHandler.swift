@@ -1,0 +1,186 @@
+import Engine
+import Foundation
+import LibraProtocol
+import NIOCore
+
+/// One binary/JSON protocol connection: authenticates with HELLO, then serves BATCH and PING
+/// frames, pipelined. Answers leave in completion order, each with its request id. A frame that
+/// cannot be served gets an ERROR frame and the connection goes on; only a stream that cannot
+/// be resynchronized is closed.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = FrameEvent
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let gateway: Gateway
+    private let connections: ConnectionRegistry
+    private let serverVersion: String
+    private var principal: Principal?
+    private var inFlight = 0
+    private var readHeld = false
+    private var registered = false
+
+    init(gateway: Gateway, connections: ConnectionRegistry, serverVersion: String) {
+        self.gateway = gateway
+        self.connections = connections
+        self.serverVersion = serverVersion
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard connections.add(context.channel) else {
+            gateway.metrics.connectionRefused()
+            sendError(context, requestID: 0, format: .binary, ProtocolRefusal(.tooManyConnections), close: true)
+            return
+        }
+        registered = true
+        gateway.metrics.connectionOpened()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if registered {
+            connections.remove(context.channel)
+            gateway.metrics.connectionClosed()
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .oversized(let header):
+            sendError(context, requestID: header.requestID, format: header.format, ProtocolRefusal(.frameTooLarge, "At most \(ProtocolLimits.frameBytesMax) bytes per frame."))
+        case .frame(let frame):
+            handle(context, frame)
+        }
+    }
+
+    private func handle(_ context: ChannelHandlerContext, _ frame: Frame) {
+        let header = frame.header
+        var payload = frame.payload
+        let bytes = payload.readBytes(length: payload.readableBytes) ?? []
+        switch header.opcode {
+        case .hello:
+            let token: String
+            do {
+                token = try header.format == .binary ? BinaryPayloads.decodeHello(bytes) : JSONPayloads.decodeHello(bytes)
+            } catch {
+                return sendError(context, requestID: header.requestID, format: header.format, error)
+            }
+            guard let principal = gateway.access.authenticate(token: token) else {
+                gateway.metrics.recordFrameError(.unauthenticated)
+                return sendError(context, requestID: header.requestID, format: header.format, ProtocolRefusal(.unauthenticated))
+            }
+            self.principal = principal
+            let welcome = Welcome(
+                role: principal.role, member: principal.member, serverVersion: serverVersion, frameBytesMax: ProtocolLimits.frameBytesMax,
+                commandsPerFrameMax: ProtocolLimits.commandsPerFrameMax)
+            send(context, FrameHeader(format: header.format, opcode: .welcome, requestID: header.requestID)) { buffer in
+                if header.format == .binary { buffer.writeBytes(BinaryPayloads.encodeWelcome(welcome)) } else { buffer.writeBytes(JSONPayloads.encode(welcome)) }
+            }
+        case .ping:
+            let lsn = gateway.sequencer.database.durableLSN
+            send(context, FrameHeader(format: header.format, opcode: .pong, requestID: header.requestID)) { buffer in
+                if header.format == .binary { buffer.writeBytes(BinaryPayloads.encodePong(durableLSN: lsn)) } else { buffer.writeBytes(JSONPayloads.encode(PongJSON(durableLSN: lsn))) }
+            }
+        case .batch:
+            guard let principal else {
+                gateway.metrics.recordFrameError(.unauthenticated)
+                return sendError(context, requestID: header.requestID, format: header.format, ProtocolRefusal(.unauthenticated, "Send HELLO with a token first."))
+            }
+            let requests: [Request]
+            do {
+                requests = try header.format == .binary ? BinaryPayloads.decodeBatch(bytes) : JSONPayloads.decodeBatch(bytes)
+            } catch {
+                return sendError(context, requestID: header.requestID, format: header.format, error)
+            }
+            inFlight += 1
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            gateway.serve(requests, principal: principal) { result in
+                bound.eventLoop.execute {
+                    let (handler, context) = bound.value
+                    handler.answer(context, header: header, result)
+                }
+            }
+        default:
+            gateway.metrics.recordFrameError(.unknownOpcode)
+            sendError(context, requestID: header.requestID, format: header.format, ProtocolRefusal(.unknownOpcode, "Opcode \(header.opcode) is not known."))
+        }
+    }
+
+    private func answer(_ context: ChannelHandlerContext, header: FrameHeader, _ result: Result<[Outcome], ProtocolRefusal>) {
+        inFlight -= 1
+        switch result {
+        case .success(let outcomes):
+            send(context, FrameHeader(format: header.format, opcode: .results, requestID: header.requestID)) { buffer in
+                if header.format == .binary {
+                    var writer = ByteWriter()
+                    BinaryPayloads.encodeResults(outcomes, into: &writer)
+                    buffer.writeBytes(writer.bytes)
+                } else {
+                    buffer.writeBytes(JSONPayloads.encodeResults(outcomes))
+                }
+            }
+        case .failure(let refusal):
+            sendError(context, requestID: header.requestID, format: header.format, refusal)
+        }
+        if readHeld && inFlight < ProtocolLimits.framesInFlightPerConnectionMax {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    // Backpressure: with too many frames in flight, stop reading until answers go out.
+    func read(context: ChannelHandlerContext) {
+        if inFlight >= ProtocolLimits.framesInFlightPerConnectionMax {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent, inFlight == 0 {
+            sendError(context, requestID: 0, format: .binary, ProtocolRefusal(.idleTimeout), close: true)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let refusal: ProtocolRefusal
+        switch error {
+        case FrameError.unsupportedVersion(let version, let requestID):
+            refusal = ProtocolRefusal(.unsupportedVersion, "This server speaks version \(ProtocolLimits.version), the frame says \(version).")
+            gateway.metrics.recordFrameError(refusal.code)
+            return sendError(context, requestID: requestID, format: .binary, refusal, close: true)
+        case FrameError.malformedHeader(let requestID):
+            refusal = ProtocolRefusal(.malformedRequest, "The frame header is malformed; the stream cannot be resynchronized.")
+            gateway.metrics.recordFrameError(refusal.code)
+            return sendError(context, requestID: requestID, format: .binary, refusal, close: true)
+        default:
+            context.close(promise: nil)
+        }
+    }
+
+    private func send(_ context: ChannelHandlerContext, _ header: FrameHeader, payload: (inout ByteBuffer) -> Void) {
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        buffer.writeFrame(header, payload: payload)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func sendError(_ context: ChannelHandlerContext, requestID: UInt64, format: PayloadFormat, _ error: any Error, close: Bool = false) {
+        let refusal = error as? ProtocolRefusal ?? ProtocolRefusal(.malformedRequest, "\(error)")
+        if !(error is ProtocolRefusal) || refusal.code == .malformedRequest || refusal.code == .tooManyCommands || refusal.code == .frameTooLarge {
+            gateway.metrics.recordFrameError(refusal.code)
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        buffer.writeFrame(FrameHeader(format: format, opcode: .error, requestID: requestID)) { buffer in
+            if format == .binary { buffer.writeBytes(BinaryPayloads.encodeError(refusal)) } else { buffer.writeBytes(JSONPayloads.encode(ErrorEnvelope(ErrorJSON(refusal)))) }
+        }
+        if close {
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import Engine
+import LibraProtocol
+import WAL
+
+/// The component schemas of /openapi.json: the records the API returns (the JSON shapes of
+/// LibraProtocol/JSON) and the bodies it accepts. Bounds come from `Limits`, so they cannot
+/// drift from what the engine enforces.
+enum OpenAPISchemas {
+    static let id = Schema.integer("A positive id, assigned by the server.", minimum: 1)
+    static let cursor = Schema.integer("The cursor for the next page (the last id on this page); null on the last page.", minimum: 1).orNull
+    static let time = Schema.string("ISO 8601 UTC with milliseconds, e.g. 2026-11-21T09:30:00.000Z.", format: "date-time")
+    static let day = Schema.string("A calendar day, YYYY-MM-DD, from 1970-01-01 to 2199-12-31.", format: "date")
+    static let itemType = Schema.string("book, media or periodical.", values: ItemType.allCases.map(\.name))
+    static let isbnInput = Schema.string(
+        "ISBN-10 or ISBN-13 with a valid check digit; hyphens and spaces are ignored. At most \(Limits.isbnBytesMax) bytes.", minLength: 10,
+        maxLength: Limits.isbnBytesMax)
+    static let isbnStored = Schema.string("The ISBN as stored: its digits (and a final X for an ISBN-10).", pattern: "^([0-9]{9}[0-9X]|[0-9]{13})$")
+    static let email = Schema.string(
+        "A plausible address, ASCII, at most \(Limits.emailBytesMax) bytes; stored lowercased and unique across members.", minLength: 3,
+        maxLength: Limits.emailBytesMax, format: "email")
+    static let cents = Schema.integer("Cents, \(Limits.centsPolicyRange.lowerBound) to \(Limits.centsPolicyRange.upperBound).", Limits.centsPolicyRange)
+
+    static func text(_ what: String, _ bytes: ClosedRange<Int>) -> Schema {
+        .string("\(what), \(bytes.lowerBound) to \(bytes.upperBound) bytes of UTF-8.", minLength: bytes.lowerBound, maxLength: bytes.upperBound)
+    }
+
+    /// Every component, in the order the document lists them.
+    static let all: [(String, Schema)] = records + replies + bodies
+
+    static let records: [(String, Schema)] = [
+        (
+            "Item",
+            .object(
+                "A catalog item: a title with its copies.",
+                [
+                    ("id", id), ("isbn", isbnStored), ("title", .string()), ("author", .string()), ("publisher", .string()),
+                    ("year", .integer(nil, Limits.yearRange)), ("type", itemType),
+                    ("status", .string("withdrawn items stay listed but cannot be lent.", values: ["active", "withdrawn"])),
+                    ("total_copies", .integer(nil, 0...Limits.copiesPerItemMax)),
+                    ("available_copies", .integer("Copies on the shelf now.", 0...Limits.copiesPerItemMax)),
+                ],
+                required: ["id", "isbn", "title", "author", "publisher", "year", "type", "status", "total_copies", "available_copies"])
+        ),
+        (
+            "ActiveLoan",
+            .object("One of a member's active loans.", [("loan", id), ("item", id)], required: ["loan", "item"])
+        ),
+        (
+            "Member",
+            .object(
+                nil,
+                [
+                    ("id", id), ("email", .string(format: "email")), ("name", .string()), ("tier", .string()),
+                    ("status", .string(values: ["active", "suspended"])), ("card_expiry", day),
+                    ("fines_owed_cents", .integer(minimum: 0)), ("active_loans", .array(.ref("ActiveLoan"), "Ascending by loan id.")),
+                ],
+                required: ["id", "email", "name", "tier", "status", "card_expiry", "fines_owed_cents", "active_loans"])
+        ),
+        (
+            "Loan",
+            .object(
+                nil,
+                [
+                    ("id", id), ("item", id), ("member", id), ("item_type", itemType), ("checked_out_at", time),
+                    ("due_at", time.described("The last millisecond of the due day.")), ("renewals", .integer(minimum: 0, format: "int32")),
+                    ("returned_at", time.described("Null while the loan is active.").orNull),
+                    ("fine_cents", .integer("The fine charged when the loan was returned late; 0 otherwise.", minimum: 0)),
+                ],
+                required: ["id", "item", "member", "item_type", "checked_out_at", "due_at", "renewals", "returned_at", "fine_cents"])
+        ),
+        (
+            "Policy",
+            .object(
+                "The loan rules for one member tier and one item type.",
+                [
+                    ("tier", .string()), ("item_type", itemType), ("loan_days", .integer(nil, Limits.loanDaysRange)),
+                    ("max_loans", .integer("Active loans (of any type) a member may hold.", Limits.maxLoansRange)),
+                    ("max_renewals", .integer(nil, Limits.maxRenewalsRange)), ("fine_per_day_cents", cents), ("max_fine_per_loan_cents", cents),
+                    ("block_threshold_cents", cents.described("Borrowing and renewing are blocked while fines owed are at or above this.")),
+                ],
+                required: ["tier", "item_type", "loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents"])
+        ),
+        (
+            "Fines",
+            .object(
+                "What a member still owes after a payment.", [("member", id), ("fines_owed_cents", .integer(minimum: 0))],
+                required: ["member", "fines_owed_cents"])
+        ),
+        (
+            "Error",
+            .object(
+                "Why a request was refused. The code and name are stable and shared with the binary and JSON protocols.",
+                [
+                    ("code", .integer("The stable number of the error.", minimum: 100, maximum: 299, format: "int32")),
+                    ("name", .string(values: ErrorCode.allCases.map(\.name))), ("message", .string("What a librarian can do about it.")),
+                    ("field", .string("For INVALID_FIELD: the field at fault.", values: Field.allCases.map(\.name))),
+                ],
+                required: ["code", "name", "message"])
+        ),
+        ("ErrorEnvelope", .object("Every error answer.", [("error", .ref("Error"))], required: ["error"])),
+        (
+            "Token",
+            .object(
+                "An access token as listed: never the token itself.",
+                [
+                    ("id", .string("The first 12 hex digits of the token's hash; names it for revocation.", pattern: "^[0-9a-f]{12}$")),
+                    ("role", .string(values: Role.allCases.map(\.name))), ("name", .string()),
+                    ("member", id.described("For role member: whose account the token opens.").orNull),
+                    ("rate_limit", .integer("Commands per second; null: the server's default.", minimum: 1).orNull), ("created_at", time),
+                ],
+                required: ["id", "role", "name", "member", "rate_limit", "created_at"])
+        ),
+        (
+            "Health",
+            .object(
+                nil,
+                [
+                    ("status", .string("ok when ready, else unavailable.", values: ["ok", "unavailable"])), ("live", .boolean()),
+                    ("ready", .boolean("Whether the server takes commands.")),
+                    ("io", .string("The log's I/O path.", values: ["io_uring", "posix"])), ("fsync", .string(values: FsyncMode.allCases.map(\.rawValue))),
+                    ("durable_lsn", .integer("The last log record known durable.", minimum: 0)), ("version", .string()),
+                ],
+                required: ["status", "live", "ready", "io", "fsync", "durable_lsn", "version"])
+        ),
+    ]
+
+    static let replies: [(String, Schema)] = [
+        ("ItemReply", .object(nil, [("item", .ref("Item"))], required: ["item"])),
+        ("ItemPage", .object("Items ascending by id.", [("items", .array(.ref("Item"))), ("next", cursor)], required: ["items", "next"])),
+        ("MemberReply", .object(nil, [("member", .ref("Member"))], required: ["member"])),
+        (
+            "MemberDetail",
+            .object(
+                "A member with the full records of its active loans.", [("member", .ref("Member")), ("loans", .array(.ref("Loan")))],
+                required: ["member", "loans"])
+        ),
+        ("MemberPage", .object("Members ascending by id.", [("members", .array(.ref("Member"))), ("next", cursor)], required: ["members", "next"])),
+        ("LoanReply", .object(nil, [("loan", .ref("Loan"))], required: ["loan"])),
+        ("LoanPage", .object("Loans ascending by id.", [("loans", .array(.ref("Loan"))), ("next", cursor)], required: ["loans", "next"])),
+        ("PolicyReply", .object(nil, [("policy", .ref("Policy"))], required: ["policy"])),
+        ("FinesReply", .object(nil, [("fines", .ref("Fines"))], required: ["fines"])),
+        (
+            "Session",
+            .object(
+                "A member session. Send the token as 'Authorization: Bearer <token>'.",
+                [("token", .string(pattern: "^lbm_")), ("expires_at", time)], required: ["token", "expires_at"])
+        ),
+        ("TokenList", .object(nil, [("tokens", .array(.ref("Token")))], required: ["tokens"])),
+        (
+            "CreatedToken",
+            .object(
+                "The new token, shown once: the server keeps only its hash.",
+                tokenProperties + [("token", .string(pattern: "^lbr_[0-9a-f]{48}$"))],
+                required: ["id", "role", "name", "member", "rate_limit", "created_at", "token"])
+        ),
+    ]
+
+    static var tokenProperties: [(String, Schema)] {
+        records.first { $0.0 == "Token" }!.1.properties.map { ($0.name, $0.schema) }
+    }
+
+    static let bodies: [(String, Schema)] = [
+        (
+            "NewItem",
+            .object(
+                nil,
+                [
+                    ("isbn", isbnInput), ("title", text("The title", 1...Limits.titleBytesMax)),
+                    ("author", text("The author", 0...Limits.authorBytesMax)), ("publisher", text("The publisher (default empty)", 0...Limits.publisherBytesMax)),
+                    ("year", .integer(nil, Limits.yearRange)), ("type", itemType), ("copies", .integer("Copies, all on the shelf.", 0...Limits.copiesPerItemMax)),
+                ],
+                required: ["isbn", "title", "author", "year", "type", "copies"])
+        ),
+        (
+            "ItemChanges",
+            .object(
+                "The fields to change; those left out keep their value. Withdrawn items may be corrected too.",
+                [
+                    ("isbn", isbnInput), ("title", text("The title", 1...Limits.titleBytesMax)), ("author", text("The author", 0...Limits.authorBytesMax)),
+                    ("publisher", text("The publisher", 0...Limits.publisherBytesMax)), ("year", .integer(nil, Limits.yearRange)), ("type", itemType),
+                ],
+                required: [])
+        ),
+        ("CopyCount", .object(nil, [("count", .integer(nil, 1...Limits.copiesPerItemMax))], required: ["count"])),
+        (
+            "NewMember",
+            .object(
+                nil,
+                [
+                    ("email", email), ("name", text("The name", 1...Limits.nameBytesMax)),
+                    ("tier", text("A tier some policy names (default standard)", 1...Limits.tierBytesMax)), ("card_expiry", day),
+                ],
+                required: ["email", "name", "card_expiry"])
+        ),
+        (
+            "MemberChanges",
+            .object(
+                "The fields to change; those left out keep their value.",
+                [("email", email), ("name", text("The name", 1...Limits.nameBytesMax)), ("tier", text("A tier some policy names", 1...Limits.tierBytesMax)), ("card_expiry", day)],
+                required: [])
+        ),
+        (
+            "PolicyTerms",
+            .object(
+                "The rules for the tier and item type named in the path. A new tier comes into being with its first policy.",
+                [
+                    ("loan_days", .integer(nil, Limits.loanDaysRange)), ("max_loans", .integer(nil, Limits.maxLoansRange)),
+                    ("max_renewals", .integer(nil, Limits.maxRenewalsRange)), ("fine_per_day_cents", cents), ("max_fine_per_loan_cents", cents),
+                    ("block_threshold_cents", cents),
+                ],
+                required: ["loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents"])
+        ),
+        ("Checkout", .object(nil, [("member", id), ("item", id)], required: ["member", "item"])),
+        ("Payment", .object(nil, [("amount_cents", .integer(nil, 1...Limits.paymentCentsMax))], required: ["amount_cents"])),
+        (
+            "Login",
+            .object(nil, [("member", id), ("password", .string(maxLength: ProtocolLimits.passwordBytesMax))], required: ["member", "password"])
+        ),
+        (
+            "Password",
+            .object(
+                nil, [("password", text("The new password", AccessControl.passwordBytesMin...ProtocolLimits.passwordBytesMax))], required: ["password"])
+        ),
+        (
+            "NewToken",
+            .object(
+                nil,
+                [
+                    ("role", .string(values: Role.allCases.map(\.name))), ("name", text("A name for people", 1...128)),
+                    ("member", id.described("Required for role member, and only for it: whose account the token opens.")),
+                    ("rate_limit", .integer("Commands per second; left out: the server's default.", minimum: 1)),
+                ],
+                required: ["role", "name"])
+        ),
+    ]
+}
+
+extension Schema {
+    func described(_ text: String) -> Schema {
+        var copy = self
+        copy.description = text
+        return copy
+    }
+}

@@ -1,0 +1,133 @@
+import Engine
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import WAL
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The assembled server: the durable engine, the sequencer, access control, the binary/JSON
+/// protocol listener and the HTTP API, run as services with graceful shutdown on SIGINT/SIGTERM.
+public enum LibraServer {
+    public static let version = "0.2.0"
+
+    /// The addresses the server listens on, known once it is bound.
+    public struct Ready: Sendable {
+        public var protocolPort: Int
+        public var httpPort: Int
+    }
+
+    /// Runs until SIGINT or SIGTERM; then stops accepting, answers what is in flight, makes the
+    /// log durable, and returns.
+    public static func run(_ configuration: ServerConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void) async throws {
+        let log: @Sendable (String) -> Void = { logger.info("\($0)") }
+        let storage: FileSystemStorage
+        switch configuration.io {
+        case .automatic: storage = FileSystemStorage.automatic { logger.warning("\($0)") }
+        case .uring:
+            guard FileSystemStorage.uringAvailable() else { throw ServerError("--io uring: io_uring cannot be set up here; use --io posix or --io auto") }
+            storage = FileSystemStorage(ioPath: .uring)
+        case .posix: storage = FileSystemStorage(ioPath: .posix)
+        }
+        try makeDirectory(configuration.dataDirectory)
+        let metrics = ServerMetrics()
+        var databaseConfiguration = DatabaseConfiguration(
+            directory: configuration.dataDirectory, fsync: configuration.fsync, segmentBytes: configuration.segmentBytes,
+            snapshotIntervalSeconds: configuration.snapshotIntervalSeconds, snapshotLogBytes: configuration.snapshotLogBytes,
+            engine: EngineConfiguration(shardCount: configuration.shards),
+            recovery: RecoveryOptions(truncateCorruptLog: configuration.truncateCorruptLog, segmentBytes: configuration.segmentBytes))
+        databaseConfiguration.logObserver = { metrics.observe($0) }
+        let began = monotonicSeconds()
+        let database = try await Database.open(databaseConfiguration, storage: storage, log: log)
+        logger.info("recovered to LSN \(database.recoveryReport.lastLSN) in \(Int((monotonicSeconds() - began) * 1000)) ms")
+        metrics.describeLog(ioPath: database.ioPath.rawValue, fsync: configuration.fsync.rawValue)
+
+        let (access, createdToken) = try AccessControl.open(
+            directory: configuration.dataDirectory,
+            settings: AccessControl.Settings(rateLimitDefault: configuration.rateLimitDefault, lockSeconds: configuration.loginLockSeconds),
+            adminToken: configuration.adminToken)
+        if let createdToken {
+            announce("admin token (shown once; keep it): \(createdToken)")
+        }
+        let sequencer = Sequencer(database: database, metrics: metrics) { message in
+            logger.critical("\(message)")
+            // Fail-stop: nothing more may be acknowledged after a log failure.
+            exit(70)
+        }
+        let gateway = Gateway(sequencer: sequencer, access: access, metrics: metrics)
+        let connections = ConnectionRegistry(maximum: configuration.connectionsMax)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let ports = PortsBox()
+        let binary = BinaryListener(
+            host: configuration.host, port: configuration.port, idleTimeoutSeconds: configuration.idleTimeoutSeconds, group: group, gateway: gateway,
+            connections: connections, logger: logger
+        ) { port in
+            ports.set(protocolPort: port, announce: announce, host: configuration.host, directory: configuration.dataDirectory, fsync: configuration.fsync, io: database.ioPath)
+        }
+        let http = HTTPAPI.makeService(
+            host: configuration.host, port: configuration.httpPort, gateway: gateway, database: database, logger: logger
+        ) { port in
+            ports.set(httpPort: port, announce: announce, host: configuration.host, directory: configuration.dataDirectory, fsync: configuration.fsync, io: database.ioPath)
+        }
+        let core = CoreService(sequencer: sequencer, database: database, connections: connections, logger: logger)
+        // Graceful shutdown runs in reverse order: HTTP, then the protocol listener, then the core.
+        let services = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: core), .init(service: binary), .init(service: http)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
+        logger.info("stopped cleanly at durable LSN \(database.durableLSN)")
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw ServerError("cannot create \(current): \(String(cString: strerror(errno)))") }
+        }
+    }
+}
+
+/// Runs the sequencer; at shutdown drains it, closes the connections and makes the log durable.
+final class CoreService: Service {
+    let sequencer: Sequencer
+    let database: Database
+    let connections: ConnectionRegistry
+    let logger: Logger
+
+    init(sequencer: Sequencer, database: Database, connections: ConnectionRegistry, logger: Logger) {
+        self.sequencer = sequencer
+        self.database = database
+        self.connections = connections
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let sequencer = sequencer
+        try await withGracefulShutdownHandler {
+            await sequencer.run()
+        } onGracefulShutdown: {
+            sequencer.close()
+        }
+        await connections.closeAll()
+        await database.close()
+        logger.info("log closed; everything acknowledged is durable")
+    }
+}
+
+/// Announces the ready line once both ports are known.
+final class PortsBox: Sendable {
+    private let state = NIOLockedValueBoxPorts()
+
+    func set(protocolPort: Int? = nil, httpPort: Int? = nil, announce: (String) -> Void, host: String, directory: String, fsync: FsyncMode, io: IOPath) {
+        if let line = state.update(protocolPort: protocolPort, httpPort: httpPort, host: host, directory: directory, fsync: fsync, io: io) { announce(line) }
+    }
+}
+
+public struct ServerError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

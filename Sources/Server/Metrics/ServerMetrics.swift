@@ -1,0 +1,124 @@
+import Engine
+import NIOConcurrencyHelpers
+import Prometheus
+import WAL
+
+private func described(_ name: String, _ help: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+}
+
+/// The server's Prometheus metrics (`GET /metrics`). Counting happens per frame and per batch,
+/// never with a lock per command.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let commandCounters = NIOLockedValueBox([String: Counter]())
+    private let frameLatency: DurationHistogram
+    private let batchCommands: ValueHistogram
+    private let batchFrames: ValueHistogram
+    private let groupCommitRecords: ValueHistogram
+    private let fsyncSeconds: DurationHistogram
+    private let logBytes: Counter
+    private let logWrites: Counter
+    private let snapshots: Gauge
+    private let durableLSN: Gauge
+    private let connectionsOpen: Gauge
+    private let connectionsAccepted: Counter
+    private let connectionsRefused: Counter
+    private let frameErrors = NIOLockedValueBox([String: Counter]())
+    private let httpRequests = NIOLockedValueBox([String: Counter]())
+
+    public init() {
+        let latencyBuckets: [Duration] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        ]
+        let sizeBuckets: [Double] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384]
+        frameLatency = registry.makeDurationHistogram(descriptor: described("libra_request_duration_seconds", "From a frame's (or HTTP request's) arrival at the sequencer to its durable answer."), buckets: latencyBuckets)
+        batchCommands = registry.makeValueHistogram(descriptor: described("libra_batch_commands", "Commands per engine batch."), buckets: sizeBuckets)
+        batchFrames = registry.makeValueHistogram(descriptor: described("libra_batch_frames", "Frames (and HTTP requests) per engine batch."), buckets: sizeBuckets)
+        groupCommitRecords = registry.makeValueHistogram(descriptor: described("libra_group_commit_records", "Log records per group-commit write."), buckets: sizeBuckets)
+        fsyncSeconds = registry.makeDurationHistogram(descriptor: described("libra_log_write_duration_seconds", "Duration of one group-commit write with its fdatasync."), buckets: latencyBuckets)
+        logBytes = registry.makeCounter(descriptor: described("libra_log_bytes_total", "Bytes written to the log."))
+        logWrites = registry.makeCounter(descriptor: described("libra_log_writes_total", "Group-commit writes to the log."))
+        snapshots = registry.makeGauge(descriptor: described("libra_snapshots_taken", "Snapshots written since the server started."))
+        durableLSN = registry.makeGauge(descriptor: described("libra_durable_lsn", "The last log record known durable."))
+        connectionsOpen = registry.makeGauge(descriptor: described("libra_connections_open", "Binary/JSON protocol connections open now."))
+        connectionsAccepted = registry.makeCounter(descriptor: described("libra_connections_accepted_total", "Binary/JSON protocol connections accepted."))
+        connectionsRefused = registry.makeCounter(descriptor: described("libra_connections_refused_total", "Connections refused at the connection limit."))
+    }
+
+    /// Records the log path and fsync mode as an info metric.
+    public func describeLog(ioPath: String, fsync: String) {
+        registry.makeGauge(descriptor: described("libra_log_info", "The log's I/O path and fsync mode."), labels: [("io", ioPath), ("fsync", fsync)]).set(1.0)
+    }
+
+    func recordBatch(commands: Int, frames: Int) {
+        batchCommands.record(Double(commands))
+        batchFrames.record(Double(frames))
+    }
+
+    func recordFrame(requests: [Request], outcomes: [Outcome], seconds: Double) {
+        frameLatency.record(.nanoseconds(Int64(seconds * 1e9)))
+        var counts: [String: Int64] = [:]
+        for (request, outcome) in zip(requests, outcomes) {
+            let label = request.command.name + "|" + (outcome.refusal?.code.name ?? "ok")
+            counts[label, default: 0] += 1
+        }
+        let counters = commandCounters.withLockedValue { cache in
+            counts.map { label, count in
+                if let counter = cache[label] { return (counter, count) }
+                let parts = label.split(separator: "|")
+                let counter = registry.makeCounter(
+                    descriptor: described("libra_commands_total", "Commands executed, by command and outcome (ok or the error name)."),
+                    labels: [("command", String(parts[0])), ("outcome", String(parts[1]))])
+                cache[label] = counter
+                return (counter, count)
+            }
+        }
+        for (counter, count) in counters { counter.increment(by: count) }
+    }
+
+    /// A frame refused as a whole (bad frame, auth, rate limit...).
+    public func recordFrameError(_ code: ErrorCode) {
+        let counter = frameErrors.withLockedValue { cache in
+            if let counter = cache[code.name] { return counter }
+            let counter = registry.makeCounter(descriptor: described("libra_frame_errors_total", "Frames refused as a whole, by error."), labels: [("code", code.name)])
+            cache[code.name] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    public func recordHTTP(status: Int) {
+        let label = String(status)
+        let counter = httpRequests.withLockedValue { cache in
+            if let counter = cache[label] { return counter }
+            let counter = registry.makeCounter(descriptor: described("libra_http_requests_total", "HTTP requests answered, by status."), labels: [("status", label)])
+            cache[label] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    public func observe(_ write: LogWriter.WriteObservation) {
+        groupCommitRecords.record(Double(write.records))
+        if write.synced { fsyncSeconds.record(.nanoseconds(Int64(write.seconds * 1e9))) }
+        logBytes.increment(by: Int64(write.bytes))
+        logWrites.increment()
+    }
+
+    func connectionOpened() {
+        connectionsOpen.increment()
+        connectionsAccepted.increment()
+    }
+
+    func connectionClosed() { connectionsOpen.decrement() }
+    func connectionRefused() { connectionsRefused.increment() }
+
+    /// The Prometheus text exposition, with the gauges read at scrape time.
+    public func exposition(database: Database) async -> [UInt8] {
+        snapshots.set(Double(await database.snapshotsTaken))
+        durableLSN.set(Double(database.durableLSN))
+        return registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,84 @@
+import Engine
+import LibraProtocol
+
+/// Where every front end hands in a principal's commands: the token is checked (still valid,
+/// within its rate), each command against the role, and what is allowed goes to the sequencer.
+/// A forbidden command is answered FORBIDDEN and the others in the frame still run.
+public final class Gateway: Sendable {
+    public let sequencer: Sequencer
+    public let access: AccessControl
+    public let metrics: ServerMetrics
+
+    public init(sequencer: Sequencer, access: AccessControl, metrics: ServerMetrics) {
+        self.sequencer = sequencer
+        self.access = access
+        self.metrics = metrics
+    }
+
+    public typealias Completion = @Sendable (Result<[Outcome], ProtocolRefusal>) -> Void
+
+    public func serve(_ requests: [Request], principal: Principal, completion: @escaping Completion) {
+        guard access.isValid(principal) else { return refuse(.unauthenticated, completion) }
+        guard principal.admit(commands: requests.count) else { return refuse(.rateLimited, completion) }
+        var needsOwnership = false
+        var allAllowed = true
+        let permissions = requests.map { request in
+            let permission = principal.permission(for: request.command)
+            if permission != .allowed { allAllowed = false }
+            if case .ownLoan = permission { needsOwnership = true }
+            return permission
+        }
+        if allAllowed {
+            sequencer.submit(requests) { completion($0.mapError(Self.refusal)) }
+            return
+        }
+        guard needsOwnership, let member = principal.member else {
+            return submit(requests, allowed: permissions.map { $0 == .allowed }, completion)
+        }
+        // A member renewing: look up their active loans first (rare, so one extra read is fine).
+        sequencer.submit([Request(.getMember(member))]) { result in
+            var own: Set<LoanID> = []
+            if case .success(let outcomes) = result, case .ok(.memberWithLoans(let record, _)) = outcomes.first {
+                own = Set(record.activeLoans.map(\.loan))
+            }
+            let allowed = permissions.map { permission in
+                switch permission {
+                case .allowed: true
+                case .forbidden: false
+                case .ownLoan(let loan): own.contains(loan)
+                }
+            }
+            self.submit(requests, allowed: allowed, completion)
+        }
+    }
+
+    /// The async form, for the HTTP API.
+    public func serve(_ requests: [Request], principal: Principal) async -> Result<[Outcome], ProtocolRefusal> {
+        await withCheckedContinuation { continuation in serve(requests, principal: principal) { continuation.resume(returning: $0) } }
+    }
+
+    private func submit(_ requests: [Request], allowed: [Bool], _ completion: @escaping Completion) {
+        let permitted = zip(requests, allowed).filter(\.1).map(\.0)
+        let merge: @Sendable ([Outcome]) -> [Outcome] = { answers in
+            var iterator = answers.makeIterator()
+            return allowed.map { $0 ? iterator.next()! : .refused(Refusal(.forbidden)) }
+        }
+        guard !permitted.isEmpty else { return completion(.success(merge([]))) }
+        sequencer.submit(permitted) { result in completion(result.map(merge).mapError(Self.refusal)) }
+    }
+
+    private func refuse(_ code: ErrorCode, _ completion: Completion) {
+        metrics.recordFrameError(code)
+        completion(.failure(ProtocolRefusal(code)))
+    }
+
+    static func refusal(_ failure: SequencerFailure) -> ProtocolRefusal {
+        switch failure {
+        case .shuttingDown: ProtocolRefusal(.shuttingDown)
+        case .internalError(let detail): ProtocolRefusal(.internalError, detail)
+        }
+    }
+}
+
+/// The engine's request, named apart from HTTP's `Request` in files that see both.
+typealias EngineRequest = Request

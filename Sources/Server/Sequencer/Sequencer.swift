@@ -1,0 +1,183 @@
+import Engine
+import NIOConcurrencyHelpers
+import WAL
+
+/// Gathers the commands of every connection into engine batches. One loop runs a batch and
+/// appends its record while the previous batch's write is in flight; a second loop waits for
+/// durability and answers, in order. No task per command or per frame: connections enqueue
+/// with a lock and are answered through their completion.
+public final class Sequencer: Sendable {
+    public typealias Completion = @Sendable (Result<[Outcome], SequencerFailure>) -> Void
+
+    struct Submission {
+        var requests: [Request]
+        var completion: Completion
+        var enqueuedAt: Double
+    }
+
+    struct Pending {
+        var submissions: [Submission] = []
+        var commands = 0
+        var waiter: CheckedContinuation<Void, Never>?
+        var closed = false
+        var running = 0
+    }
+
+    public let database: Database
+    private let metrics: ServerMetrics
+    private let pending = NIOLockedValueBox(Pending())
+    private let acknowledgements: AsyncStream<Acknowledgement>
+    private let acknowledgementsInput: AsyncStream<Acknowledgement>.Continuation
+    private let onFatal: @Sendable (String) -> Void
+    /// The most commands one engine batch takes from the queue.
+    let commandsPerBatchMax: Int
+    let recordBytesMax: Int
+
+    struct Acknowledgement {
+        var submissions: [Submission]
+        var outcomes: [Outcome]
+        var lsn: UInt64
+        var startedAt: Double
+    }
+
+    public init(database: Database, metrics: ServerMetrics, commandsPerBatchMax: Int = 16_384, onFatal: @escaping @Sendable (String) -> Void) {
+        self.database = database
+        self.metrics = metrics
+        self.onFatal = onFatal
+        self.commandsPerBatchMax = min(commandsPerBatchMax, Limits.commandsPerBatchMax)
+        self.recordBytesMax = database.maxRecordBytes
+        (acknowledgements, acknowledgementsInput) = AsyncStream.makeStream(of: Acknowledgement.self)
+    }
+
+    /// Queues a frame's commands; `completion` runs once they are executed and durable.
+    /// After `close()`, answers SHUTTING_DOWN at once.
+    public func submit(_ requests: [Request], completion: @escaping Completion) {
+        let submission = Submission(requests: requests, completion: completion, enqueuedAt: monotonicSeconds())
+        let (accepted, waiter) = pending.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard !state.closed else { return (false, nil) }
+            state.submissions.append(submission)
+            state.commands += requests.count
+            defer { state.waiter = nil }
+            return (true, state.waiter)
+        }
+        guard accepted else { return completion(.failure(.shuttingDown)) }
+        waiter?.resume()
+    }
+
+    /// The async form, for the HTTP API.
+    public func execute(_ requests: [Request]) async -> Result<[Outcome], SequencerFailure> {
+        await withCheckedContinuation { continuation in submit(requests) { continuation.resume(returning: $0) } }
+    }
+
+    /// Runs until `close()` and the queue is drained.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.executeLoop() }
+            group.addTask { await self.acknowledgeLoop() }
+        }
+    }
+
+    /// Stops taking new work; what is queued still runs and is answered.
+    public func close() {
+        let waiter = pending.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.closed = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    private func executeLoop() async {
+        while true {
+            guard let batch = await nextBatch() else { break }
+            let requests = batch.count == 1 ? batch[0].requests : batch.flatMap(\.requests)
+            let startedAt = monotonicSeconds()
+            do {
+                let (outcomes, lsn) = try await database.run(requests)
+                metrics.recordBatch(commands: requests.count, frames: batch.count)
+                acknowledgementsInput.yield(Acknowledgement(submissions: batch, outcomes: outcomes, lsn: lsn, startedAt: startedAt))
+            } catch let error as WALError {
+                if case .batchTooLarge = error {
+                    for submission in batch { submission.completion(.failure(.internalError("batch too large for one log record"))) }
+                    continue
+                }
+                fail(error)
+                return
+            } catch {
+                fail(error)
+                return
+            }
+        }
+        acknowledgementsInput.finish()
+    }
+
+    /// Takes queued submissions up to the batch bounds, waiting when the queue is empty; nil
+    /// once closed and drained.
+    private func nextBatch() async -> [Submission]? {
+        while true {
+            let taken = pending.withLockedValue { state -> [Submission]? in
+                guard !state.submissions.isEmpty else { return state.closed ? [] : nil }
+                var commands = 0
+                var bound = 0
+                var count = 0
+                for submission in state.submissions {
+                    let bytes = RecordBound.bytes(submission.requests)
+                    if count > 0 && (commands + submission.requests.count > commandsPerBatchMax || bound + bytes > recordBytesMax) { break }
+                    commands += submission.requests.count
+                    bound += bytes
+                    count += 1
+                }
+                let batch = Array(state.submissions.prefix(count))
+                state.submissions.removeFirst(count)
+                state.commands -= commands
+                return batch
+            }
+            if let taken { return taken.isEmpty ? nil : taken }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = pending.withLockedValue { state -> Bool in
+                    if !state.submissions.isEmpty || state.closed { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    private func acknowledgeLoop() async {
+        for await acknowledgement in acknowledgements {
+            do {
+                try await database.waitDurable(acknowledgement.lsn)
+            } catch {
+                fail(error)
+                return
+            }
+            let now = monotonicSeconds()
+            var offset = 0
+            for submission in acknowledgement.submissions {
+                let count = submission.requests.count
+                let outcomes = Array(acknowledgement.outcomes[offset..<offset + count])
+                offset += count
+                metrics.recordFrame(requests: submission.requests, outcomes: outcomes, seconds: now - submission.enqueuedAt)
+                submission.completion(.success(outcomes))
+            }
+        }
+    }
+
+    /// A log failure is fail-stop: nothing more is acknowledged, and the process exits.
+    private func fail(_ error: any Error) {
+        onFatal("log failure, stopping: \(error)")
+    }
+}
+
+public enum SequencerFailure: Error, Sendable, Hashable {
+    case shuttingDown
+    case internalError(String)
+
+    public var refusal: Refusal {
+        switch self {
+        case .shuttingDown: Refusal(.shuttingDown)
+        case .internalError: Refusal(.internalError)
+        }
+    }
+}

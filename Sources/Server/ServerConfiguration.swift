@@ -1,0 +1,35 @@
+import Engine
+import WAL
+
+/// Every setting of `libra serve`. Each has a flag and an environment variable (docs/operations.md).
+public struct ServerConfiguration: Sendable {
+    public enum IOChoice: String, Sendable, CaseIterable {
+        /// io_uring when the kernel allows it, else pwrite + fdatasync with one warning.
+        case automatic = "auto"
+        case uring
+        case posix
+    }
+
+    public var dataDirectory = "./data"
+    public var host = "127.0.0.1"
+    /// The binary/JSON protocol port; 0 picks a free one (printed at start).
+    public var port = 7654
+    /// The HTTP API port; 0 picks a free one.
+    public var httpPort = 8080
+    public var fsync: FsyncMode = .always
+    public var io: IOChoice = .automatic
+    public var shards = EngineConfiguration.processorCount
+    public var snapshotIntervalSeconds: Double? = 300
+    public var snapshotLogBytes: UInt64? = 256 << 20
+    public var segmentBytes: UInt64 = 64 << 20
+    public var connectionsMax = 1024
+    public var idleTimeoutSeconds = 300
+    /// Commands per second per token unless the token says otherwise; 0: unlimited.
+    public var rateLimitDefault = 0
+    public var loginLockSeconds: Double = 900
+    /// Registered as an admin token at start (env LIBRA_ADMIN_TOKEN).
+    public var adminToken: String?
+    public var truncateCorruptLog = false
+
+    public init() {}
+}
