@@ -79,6 +79,3 @@ public final class Gateway: Sendable {
         }
     }
 }
-
-/// The engine's request, named apart from HTTP's `Request` in files that see both.
-typealias EngineRequest = Request
