@@ -1,5 +1,12 @@
 # Common tasks. `make test` is what CI runs.
-.PHONY: build test bench-engine verify clean
+.PHONY: build run test bench-engine verify clean
+
+# Start the server with its defaults: data in ./data, protocol on 7654, HTTP on 8080.
+# Extra flags: make run ARGS="--fsync never --port 7000"
+run:
+	bash scripts/install-deps.sh
+	swift build -c release --product libra
+	.build/release/libra serve $(ARGS)
 
 build:
 	bash scripts/install-deps.sh
