@@ -4,6 +4,62 @@ import Hummingbird
 import LibraProtocol
 
 extension HTTPAPI {
+    var accessRoutes: [HTTPRoute] {
+        [
+            HTTPRoute(
+                method: .post, path: "/api/v1/auth/login",
+                operation: HTTPOperation(
+                    id: "login", tag: .access, summary: "Log a member in with their password",
+                    description: "Answers a session token for the member's own account (role member). "
+                        + "\(AccessControl.Settings().loginFailuresMax) failed logins in a row lock the account for a while "
+                        + "(`libra serve --login-lock-seconds`); while locked even the right password is refused ACCOUNT_LOCKED.",
+                    access: .open, body: "Login", success: .json(200, "A session.", "Session"), refusals: [.loginFailed, .accountLocked])
+            ) { request, _ in await login(request) },
+            HTTPRoute(
+                method: .put, path: "/api/v1/members/{id}/password",
+                operation: HTTPOperation(
+                    id: "setPassword", tag: .access, summary: "Set a member's password (stored as an Argon2id hash)",
+                    description: "Clears the member's failed-login count.", access: .adminOrOwnAccount,
+                    parameters: [.path("id", "The member's id.")], body: "Password", success: .empty("The password is set."),
+                    refusals: [.memberNotFound, .invalidField])
+            ) { request, context in await setPassword(request, context) },
+            HTTPRoute(
+                method: .post, path: "/api/v1/tokens",
+                operation: HTTPOperation(
+                    id: "createToken", tag: .access, summary: "Create an access token", access: .admin, body: "NewToken",
+                    success: .json(201, "The token, shown this once.", "CreatedToken"), refusals: [.invalidField])
+            ) { request, _ in await createToken(request) },
+            HTTPRoute(
+                method: .get, path: "/api/v1/tokens",
+                operation: HTTPOperation(
+                    id: "listTokens", tag: .access, summary: "List access tokens (never the tokens themselves)", access: .admin,
+                    success: .json(200, "Every token.", "TokenList"))
+            ) { request, _ in
+                await respond {
+                    try requireAdmin(request)
+                    try requireNoQuery(request)
+                    return json(.ok, JSONPayloads.encode(["tokens": gateway.access.tokens().map(TokenJSON.init)]))
+                }
+            },
+            HTTPRoute(
+                method: .delete, path: "/api/v1/tokens/{id}",
+                operation: HTTPOperation(
+                    id: "revokeToken", tag: .access, summary: "Revoke an access token",
+                    description: "Connections and requests using the token are refused from now on.", access: .admin,
+                    parameters: [.path("id", "The token's id (from the list).", .string(pattern: "^[0-9a-f]{12}$"))],
+                    success: .empty("The token is revoked."), refusals: [.notFound])
+            ) { request, context in
+                await respond {
+                    try requireAdmin(request)
+                    try requireNoQuery(request)
+                    let id = context.parameters.get("id") ?? ""
+                    guard try gateway.access.revoke(id: id) else { throw ProtocolRefusal(.notFound, "No token has id '\(id)'.") }
+                    return Response(status: .noContent)
+                }
+            },
+        ]
+    }
+
     struct LoginBody: Decodable {
         var member: UInt64
         var password: String
@@ -25,113 +81,79 @@ extension HTTPAPI {
         }
     }
 
-    func addAccessRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/api/v1/auth/login") { request, _ in
-            let body: LoginBody
-            switch await decode(LoginBody.self, request) {
-            case .failure(let refusal): return error(refusal)
-            case .success(let decoded): body = decoded
-            }
-            switch await gateway.access.login(member: MemberID(body.member), password: body.password) {
-            case .failure(let refusal): return error(refusal)
-            case .success(let session):
-                let expires = Timestamp(millisecondsSinceEpoch: Int64(session.expiresAt * 1000)).description
-                return json(.ok, JSONPayloads.encode(["token": session.token, "expires_at": expires]))
-            }
+    func login(_ request: Request) async -> Response {
+        await respond {
+            try requireNoQuery(request)
+            let body = try await decodeBody(LoginBody.self, request, schema: OpenAPISchemas.component("Login"))
+            let session = try await gateway.access.login(member: MemberID(body.member), password: body.password).get()
+            let expires = Timestamp(millisecondsSinceEpoch: Int64(session.expiresAt * 1000)).description
+            return json(.ok, JSONPayloads.encode(["token": session.token, "expires_at": expires]))
         }
-        router.put("/api/v1/members/{id}/password") { request, context in
-            guard let id = id(context, "id") else { return badID("member") }
-            let principal: Principal
-            switch self.principal(request) {
-            case .failure(let refusal): return error(refusal)
-            case .success(let found): principal = found
+    }
+
+    func setPassword(_ request: Request, _ context: BasicRequestContext) async -> Response {
+        await respond {
+            let principal = try principal(request)
+            try requireNoQuery(request)
+            let id = MemberID(try pathID(context))
+            guard principal.role == .admin || (principal.role == .member && principal.member == id) else {
+                throw ProtocolRefusal(.forbidden, "Only an admin, or the member themselves, sets a password.")
             }
-            guard principal.role == .admin || (principal.role == .member && principal.member == MemberID(id)) else { return error(ProtocolRefusal(.forbidden)) }
-            let body: PasswordBody
-            switch await decode(PasswordBody.self, request) {
-            case .failure(let refusal): return error(refusal)
-            case .success(let decoded): body = decoded
-            }
-            // The member must exist: ask the engine, through the same path as any read.
-            switch await gateway.serve([EngineRequest(.getMember(MemberID(id)))], principal: principal) {
-            case .failure(let refusal): return error(refusal)
-            case .success(let outcomes):
-                if case .refused(let refusal) = outcomes[0] { return error(ErrorJSON(refusal)) }
-            }
-            do {
-                try await gateway.access.setPassword(member: MemberID(id), password: body.password)
-            } catch let refusal as ProtocolRefusal {
-                return error(refusal)
-            } catch {
-                return self.error(ProtocolRefusal(.internalError, "\(error)"))
-            }
-            return Response(status: .noContent)
-        }
-        let tokens = router.group("/api/v1/tokens")
-        tokens.post { request, _ in
-            if let denied = requireAdmin(request) { return denied }
-            let body: TokenBody
-            switch await decode(TokenBody.self, request) {
-            case .failure(let refusal): return error(refusal)
-            case .success(let decoded): body = decoded
-            }
-            do {
-                let (token, record) = try gateway.access.createToken(role: body.role, name: body.name, member: body.member.map { MemberID($0) }, rateLimit: body.rateLimit)
-                return json(.created, JSONPayloads.encode(CreatedToken(token: token, record: record)))
-            } catch let refusal as ProtocolRefusal {
-                return error(refusal)
-            } catch {
-                return self.error(ProtocolRefusal(.internalError, "\(error)"))
-            }
-        }
-        tokens.get { request, _ in
-            if let denied = requireAdmin(request) { return denied }
-            return json(.ok, JSONPayloads.encode(["tokens": gateway.access.tokens()]))
-        }
-        tokens.delete("{id}") { request, context in
-            if let denied = requireAdmin(request) { return denied }
-            guard let id = context.parameters.get("id") else { return badID("token") }
-            do {
-                guard try gateway.access.revoke(id: id) else { return error(ProtocolRefusal(.notFound, "No token has id \(id).")) }
-            } catch {
-                return self.error(ProtocolRefusal(.internalError, "\(error)"))
-            }
+            let body = try await decodeBody(PasswordBody.self, request, schema: OpenAPISchemas.component("Password"))
+            // The member must exist: asked through the gateway like any read (validity, rate limit).
+            let outcomes = try await gateway.serve([EngineRequest(.getMember(id))], principal: principal).get()
+            if case .refused(let refusal) = outcomes[0] { return error(ErrorJSON(refusal)) }
+            try await gateway.access.setPassword(member: id, password: body.password)
             return Response(status: .noContent)
         }
     }
 
-    struct CreatedToken: Encodable {
-        var token: String
-        var record: TokenRecord
-
-        func encode(to encoder: any Encoder) throws {
-            try record.encode(to: encoder)
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(token, forKey: .token)
-        }
-
-        enum CodingKeys: String, CodingKey { case token }
-    }
-
-    /// Nil when the request carries an admin token; else the error answer.
-    func requireAdmin(_ request: Request) -> Response? {
-        switch principal(request) {
-        case .failure(let refusal): return error(refusal)
-        case .success(let principal):
-            guard gateway.access.isValid(principal) else { return error(ProtocolRefusal(.unauthenticated)) }
-            guard principal.admit(commands: 1) else { return error(ProtocolRefusal(.rateLimited)) }
-            return principal.role == .admin ? nil : error(ProtocolRefusal(.forbidden))
+    func createToken(_ request: Request) async -> Response {
+        await respond {
+            try requireAdmin(request)
+            try requireNoQuery(request)
+            let body = try await decodeBody(TokenBody.self, request, schema: OpenAPISchemas.component("NewToken"))
+            let (token, record) = try gateway.access.createToken(role: body.role, name: body.name, member: body.member.map { MemberID($0) }, rateLimit: body.rateLimit)
+            return json(.created, JSONPayloads.encode(TokenJSON(record, token: token)))
         }
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async -> Result<T, ProtocolRefusal> {
-        do {
-            let buffer = try await request.body.collect(upTo: Self.bodyBytesMax)
-            return .success(try JSONPayloads.decode(Array(buffer: buffer), what: "body"))
-        } catch let refusal as ProtocolRefusal {
-            return .failure(refusal)
-        } catch {
-            return .failure(ProtocolRefusal(.malformedRequest, "The body is over \(Self.bodyBytesMax) bytes."))
-        }
+    /// Passes for a valid admin token within its rate; else throws the refusal to answer.
+    func requireAdmin(_ request: Request) throws(ProtocolRefusal) {
+        let principal = try principal(request)
+        guard gateway.access.isValid(principal) else { throw ProtocolRefusal(.unauthenticated) }
+        guard principal.admit(commands: 1) else { throw ProtocolRefusal(.rateLimited) }
+        guard principal.role == .admin else { throw ProtocolRefusal(.forbidden, "Only admin tokens manage tokens.") }
+    }
+}
+
+/// A token as the API shows it: every field of its record but the hash, and the token itself
+/// only in the answer that creates it.
+struct TokenJSON: Encodable {
+    var record: TokenRecord
+    var token: String?
+
+    init(_ record: TokenRecord) { self.init(record, token: nil) }
+
+    init(_ record: TokenRecord, token: String?) {
+        self.record = record
+        self.token = token
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, role, name, member, token
+        case rateLimit = "rate_limit"
+        case createdAt = "created_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(record.id, forKey: .id)
+        try container.encode(record.role, forKey: .role)
+        try container.encode(record.name, forKey: .name)
+        try container.encode(record.member, forKey: .member)  // null for roles other than member
+        try container.encode(record.rateLimit, forKey: .rateLimit)  // null: the server's default
+        try container.encode(record.createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(token, forKey: .token)
     }
 }

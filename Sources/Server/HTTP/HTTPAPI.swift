@@ -12,6 +12,7 @@ import WAL
 struct HTTPAPI: Sendable {
     let gateway: Gateway
     let database: Database
+    let readiness: Readiness
     /// The largest request body accepted.
     static let bodyBytesMax = 1 << 20
     /// Records per page when a list request names no `limit`.
@@ -20,15 +21,15 @@ struct HTTPAPI: Sendable {
     static func makeService(
         host: String, port: Int, gateway: Gateway, database: Database, logger: Logger, onBound: @escaping @Sendable (Int) -> Void
     ) -> some Service {
-        let api = HTTPAPI(gateway: gateway, database: database)
-        let router = api.makeRouter()
-        return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "libra/\(LibraServer.version)"),
+        let api = HTTPAPI(gateway: gateway, database: database, readiness: Readiness())
+        let application = Application(
+            router: api.makeRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "libra/\(LibraServer.version)"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.info("http: listening on \(host):\(bound)")
                 onBound(bound)
             }, logger: logger)
+        return HTTPService(application: application, readiness: api.readiness)
     }
 
     /// Every route, in the order /openapi.json lists them. `openAPI` is the document that
@@ -48,5 +49,21 @@ struct HTTPAPI: Sendable {
         let documented = Set(OpenAPIDocument.operations(document))
         precondition(registered == documented, "the router and /openapi.json disagree: \(registered.symmetricDifference(documented).sorted())")
         return router
+    }
+}
+
+/// The Hummingbird application, marking the server not ready as soon as graceful shutdown begins
+/// (the HTTP service is the first to stop), so that /health/ready turns 503 while in-flight
+/// requests are still answered.
+struct HTTPService<Wrapped: Service>: Service {
+    let application: Wrapped
+    let readiness: Readiness
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: {
+            readiness.shuttingDown()
+        }
     }
 }

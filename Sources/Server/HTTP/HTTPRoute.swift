@@ -71,9 +71,15 @@ struct HTTPOperation: Sendable {
     struct Success: Sendable {
         var status: Int
         var description: String
-        /// A component schema name; nil when the answer has no body (204) or is not JSON.
-        var schema: String?
+        /// The body's schema (usually a reference to a component); nil when there is no body (204).
+        var schema: Schema?
         var contentType = "application/json"
+
+        static func json(_ status: Int, _ description: String, _ component: String) -> Success {
+            Success(status: status, description: description, schema: .ref(component))
+        }
+
+        static func empty(_ description: String) -> Success { Success(status: 204, description: description, schema: nil) }
     }
 
     var id: String
@@ -85,11 +91,13 @@ struct HTTPOperation: Sendable {
     /// The component schema of the JSON body; nil when the route takes none.
     var body: String?
     var success: Success
+    /// Answers other than the success and the errors (the 503 of /health/ready).
+    var alternatives: [Success] = []
     /// The refusals specific to this operation; the document adds those every route of its kind
     /// can answer (authentication, rate limit, malformed request, storage, shutdown).
     var refusals: [ErrorCode] = []
 
-    var bodySchema: Schema? { body.map { name in OpenAPISchemas.all.first { $0.0 == name }!.1 } }
+    var bodySchema: Schema? { body.map(OpenAPISchemas.component) }
 
     /// Mutating engine commands accept an Idempotency-Key.
     var isIdempotent: Bool {

@@ -242,3 +242,11 @@ extension Schema {
         return copy
     }
 }
+
+extension OpenAPISchemas {
+    /// The component schema of this name; every name the routes use exists.
+    static func component(_ name: String) -> Schema {
+        guard let schema = all.first(where: { $0.0 == name })?.1 else { preconditionFailure("no component schema '\(name)'") }
+        return schema
+    }
+}

@@ -1,0 +1,73 @@
+import Engine
+import Foundation
+import Hummingbird
+import LibraProtocol
+
+extension HTTPAPI {
+    var catalogRoutes: [HTTPRoute] {
+        let itemID = HTTPOperation.Parameter.path("id", "The item's id.")
+        let draft = ItemDraft(isbn: "", title: "", author: "", publisher: "", year: 0, type: .book, copies: 0)
+        return [
+            command(
+                .post, "/api/v1/items", op: "create_item", status: .created,
+                HTTPOperation(
+                    id: "createItem", tag: .catalog, summary: "Add an item to the catalog, with its copies", access: .command(.createItem(draft)), body: "NewItem",
+                    success: .json(201, "The new item, all copies on the shelf; the Location header names it.", "ItemReply"), refusals: [.invalidField])),
+            read(
+                "/api/v1/items",
+                HTTPOperation(
+                    id: "listItems", tag: .catalog, summary: "List the catalog (withdrawn items too), ascending by id, a page at a time",
+                    access: .command(.listItems(after: nil, limit: 1)), parameters: [.after, .limit],
+                    success: .json(200, "A page of items; `next` is the cursor for the following page, null on the last.", "ItemPage"),
+                    refusals: [.invalidField])
+            ) { _, page in .listItems(after: page.after.map { ItemID($0) }, limit: page.limit) },
+            read(
+                "/api/v1/items/{id}",
+                HTTPOperation(
+                    id: "getItem", tag: .catalog, summary: "Read an item", access: .command(.getItem(1)), parameters: [itemID],
+                    success: .json(200, "The item.", "ItemReply"), refusals: [.itemNotFound])
+            ) { id, _ in .getItem(ItemID(id)) },
+            command(
+                .patch, "/api/v1/items/{id}", op: "update_item", pathFields: Self.idField("item"),
+                HTTPOperation(
+                    id: "updateItem", tag: .catalog, summary: "Correct an item's record", access: .command(.updateItem(1, ItemChanges())), parameters: [itemID], body: "ItemChanges",
+                    success: .json(200, "The item as changed.", "ItemReply"), refusals: [.itemNotFound, .invalidField])),
+            command(
+                .post, "/api/v1/items/{id}/withdraw", op: "withdraw_item", pathFields: Self.idField("item"),
+                HTTPOperation(
+                    id: "withdrawItem", tag: .catalog, summary: "Withdraw an item from circulation (it stays listed)",
+                    description: "Takes no body. Refused while copies are out on loan.", access: .command(.withdrawItem(1)), parameters: [itemID],
+                    success: .json(200, "The withdrawn item.", "ItemReply"), refusals: [.itemNotFound, .itemAlreadyWithdrawn, .itemHasActiveLoans])),
+            command(
+                .post, "/api/v1/items/{id}/copies/add", op: "add_copies", pathFields: Self.idField("item"),
+                HTTPOperation(
+                    id: "addCopies", tag: .catalog, summary: "Add copies to an item (onto the shelf)", access: .command(.addCopies(1, count: 1)), parameters: [itemID], body: "CopyCount",
+                    success: .json(200, "The item with its new copy counts.", "ItemReply"),
+                    refusals: [.itemNotFound, .itemWithdrawn, .invalidField])),
+            command(
+                .post, "/api/v1/items/{id}/copies/remove", op: "remove_copies", pathFields: Self.idField("item"),
+                HTTPOperation(
+                    id: "removeCopies", tag: .catalog, summary: "Remove copies from the shelf", access: .command(.removeCopies(1, count: 1)), parameters: [itemID], body: "CopyCount",
+                    success: .json(200, "The item with its new copy counts.", "ItemReply"),
+                    refusals: [.itemNotFound, .copiesOnLoan, .invalidField])),
+            command(
+                .put, "/api/v1/policies/{tier}/{item_type}", op: "set_policy", pathFields: Self.policyKey,
+                HTTPOperation(
+                    id: "setPolicy", tag: .catalog, summary: "Set the loan rules for a member tier and an item type",
+                    access: .command(.setPolicy(PolicyKey(tier: "standard", itemType: .book), .standard)),
+                    parameters: [
+                        .path("tier", "The member tier, 1 to \(Limits.tierBytesMax) bytes (percent-encoded in the path).", .string(minLength: 1, maxLength: Limits.tierBytesMax)),
+                        .path("item_type", "The item type.", OpenAPISchemas.itemType),
+                    ],
+                    body: "PolicyTerms", success: .json(200, "The policy now in force.", "PolicyReply"), refusals: [.invalidField])),
+        ]
+    }
+
+    /// The tier and item type of /api/v1/policies/{tier}/{item_type}.
+    static let policyKey: PathFields = { context throws(ProtocolRefusal) in
+        guard let tier = context.parameters.get("tier")?.removingPercentEncoding, let type = context.parameters.get("item_type") else {
+            throw ProtocolRefusal(.malformedRequest, "The path names a tier and an item type.")
+        }
+        return ["tier": tier, "item_type": type]
+    }
+}
