@@ -72,9 +72,11 @@ import Glibc
         let ledger = NIOLockedValueBox(Ledger())
         let port = server.protocolPort
         let deadline = Date().addingTimeInterval(1.5)
+        let killed = DispatchSemaphore(value: 0)
         let killer = Thread {
             while Date() < deadline { usleep(10_000) }
             server.stop(signal: SIGKILL)
+            killed.signal()
         }
         killer.start()
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
@@ -112,8 +114,7 @@ import Glibc
                 }
             }
         }
-        killer.cancel()
-        while server.isRunning { usleep(10_000) }
+        killed.wait()
         let final = ledger.withLockedValue { $0 }
         #expect(final.acknowledged > 20, "the load ran: \(final.acknowledged) acknowledged changes")
 
