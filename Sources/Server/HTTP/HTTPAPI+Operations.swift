@@ -41,7 +41,7 @@ extension HTTPAPI {
                 method: .get, path: OpenAPIDocument.path,
                 operation: HTTPOperation(
                     id: "openAPI", tag: .operations, summary: "This API's OpenAPI 3.1 description", access: .open,
-                    success: .init(status: 200, description: "The OpenAPI document.", schema: .object(nil, [], required: []).described("An OpenAPI 3.1 document.")))
+                    success: .init(status: 200, description: "The OpenAPI document.", schema: Schema(type: "object", description: "An OpenAPI 3.1 document.", closed: false)))
             ) { request, _ in
                 await respond {
                     try requireNoQuery(request)

@@ -16,6 +16,8 @@ struct Schema: Sendable {
     var items: [Schema] = []
     var properties: [(name: String, schema: Schema)] = []
     var required: [String] = []
+    /// Objects allow no properties beyond those listed, unless opened (the OpenAPI document itself).
+    var closed = true
     /// A `$ref` to a component schema; the other fields are then unused.
     var reference: String?
 
@@ -74,7 +76,7 @@ struct Schema: Sendable {
         if let pattern { fields.append(("pattern", .string(pattern))) }
         if let values { fields.append(("enum", .array(values.map(JSONValue.string) + (nullable ? [.null] : [])))) }
         if let element = items.first { fields.append(("items", element.json)) }
-        if type == "object" {
+        if type == "object" && closed {
             fields.append(("properties", .object(properties.map { ($0.name, $0.schema.json) })))
             if !required.isEmpty { fields.append(("required", .array(required.map(JSONValue.string)))) }
             fields.append(("additionalProperties", false))
