@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Domain model, rules, shard actors and the saga coordinator. No I/O.
@@ -74,7 +75,14 @@ let package = Package(
         // The `libra-bench` executable.
         .executableTarget(
             name: "LibraBench",
-            dependencies: ["Engine", "WAL", "LibraClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Engine", "WAL", "LibraClient", "LibraProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             path: "bench/LibraBench"
         ),
         // A short program that uses the SDK (docs/sdk.md walks through it).
