@@ -1,4 +1,6 @@
+import Engine
 import Foundation
+import LibraProtocol
 import Testing
 
 /// The HTTP API end to end, against one real server for the whole suite (HTTPServerScope).
@@ -142,5 +144,17 @@ import Testing
         for family in families { #expect(metrics.text.contains("# TYPE \(family) "), "\(family)") }
         #expect(metrics.text.contains(#"libra_commands_total{command="checkout",outcome="ok"}"#))
         #expect(metrics.text.contains(#"libra_http_requests_total{status="201"}"#))
+    }
+}
+
+extension HTTPTests {
+    /// docs/http-api.md documents every route and gives each error code the status the server answers.
+    @Test func theGuideCoversEveryRouteAndEveryErrorStatus() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let guide = try String(contentsOf: root.appendingPathComponent("docs/http-api.md"), encoding: .utf8)
+        for route in Self.expectedRoutes { #expect(guide.contains("`\(route)`"), "\(route) has no section") }
+        for code in ErrorCode.allCases {
+            #expect(guide.contains("| \(code.rawValue) | \(code.name) | \(code.httpStatus)"), "\(code.name) missing from the errors table")
+        }
     }
 }
