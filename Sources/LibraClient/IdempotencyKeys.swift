@@ -16,7 +16,7 @@ final class IdempotencyKeys: Sendable {
     }
 
     func next() -> String {
-        let (value, _) = counter.wrappingAdd(1, ordering: .relaxed)
+        let (_, value) = counter.wrappingAdd(1, ordering: .relaxed)
         return stem + String(value, radix: 16)
     }
 }
