@@ -12,7 +12,7 @@ extension HTTPAPI {
                 .post, "/api/v1/items", op: "create_item", status: .created,
                 HTTPOperation(
                     id: "createItem", tag: .catalog, summary: "Add an item to the catalog, with its copies", access: .command(.createItem(draft)), body: "NewItem",
-                    success: .json(201, "The new item, all copies on the shelf; the Location header names it.", "ItemReply"), refusals: [.invalidField])),
+                    success: .json(201, "The new item, all copies on the shelf; the Location header names it.", "ItemReply", location: true), refusals: [.invalidField])),
             read(
                 "/api/v1/items",
                 HTTPOperation(

@@ -11,7 +11,7 @@ extension HTTPAPI {
                 .post, "/api/v1/members", op: "register_member", status: .created,
                 HTTPOperation(
                     id: "registerMember", tag: .members, summary: "Register a member", access: .command(.registerMember(draft)), body: "NewMember",
-                    success: .json(201, "The new member, active, with no fines; the Location header names it.", "MemberReply"),
+                    success: .json(201, "The new member, active, with no fines; the Location header names it.", "MemberReply", location: true),
                     refusals: [.invalidField, .emailTaken, .unknownTier])),
             read(
                 "/api/v1/members",

@@ -14,14 +14,14 @@ extension HTTPAPI {
                     id: "health", tag: .operations, summary: "Liveness: answers 200 while the process serves HTTP",
                     description: "Also reports readiness, the log's I/O path (io_uring or posix) and the durable LSN.", access: .open,
                     success: .json(200, "The server is alive.", "Health"))
-            ) { request, _ in health(request, readiness: false) },
+            ) { request, _ in await respond { try health(request, readiness: false) } },
             HTTPRoute(
                 method: .get, path: "/health/ready",
                 operation: HTTPOperation(
                     id: "ready", tag: .operations, summary: "Readiness: 200 while the server takes commands, 503 once it is shutting down",
                     access: .open, success: .json(200, "The server takes commands.", "Health"),
                     alternatives: [.json(503, "The server is shutting down: `ready` is false; a Retry-After header is set.", "Health")])
-            ) { request, _ in health(request, readiness: true) },
+            ) { request, _ in await respond { try health(request, readiness: true) } },
             HTTPRoute(
                 method: .get, path: "/metrics",
                 operation: HTTPOperation(
@@ -53,8 +53,8 @@ extension HTTPAPI {
 
     /// /health answers 200 while the process serves HTTP; /health/ready answers 503 once the
     /// server has begun to shut down.
-    func health(_ request: Request, readiness: Bool) -> Response {
-        if let name = request.uri.queryParameters.first?.key { return error(ProtocolRefusal(.malformedRequest, "Unknown query parameter '\(name)'; this route takes none.")) }
+    func health(_ request: Request, readiness: Bool) throws(ProtocolRefusal) -> Response {
+        try requireNoQuery(request)
         let ready = self.readiness.isReady
         let body: JSONValue = .object([
             ("status", ready ? "ok" : "unavailable"), ("live", true), ("ready", .bool(ready)),

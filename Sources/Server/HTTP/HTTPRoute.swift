@@ -74,9 +74,11 @@ struct HTTPOperation: Sendable {
         /// The body's schema (usually a reference to a component); nil when there is no body (204).
         var schema: Schema?
         var contentType = "application/json"
+        /// Whether the answer names the new record in a Location header.
+        var location = false
 
-        static func json(_ status: Int, _ description: String, _ component: String) -> Success {
-            Success(status: status, description: description, schema: .ref(component))
+        static func json(_ status: Int, _ description: String, _ component: String, location: Bool = false) -> Success {
+            Success(status: status, description: description, schema: .ref(component), location: location)
         }
 
         static func empty(_ description: String) -> Success { Success(status: 204, description: description, schema: nil) }

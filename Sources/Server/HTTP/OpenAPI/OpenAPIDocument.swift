@@ -108,7 +108,7 @@ enum OpenAPIDocument {
     static func responses(_ operation: HTTPOperation) -> [(String, JSONValue)] {
         var answers: [(String, JSONValue)] = ([operation.success] + operation.alternatives).map { success in
             var fields: [(String, JSONValue)] = [("description", .string(success.description))]
-            if success.status == 201, operation.id == "createItem" || operation.id == "registerMember" {
+            if success.location {
                 fields.append(("headers", .object([("Location", .object([("description", "The path of the new record."), ("schema", Schema.string().json)]))])))
             }
             if let schema = success.schema { fields.append(("content", .object([(success.contentType, .object([("schema", schema.json)]))]))) }
