@@ -98,7 +98,7 @@ let package = Package(
         ),
         // End-to-end tests: they start the real `libra` process and drive it through the SDK,
         // raw JSON frames and HTTP.
-        .testTarget(name: "ServerTests", dependencies: ["Server", "LibraClient", "LibraProtocol", "Engine"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "LibraClient", "LibraProtocol", "Engine", "WAL"]),
     ],
     swiftLanguageModes: [.v6]
 )

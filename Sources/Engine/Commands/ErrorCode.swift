@@ -122,7 +122,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .forbidden: "This token's role does not allow this command."
         case .rateLimited: "This token sent more commands than its rate limit allows; retry shortly."
         case .accountLocked: "Too many failed logins: the account is locked for a while; try again later or ask a librarian."
-        case .loginFailed: "The e-mail address or password is wrong."
+        case .loginFailed: "The member id or password is wrong."
         case .malformedRequest: "The request could not be parsed."
         case .frameTooLarge: "The frame is larger than the server accepts; split the batch."
         case .tooManyCommands: "The frame carries more commands than the server accepts; split the batch."

@@ -125,8 +125,15 @@ public final class AccessControl: Sendable {
         guard parts.count == 4, let member = UInt64(parts[1]), let expiry = Double(parts[2]), let tag = [UInt8](hex: String(parts[3])) else { return nil }
         let message = Array("lbm_\(parts[1])_\(parts[2])".utf8)
         guard Sodium.verify(tag, message, key: secret), Date().timeIntervalSince1970 < expiry else { return nil }
-        let limiter = settings.rateLimitDefault > 0 ? RateLimiter(commandsPerSecond: settings.rateLimitDefault) : nil
-        return Principal(tokenID: "member-\(member)", role: .member, member: MemberID(member), limiter: limiter, expiresAt: expiry)
+        let tokenID = "member-\(member)"
+        // One bucket per member, shared by all their sessions and requests.
+        let limiter: RateLimiter? = settings.rateLimitDefault > 0
+            ? state.withLockedValue { state in
+                let limiter = state.limiters[tokenID] ?? RateLimiter(commandsPerSecond: settings.rateLimitDefault)
+                state.limiters[tokenID] = limiter
+                return limiter
+            } : nil
+        return Principal(tokenID: tokenID, role: .member, member: MemberID(member), limiter: limiter, expiresAt: expiry)
     }
 
     // MARK: Tokens
