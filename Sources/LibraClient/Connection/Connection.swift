@@ -145,7 +145,8 @@ final class Connection: @unchecked Sendable {
         call.isDone = true
         call.timer?.cancel()
         call.timer = nil
-        outstanding.wrappingSubtract(call.count, ordering: .relaxed)
+        let (_, left) = outstanding.wrappingSubtract(call.count, ordering: .relaxed)
+        assert(left >= 0, "a call was finished twice or never counted")
         switch result {
         case .success(let outcomes): call.promise.succeed(outcomes)
         case .failure(let error): call.promise.fail(error)
@@ -185,6 +186,7 @@ final class Connection: @unchecked Sendable {
                 bytes += call.commands.bytes.count
             }
             guard !calls.isEmpty else { break }
+            assert(calls.count == 1 || (commands <= limits.commandsMax && bytes <= limits.payloadBytesMax))
             let requestID = nextRequestID
             nextRequestID += 1
             var buffer = channel.allocator.buffer(capacity: FrameHeader.bytes + 4 + bytes)
@@ -266,6 +268,7 @@ final class Connection: @unchecked Sendable {
             finish(call, .success(Array(outcomes[start..<start + call.count])))
             start += call.count
         }
+        assert(start == outcomes.count)
         flush()
     }
 
