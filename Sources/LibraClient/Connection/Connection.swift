@@ -50,21 +50,21 @@ final class Connection: @unchecked Sendable {
     let eventLoop: any EventLoop
     /// Commands submitted and not yet answered: the pool sends new calls to the least loaded.
     let outstanding = Atomic<Int>(0)
-    private let endpoint: Endpoint
-    private let configuration: ClientConfiguration
-    private let counters: Counters
+    let endpoint: Endpoint
+    let configuration: ClientConfiguration
+    let counters: Counters
 
     // Event-loop state.
-    private var state: State = .idle
-    private var pending = CircularBuffer<Call>()
-    private var inFlight: [UInt64: [Call]] = [:]
+    var state: State = .idle
+    var pending = CircularBuffer<Call>()
+    var inFlight: [UInt64: [Call]] = [:]
     private var nextRequestID: UInt64 = 1
     private var flushScheduled = false
     /// The server answered SHUTTING_DOWN: send nothing more on this channel; reconnect once it closes.
-    private var draining = false
+    var draining = false
     private var limits: FrameLimits?
     private var hasBeenReady = false
-    private var startPromise: EventLoopPromise<Welcome>?
+    var startPromise: EventLoopPromise<Welcome>?
 
     init(eventLoop: any EventLoop, endpoint: Endpoint, configuration: ClientConfiguration, counters: Counters) {
         self.eventLoop = eventLoop
@@ -139,7 +139,7 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Completes a call once; later answers for it (a timed-out call's, say) are dropped.
-    private func finish(_ call: Call, _ result: Result<[Outcome], LibraError>) {
+    func finish(_ call: Call, _ result: Result<[Outcome], LibraError>) {
         eventLoop.assertInEventLoop()
         guard !call.isDone else { return }
         call.isDone = true
@@ -153,7 +153,7 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    private func failPending(_ error: LibraError) {
+    func failPending(_ error: LibraError) {
         while let call = pending.popFirst() { finish(call, .failure(error)) }
     }
 
@@ -297,131 +297,5 @@ final class Connection: @unchecked Sendable {
     private func fail(_ calls: [Call], _ error: LibraError) {
         for call in calls { finish(call, .failure(error)) }
         flush()
-    }
-
-    // MARK: Opening and reopening
-
-    private func reopen() {
-        state = .connecting(attempt: 0)
-        open(attempt: 0)
-    }
-
-    private func open(attempt: Int) {
-        eventLoop.assertInEventLoop()
-        guard case .connecting = state else { return }
-        let answerBytesMax = configuration.answerBytesMax
-        ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(FrameDecoder(frameBytesMax: answerBytesMax)),
-                        AnswerHandler(connection: self),
-                    ])
-                }
-            }
-            .connect(host: endpoint.host, port: endpoint.port)
-            .whenComplete { result in self.opened(result, attempt: attempt) }
-    }
-
-    private func opened(_ result: Result<any Channel, any Error>, attempt: Int) {
-        switch result {
-        case .success(let channel):
-            guard case .connecting = state else {
-                channel.close(promise: nil)
-                return
-            }
-            state = .greeting(channel, attempt: attempt)
-            draining = false
-            var buffer = channel.allocator.buffer(capacity: 64)
-            buffer.writeFrame(FrameHeader(format: .binary, opcode: .hello, requestID: Self.helloRequestID)) { payload in
-                payload.writeBytes(BinaryPayloads.encodeHello(token: endpoint.token))
-            }
-            channel.writeAndFlush(buffer, promise: nil)
-        case .failure(let error):
-            guard case .connecting = state else { return }
-            openFailed(attempt: attempt, reason: "\(error)", refusal: nil)
-        }
-    }
-
-    /// A try to open (or greet) failed: retry after a pause, or give up and fail what waits.
-    private func openFailed(attempt: Int, reason: String, refusal: ProtocolRefusal?) {
-        counters.connectFailures.wrappingAdd(1, ordering: .relaxed)
-        let error = refusal.map(LibraError.rejected) ?? .unreachable("\(endpoint.host):\(endpoint.port): \(reason)")
-        if let startPromise {
-            self.startPromise = nil
-            state = .idle
-            startPromise.fail(error)
-            return failPending(error)
-        }
-        let transient: Set<ErrorCode> = [.rateLimited, .tooManyConnections, .shuttingDown]
-        let next = attempt + 1
-        guard refusal.map({ transient.contains($0.code) }) ?? true, next <= configuration.retry.attempts else {
-            state = .idle
-            return failPending(refusal == nil ? .connectionLost : error)
-        }
-        state = .connecting(attempt: next)
-        eventLoop.scheduleTask(in: TimeAmount(configuration.retry.backoff(attempt: next))) { self.open(attempt: next) }
-    }
-
-    /// The channel closed: for a live connection, resend what was unanswered on a new one.
-    func channelClosed(_ channel: any Channel) {
-        eventLoop.assertInEventLoop()
-        switch state {
-        case .greeting(let current, let attempt) where current === channel:
-            state = .connecting(attempt: attempt)
-            openFailed(attempt: attempt, reason: "the server closed the connection before WELCOME", refusal: nil)
-        case .ready(let current) where current === channel:
-            state = .idle
-            draining = false
-            let unanswered = inFlight.keys.sorted().flatMap { inFlight[$0]! }
-            inFlight = [:]
-            requeue(unanswered, orElse: .connectionLost)
-            if !pending.isEmpty { reopen() }
-        default:
-            break
-        }
-    }
-
-    /// Puts calls back at the head of the queue, in their order, if they may be sent again;
-    /// fails the others with `error`.
-    private func requeue(_ calls: [Call], orElse error: LibraError) {
-        var again: [Call] = []
-        for call in calls where !call.isDone {
-            if call.commands.isRetrySafe && call.resends < configuration.retry.attempts {
-                call.resends += 1
-                counters.commandsResent.wrappingAdd(call.count, ordering: .relaxed)
-                again.append(call)
-            } else {
-                finish(call, .failure(error))
-            }
-        }
-        for call in again.reversed() { pending.prepend(call) }
-    }
-}
-
-/// The end of a connection's pipeline: hands decoded frames and the channel's end to the connection.
-final class AnswerHandler: ChannelInboundHandler {
-    typealias InboundIn = FrameEvent
-
-    private let connection: Connection
-
-    init(connection: Connection) {
-        self.connection = connection
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connection.received(unwrapInboundIn(data), on: context.channel)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        connection.channelClosed(context.channel)
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A stream this client cannot read further: drop it; the connection reconnects.
-        context.close(promise: nil)
     }
 }
