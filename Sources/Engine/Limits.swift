@@ -14,6 +14,8 @@ public enum Limits {
     public static let copiesPerItemMax: Int32 = 10_000
     /// Card expiry between 1970-01-01 and 2199-12-31.
     public static let cardExpiryDayRange: ClosedRange<Int32> = 0...84_005
+    /// Times a command may carry (an imported loan's): 1970-01-01 through the end of 2199-12-31, in ms.
+    public static let timestampRange: ClosedRange<Int64> = 0...(84_006 * 86_400_000 - 1)
     public static let paymentCentsMax: Int64 = 100_000_000
     public static let loanDaysRange: ClosedRange<Int32> = 1...3650
     public static let maxLoansRange: ClosedRange<Int32> = 0...1000

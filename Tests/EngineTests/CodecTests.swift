@@ -12,6 +12,8 @@ import Testing
         .loanCreated(Loan(id: 5, item: 7, member: 9, itemType: .book, checkedOutAt: Timestamp(rawValue: 1), dueAt: Timestamp(rawValue: 2))),
         .loanReturned(4, member: 9, item: 7, returnedAt: Timestamp(rawValue: 99), fineCents: 25),
         .loanRenewed(4, member: 9, dueAt: Timestamp(rawValue: 123), renewals: 1), .finePaid(9, amountCents: 100),
+        .loanImported(loan, fineOwed: true),
+        .loanImported(Loan(id: 6, item: 7, member: 9, itemType: .periodical, checkedOutAt: Timestamp(rawValue: 1), dueAt: Timestamp(rawValue: 2)), fineOwed: false),
         .keyRemembered(IdempotencyRecord(key: "k", fingerprint: 42, sequence: 17, rememberedAt: Timestamp(rawValue: 5), outcome: .ok(.loans([loan], next: 4)))),
         .keyRemembered(IdempotencyRecord(key: "k2", fingerprint: 43, sequence: 18, rememberedAt: Timestamp(rawValue: 6), outcome: .refused(.invalid(.isbn)))),
         .keyRemembered(IdempotencyRecord(key: "k3", fingerprint: 44, sequence: 19, rememberedAt: Timestamp(rawValue: 7), outcome: .ok(.memberWithLoans(member, [loan])))),
@@ -103,6 +105,11 @@ import Testing
         .returnLoan(4),
         .renewLoan(4),
         .payFine(9, amountCents: 125),
+        .importLoan(LoanImport(member: 9, item: 7, checkedOutAt: Timestamp(rawValue: 1_700_000_000_000), dueAt: Timestamp(rawValue: 1_701_000_000_000))),
+        .importLoan(
+            LoanImport(
+                member: 9, item: 7, checkedOutAt: Timestamp(rawValue: -1), dueAt: Timestamp(rawValue: 5), returnedAt: Timestamp(rawValue: 1_702_000_000_000),
+                fineCents: 75, fineOwed: true)),
         .getItem(ItemID(UInt64.max)),
         .getMember(0),
         .memberLoans(9, after: 3, limit: 10),
@@ -115,7 +122,7 @@ import Testing
         .listMembers(after: nil, limit: 0),
     ]
 
-    static let commandTagsKnown: ClosedRange<UInt8> = 1...20
+    static let commandTagsKnown: ClosedRange<UInt8> = 1...21
 
     static func requests(_ command: Command) -> [Request] {
         [Request(command), Request(command, idempotencyKey: ""), Request(command, idempotencyKey: String(repeating: "k", count: Limits.idempotencyKeyBytesMax))]
@@ -139,7 +146,7 @@ import Testing
     }
 
     @Test func everyCommandRoundTrips() throws {
-        #expect(Set(Self.commands.map(\.name)).count == 20, "a command case is missing from the list")
+        #expect(Set(Self.commands.map(\.name)).count == 21, "a command case is missing from the list")
         for command in Self.commands {
             var reader = ByteReader(command.canonicalBytes)
             #expect(try Command(from: &reader) == command)

@@ -320,6 +320,40 @@ struct ScenarioGenerator {
         return policy
     }
 
+    /// A historical loan: mostly plausible (in the past, due after checkout, returned between
+    /// checkout and now, on time or late), sometimes with times in the future or out of order, a
+    /// fine on an active loan or beyond the cap, and due and return times on each other's boundary.
+    private mutating func importedLoan(_ model: ReferenceModel) -> Command {
+        let day = Timestamp.millisecondsPerDay
+        var checkedOut = now.adding(milliseconds: -rng.int64(0...60) * day - rng.int64(0...day))
+        switch rng.int(0...49) {
+        case 0: checkedOut = now.adding(milliseconds: rng.int64(1...day))
+        case 1: checkedOut = now
+        case 2: checkedOut = Timestamp(rawValue: rng.pick([-1, Limits.timestampRange.upperBound + 1]))
+        default: break
+        }
+        var due = Timestamp.endOfDay(checkedOut.day + rng.int32(0...21))
+        if rng.chance(4) { due = checkedOut.adding(milliseconds: rng.pick([-1, 0])) }
+        var returned: Timestamp?
+        if rng.chance(55) {
+            let latest = max(checkedOut.rawValue, now.rawValue)
+            switch rng.int(0...11) {
+            case 0: returned = due
+            case 1: returned = due.adding(milliseconds: 1)
+            case 2: returned = now.adding(milliseconds: rng.int64(0...1))
+            case 3: returned = checkedOut.adding(milliseconds: rng.pick([-1, 0]))
+            default: returned = Timestamp(rawValue: rng.int64(checkedOut.rawValue...latest))
+            }
+        }
+        var fine: Int64?
+        if rng.chance(35) { fine = rng.chance(10) ? rng.pick([-1, 100_000_001]) : rng.int64(0...1200) }
+        // Mostly none on an active loan (which refuses one).
+        if returned == nil, rng.chance(85) { fine = nil }
+        let owed = rng.chance(returned == nil ? 3 : 40)
+        return .importLoan(
+            LoanImport(member: memberID(model), item: itemID(model), checkedOutAt: checkedOut, dueAt: due, returnedAt: returned, fineCents: fine, fineOwed: owed))
+    }
+
     private mutating func pageLimit() -> Int32 {
         rng.chance(8) ? rng.pick([0, -1, 1001]) : rng.int32(1...4)
     }
@@ -338,9 +372,13 @@ struct ScenarioGenerator {
     private mutating func command(model: ReferenceModel, context: inout BatchContext) -> Command {
         let roll = rng.int(0...999)
         switch roll {
-        case 0..<300:
+        case 0..<260:
             context.checkouts += 1
             return .checkout(member: memberID(model), item: itemID(model))
+        case 260..<300:
+            // Takes a loan id too, unless its fields or times are refused.
+            context.checkouts += 1
+            return importedLoan(model)
         case 300..<400:
             return .returnLoan(loanID(model, context))
         case 400..<470:

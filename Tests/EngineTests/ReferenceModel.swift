@@ -190,6 +190,45 @@ struct ReferenceModel {
             members[memberID] = member
             return .loan(loan)
 
+        case .importLoan(let entry):
+            // History cannot lie after the batch's time: refused like a bad field, before an id is taken.
+            if entry.checkedOutAt > now { throw Refusal(.invalidField, field: .checkedOutAt) }
+            if let returned = entry.returnedAt, returned > now { throw Refusal(.invalidField, field: .returnedAt) }
+            let loanID = LoanID(takeLoanID())
+            guard var member = members[entry.member] else { throw Refusal(.memberNotFound) }
+            guard var item = items[entry.item] else { throw Refusal(.itemNotFound) }
+            if let returned = entry.returnedAt {
+                // History only: no copy, no standing or limit checks; the fine as given (within
+                // the policy's cap) or as a return at that time would compute it.
+                let policy = policies[PolicyKey(tier: member.tier, itemType: item.type)]
+                var fine: Int64 = 0
+                if let given = entry.fineCents {
+                    guard given <= (policy?.maxFinePerLoanCents ?? 0) else { throw Refusal(.invalidField, field: .fine) }
+                    fine = given
+                } else if returned > entry.dueAt, let policy {
+                    fine = min((Int64(returned.day) - Int64(entry.dueAt.day)) * policy.finePerDayCents, policy.maxFinePerLoanCents)
+                }
+                let loan = Loan(
+                    id: loanID, item: entry.item, member: entry.member, itemType: item.type, checkedOutAt: entry.checkedOutAt, dueAt: entry.dueAt,
+                    returnedAt: returned, fineCents: fine)
+                loans[loanID] = loan
+                if entry.fineOwed {
+                    member.finesOwedCents += fine
+                    members[entry.member] = member
+                }
+                return .loan(loan)
+            }
+            guard item.status == .active else { throw Refusal(.itemWithdrawn) }
+            guard !member.activeLoans.contains(where: { $0.item == entry.item }) else { throw Refusal(.alreadyHoldsItem) }
+            guard item.availableCopies > 0 else { throw Refusal(.noCopyAvailable) }
+            let loan = Loan(id: loanID, item: entry.item, member: entry.member, itemType: item.type, checkedOutAt: entry.checkedOutAt, dueAt: entry.dueAt)
+            loans[loanID] = loan
+            item.availableCopies -= 1
+            items[entry.item] = item
+            member.activeLoans.append(ActiveLoan(loan: loanID, item: entry.item))
+            members[entry.member] = member
+            return .loan(loan)
+
         case .returnLoan(let loanID):
             guard var loan = loans[loanID] else { throw Refusal(.loanNotFound) }
             guard loan.returnedAt == nil else { throw Refusal(.loanNotActive) }

@@ -108,6 +108,12 @@ import Testing
             Request(.memberLoans(4, after: 17, limit: 10)), Request(.overdueLoans(after: nil, limit: 5)), Request(.withdrawItem(2)),
             Request(.addCopies(2, count: 3)), Request(.removeCopies(2, count: 1)), Request(.suspendMember(4)), Request(.reinstateMember(4)),
             Request(.getMember(4)), Request(.listItems(after: 10, limit: 50)), Request(.listMembers(after: nil, limit: 1)),
+            Request(.importLoan(LoanImport(member: 4, item: 2, checkedOutAt: Timestamp(rawValue: 1_795_255_200_000), dueAt: Timestamp(rawValue: 1_796_515_199_999)))),
+            Request(
+                .importLoan(
+                    LoanImport(
+                        member: 4, item: 2, checkedOutAt: Timestamp(rawValue: 1_600_000_000_123), dueAt: Timestamp(rawValue: 1_601_000_000_000),
+                        returnedAt: Timestamp(rawValue: 1_602_000_000_000), fineCents: 250, fineOwed: true)), idempotencyKey: "import/1"),
         ]
         let bytes = JSONPayloads.encode(BatchJSON(commands: all.map(RequestJSON.init)))
         #expect(try JSONPayloads.decodeBatch(bytes) == all)

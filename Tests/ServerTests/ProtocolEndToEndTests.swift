@@ -161,6 +161,19 @@ import Glibc
         #expect(outcomes[2].refusal?.code == .forbidden)
     }
 
+    /// Importing history is for administrators only: not even a circulation desk may do it.
+    @Test func onlyAnAdminMayImportHistory() throws {
+        let created = try http("POST", port: server.httpPort, "/api/v1/tokens", token: ServerProcess.adminToken, body: ["role": "circulation", "name": "desk 9"])
+        let token = try #require(created.object["token"] as? String)
+        let entry = LoanImport(member: 1, item: 1, checkedOutAt: Timestamp(rawValue: 1_600_000_000_000), dueAt: Timestamp(rawValue: 1_601_000_000_000), returnedAt: Timestamp(rawValue: 1_600_500_000_000))
+        let desk = try FrameClient(port: server.protocolPort)
+        _ = try desk.hello(token)
+        #expect(try desk.outcomes([Request(.importLoan(entry))])[0].refusal?.code == .forbidden)
+        let admin = try FrameClient(port: server.protocolPort)
+        _ = try admin.hello(ServerProcess.adminToken)
+        #expect(try admin.outcomes([Request(.importLoan(entry))])[0].refusal?.code != .forbidden)
+    }
+
     @Test func aTokensRateLimitAnswersRateLimited() throws {
         let created = try http("POST", port: server.httpPort, "/api/v1/tokens", token: ServerProcess.adminToken, body: ["role": "circulation", "name": "kiosk", "rate_limit": 3])
         let token = try #require(created.object["token"] as? String)

@@ -173,6 +173,37 @@ final class LogLines: @unchecked Sendable {
 }
 
 @Suite struct RecordCheckTests {
+    /// An event tag this build does not know (as a newer version could write), in the last
+    /// record: the checksum is valid, so it is refused as corruption, never cut as a torn write.
+    @Test func aChecksumValidButUndecodableLastRecordIsCorruptionNotATornWrite() async throws {
+        let (storage, records) = try await RecoveryTests.written(count: 15)
+        let path = try RecoveryTests.segment(storage)
+        let end = RecoveryTests.recordOffsets(storage, path).last.map { offset in
+            storage.withContents(of: path) { bytes in
+                offset + 16 + (Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24)
+            }!
+        }!
+        let last = records.last!
+        var payload = BatchRecord(
+            firstSequence: last.firstSequence + UInt64(last.commandCount), commandCount: 1, timestamp: last.timestamp,
+            nextItemID: last.nextItemID, nextMemberID: last.nextMemberID, nextLoanID: last.nextLoanID, events: [.finePaid(1, amountCents: 1)]).canonicalBytes
+        // The event's tag byte follows the 44-byte header and the 4-byte event count.
+        #expect(payload[48] == 9)
+        payload[48] = 250
+        var frame: [UInt8] = []
+        LogFormat.appendRecord(lsn: UInt64(records.count + 1), payload: payload, to: &frame)
+        storage.withContents(of: path) { bytes in
+            if bytes.count < end + frame.count { bytes.append(contentsOf: repeatElement(0, count: end + frame.count - bytes.count)) }
+            bytes.replaceSubrange(end..<(end + frame.count), with: frame)
+        }
+        await #expect {
+            _ = try await RecoveryTests.open(storage)
+        } throws: { error in
+            guard case RecoveryError.corruptLog(_, let offset, let lsn, let reason) = error else { return false }
+            return offset == UInt64(end) && lsn == UInt64(records.count + 1) && reason.contains("does not decode")
+        }
+    }
+
     @Test func aChecksumValidButImpossibleRecordIsCorruption() async throws {
         let (storage, records) = try await RecoveryTests.written(count: 15)
         let path = try RecoveryTests.segment(storage)

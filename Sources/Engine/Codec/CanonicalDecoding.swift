@@ -63,6 +63,18 @@ extension Loan: CanonicalDecodable {
     }
 }
 
+extension LoanImport: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let member = MemberID(try reader.read(UInt64.self))
+        let item = ItemID(try reader.read(UInt64.self))
+        let checkedOut = Timestamp(rawValue: try reader.read(Int64.self))
+        let due = Timestamp(rawValue: try reader.read(Int64.self))
+        let returned = try reader.readOptional(Int64.self).map { Timestamp(rawValue: $0) }
+        let fine = try reader.readOptional(Int64.self)
+        self.init(member: member, item: item, checkedOutAt: checkedOut, dueAt: due, returnedAt: returned, fineCents: fine, fineOwed: try reader.readBool())
+    }
+}
+
 extension PolicyKey: CanonicalDecodable {
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let tier = try reader.readString(maxBytes: Limits.tierBytesMax)
@@ -193,6 +205,10 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
         case .loanCreated(let loan):
             writer.write(UInt8(6))
             loan.encode(to: &writer)
+        case .loanImported(let loan, let fineOwed):
+            writer.write(UInt8(11))
+            loan.encode(to: &writer)
+            writer.write(fineOwed)
         case .loanReturned(let loan, let member, let item, let returnedAt, let fine):
             writer.write(UInt8(7))
             writer.write(loan.rawValue)
@@ -244,6 +260,9 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
             let member = MemberID(try reader.read(UInt64.self))
             self = .finePaid(member, amountCents: try reader.read(Int64.self))
         case 10: self = .keyRemembered(try IdempotencyRecord(from: &reader))
+        case 11:
+            let loan = try Loan(from: &reader)
+            self = .loanImported(loan, fineOwed: try reader.readBool())
         default: throw DecodingError.invalid("event tag \(tag)", offset: reader.offset - 1)
         }
     }

@@ -58,6 +58,18 @@ extension Loan: CanonicalEncodable {
     }
 }
 
+extension LoanImport: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(member.rawValue)
+        writer.write(item.rawValue)
+        writer.write(checkedOutAt.rawValue)
+        writer.write(dueAt.rawValue)
+        writer.write(optional: returnedAt?.rawValue)
+        writer.write(optional: fineCents)
+        writer.write(fineOwed)
+    }
+}
+
 extension PolicyKey: CanonicalEncodable {
     public func encode(to writer: inout ByteWriter) {
         writer.write(tier)
@@ -219,6 +231,9 @@ extension Command: CanonicalEncodable {
             writer.write(UInt8(14))
             writer.write(member.rawValue)
             writer.write(amount)
+        case .importLoan(let entry):
+            writer.write(UInt8(21))
+            entry.encode(to: &writer)
         case .getItem(let id):
             writer.write(UInt8(15))
             writer.write(id.rawValue)

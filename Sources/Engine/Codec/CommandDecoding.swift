@@ -58,6 +58,7 @@ extension Command: CanonicalDecodable {
         case 14:
             let member = MemberID(try reader.read(UInt64.self))
             self = .payFine(member, amountCents: try reader.read(Int64.self))
+        case 21: self = .importLoan(try LoanImport(from: &reader))
         case 15: self = .getItem(ItemID(try reader.read(UInt64.self)))
         case 16: self = .getMember(MemberID(try reader.read(UInt64.self)))
         case 17:

@@ -21,6 +21,8 @@ public enum Command: Sendable, Hashable {
     case returnLoan(LoanID)
     case renewLoan(LoanID)
     case payFine(MemberID, amountCents: Int64)
+    /// A historical loan with its own times (admin only): migrations and seeding.
+    indirect case importLoan(LoanImport)
     // Reads.
     case getItem(ItemID)
     case getMember(MemberID)
@@ -56,6 +58,7 @@ public enum Command: Sendable, Hashable {
         case .returnLoan: "return"
         case .renewLoan: "renew"
         case .payFine: "pay_fine"
+        case .importLoan: "import_loan"
         case .getItem: "get_item"
         case .getMember: "get_member"
         case .memberLoans: "member_loans"

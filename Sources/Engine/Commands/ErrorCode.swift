@@ -140,7 +140,8 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
 /// The field an `INVALID_FIELD` refusal is about.
 public enum Field: UInt8, Sendable, Hashable, CaseIterable {
     case isbn = 1, title, author, publisher, year, copies, count, email, name, tier, cardExpiry, amount,
-        loanDays, maxLoans, maxRenewals, finePerDay, maxFinePerLoan, blockThreshold, idempotencyKey, pageSize
+        loanDays, maxLoans, maxRenewals, finePerDay, maxFinePerLoan, blockThreshold, idempotencyKey, pageSize,
+        checkedOutAt, dueAt, returnedAt, fine
 
     public var name: String {
         switch self {
@@ -164,6 +165,10 @@ public enum Field: UInt8, Sendable, Hashable, CaseIterable {
         case .blockThreshold: "block_threshold_cents"
         case .idempotencyKey: "idempotency_key"
         case .pageSize: "limit"
+        case .checkedOutAt: "checked_out_at"
+        case .dueAt: "due_at"
+        case .returnedAt: "returned_at"
+        case .fine: "fine_cents"
         }
     }
 }

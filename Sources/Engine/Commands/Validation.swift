@@ -9,6 +9,14 @@ public enum Validation {
         }
     }
 
+    /// An imported loan's times against the batch time: history cannot lie in the future.
+    /// Checked right after the stateless checks, before any state is read.
+    public static func importTimesRefusal(_ entry: LoanImport, now: Timestamp) -> Refusal? {
+        if entry.checkedOutAt > now { return .invalid(.checkedOutAt) }
+        if let returned = entry.returnedAt, returned > now { return .invalid(.returnedAt) }
+        return nil
+    }
+
     public static func isValidIdempotencyKey(_ key: String) -> Bool {
         let count = key.utf8.count
         return count >= 1 && count <= Limits.idempotencyKeyBytesMax
@@ -57,6 +65,20 @@ public enum Validation {
             return command
         case .payFine(_, let amount):
             try check((1...Limits.paymentCentsMax).contains(amount), .amount)
+            return command
+        case .importLoan(let entry):
+            try check(Limits.timestampRange.contains(entry.checkedOutAt.rawValue), .checkedOutAt)
+            try check(Limits.timestampRange.contains(entry.dueAt.rawValue) && entry.dueAt >= entry.checkedOutAt, .dueAt)
+            guard let returned = entry.returnedAt else {
+                // An active loan has no fine yet.
+                try check(entry.fineCents == nil && !entry.fineOwed, .fine)
+                return command
+            }
+            try check(Limits.timestampRange.contains(returned.rawValue) && returned >= entry.checkedOutAt, .returnedAt)
+            if let fine = entry.fineCents {
+                // Only a late return carries a fine.
+                try check(Limits.centsPolicyRange.contains(fine) && (fine == 0 || returned > entry.dueAt), .fine)
+            }
             return command
         case .memberLoans(_, _, let limit), .overdueLoans(_, let limit), .listItems(_, let limit), .listMembers(_, let limit):
             try check((1...Int32(Limits.pageSizeMax)).contains(limit), .pageSize)

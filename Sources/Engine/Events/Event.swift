@@ -51,6 +51,10 @@ public enum Event: Sendable, Hashable {
     indirect case memberChanged(MemberProfile, previousEmail: String?)
     indirect case policySet(PolicyKey, Policy)
     case loanCreated(Loan)
+    /// A loan imported from history (`Command.importLoan`), with its own times. An active one
+    /// takes a copy and joins the member's active loans, as `loanCreated` does; a returned one
+    /// is history only (no copy), and its fine adds to the member's fines owed when `fineOwed`.
+    case loanImported(Loan, fineOwed: Bool)
     case loanReturned(LoanID, member: MemberID, item: ItemID, returnedAt: Timestamp, fineCents: Int64)
     case loanRenewed(LoanID, member: MemberID, dueAt: Timestamp, renewals: Int32)
     case finePaid(MemberID, amountCents: Int64)

@@ -6,6 +6,9 @@ enum SlotPlan: Sendable {
     case settled
     /// Two-shard saga: member step, copy step, then the loan event on both.
     case checkout(member: MemberID, item: ItemID, loan: LoanID)
+    /// An import (`BatchRun.imports[entry]`): for an active loan the checkout's saga (member
+    /// step, copy step), for a returned one the member step alone; then the loan event.
+    case importLoan(Int32, loan: LoanID)
     /// A return or renewal, decided on the loan's member's shard. The loan's position there is
     /// looked up when its wave is built, since the loan may be created earlier in the batch.
     case loan(LoanID, renew: Bool)

@@ -48,6 +48,7 @@ struct BatchRun {
     var steps: [ShardStep] = []
     var emailChanges: [EmailChange] = []
     var policyChanges: [(PolicyKey, Policy)] = []
+    var imports: [LoanImport] = []
     /// What the shards have answered so far to a command that every shard answers (the
     /// overdue scan, the lists), by slot, and how many shards have answered it.
     var overdue: [Int: [Loan]] = [:]
@@ -75,6 +76,7 @@ struct BatchRun {
         steps.removeAll(keepingCapacity: true)
         emailChanges.removeAll(keepingCapacity: true)
         policyChanges.removeAll(keepingCapacity: true)
+        imports.removeAll(keepingCapacity: true)
         if !overdue.isEmpty { overdue.removeAll() }
         if !listedItems.isEmpty { listedItems.removeAll() }
         if !listedMembers.isEmpty { listedMembers.removeAll() }

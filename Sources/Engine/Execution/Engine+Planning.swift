@@ -59,6 +59,18 @@ extension Engine {
                 batch.pendingRoutes.append(LoanRoute(member: member.rawValue, item: item.rawValue))
                 batch.plans[index] = .checkout(member: member, item: item, loan: loan)
                 scheduler.schedule(slot: slot, member: member, memberStep: .onMemberShard, item: item)
+            case .importLoan(let entry):
+                // Part of the field checks: history cannot lie after the batch's time.
+                if let refusal = Validation.importTimesRefusal(entry, now: batch.now) {
+                    batch.settle(index, .refused(refusal))
+                    continue
+                }
+                let loan = LoanID(nextLoanID)
+                nextLoanID += 1
+                batch.pendingRoutes.append(LoanRoute(member: entry.member.rawValue, item: entry.item.rawValue))
+                batch.imports.append(entry)
+                batch.plans[index] = .importLoan(Int32(batch.imports.count - 1), loan: loan)
+                scheduler.schedule(slot: slot, member: entry.member, memberStep: .onMemberShard, item: entry.item)
             case .returnLoan(let loan), .renewLoan(let loan):
                 guard let route = route(of: loan, firstLoanID: firstLoanID, pending: batch.pendingRoutes) else {
                     batch.settle(index, .refused(Refusal(.loanNotFound)))
@@ -139,6 +151,8 @@ extension Engine {
             switch requests[index].command {
             case .checkout(let member, let item):
                 checksum &+= scheduler.touch(member: member.rawValue, item: item.rawValue)
+            case .importLoan(let entry):
+                checksum &+= scheduler.touch(member: entry.member.rawValue, item: entry.item.rawValue)
             case .returnLoan(let loan), .renewLoan(let loan):
                 if loan.rawValue < firstLoanID, loan.rawValue < UInt64(loanRoutes.count) { checksum &+= loanRoutes[Int(loan.rawValue)].member }
             default:

@@ -65,6 +65,14 @@ extension Engine {
                 batch.itemTypes[Int(slot)] = type
                 work[ownership.shard(of: member)].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
                 work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item))
+            case .importLoan(let entry, _):
+                let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
+                let type = itemType(of: item)
+                batch.itemTypes[Int(slot)] = type
+                let memberShard = ownership.shard(of: member)
+                work[memberShard].importTerms.append(ImportTerms(batch.imports[Int(entry)], itemType: type))
+                work[memberShard].steps.append(.importMember(slot: slot, member: member, item: item, terms: Int32(work[memberShard].importTerms.count - 1)))
+                if batch.imports[Int(entry)].isActive { work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item)) }
             case .single(let shard, let step):
                 work[Int(shard)].steps.append(batch.steps[Int(step)])
             case .loan(let loan, let renew):
@@ -112,7 +120,7 @@ extension Engine {
                 }
             case .refused(let refusal):
                 batch.decide(result.slot, .refused(refusal), event: nil)
-            case .cleared, .profileCleared, .overdue, .items, .members:
+            case .cleared, .imported, .profileCleared, .overdue, .items, .members:
                 preconditionFailure("single-shard step answered with a saga verdict")
             }
         case .checkout(let member, let item, let loanID):
@@ -129,6 +137,35 @@ extension Engine {
             applyToCoordinator(event)
             // The item's part (one copy fewer) was taken by the item step's reservation.
             forward.events[ownership.shard(of: member)].append(event)
+            batch.decide(result.slot, .ok(.loan(loan)), event: event)
+        case .importLoan(let entryIndex, let loanID):
+            let entry = batch.imports[Int(entryIndex)]
+            let memberVerdict: StepVerdict
+            if entry.isActive {
+                guard let other = batch.firstVerdict(result) else { return }
+                let itemVerdict: StepVerdict
+                (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
+                // The import's member step refuses only what checkout's refuses in the same places.
+                if let refusal = Circulation.combineCheckout(member: memberVerdict, item: itemVerdict) {
+                    if case .cleared = itemVerdict { forward.releases[ownership.shard(of: entry.item)].append(entry.item) }
+                    batch.decide(result.slot, .refused(refusal), event: nil)
+                    return
+                }
+            } else {
+                memberVerdict = result.verdict
+                if case .refused(let refusal) = memberVerdict {
+                    batch.decide(result.slot, .refused(refusal), event: nil)
+                    return
+                }
+            }
+            guard case .imported(let fine) = memberVerdict, let type = batch.itemTypes[index] else { preconditionFailure("cleared import without its fine or item type") }
+            let loan = Loan(
+                id: loanID, item: entry.item, member: entry.member, itemType: type, checkedOutAt: entry.checkedOutAt, dueAt: entry.dueAt,
+                returnedAt: entry.returnedAt, fineCents: fine)
+            let event = Event.loanImported(loan, fineOwed: entry.fineOwed)
+            applyToCoordinator(event)
+            // An active loan's item part (one copy fewer) was taken by the item step's reservation.
+            forward.events[ownership.shard(of: entry.member)].append(event)
             batch.decide(result.slot, .ok(.loan(loan)), event: event)
         case .changeEmail:
             if case .decided(let outcomeIndex, let eventIndex) = result.verdict {
@@ -157,7 +194,7 @@ extension Engine {
                 let event = Event.memberChanged(MemberProfile(member), previousEmail: previousEmail)
                 ownership.forEachOwner(of: event) { forward.events[$0].append(event) }
                 batch.decide(result.slot, .ok(.member(member)), event: event)
-            case .cleared, .overdue, .items, .members:
+            case .cleared, .imported, .overdue, .items, .members:
                 preconditionFailure("member step answered with the wrong verdict")
             }
         case .overdue(_, let limit):

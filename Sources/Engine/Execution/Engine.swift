@@ -114,7 +114,7 @@ public actor Engine {
         switch event {
         case .itemCreated(let item), .itemChanged(let item):
             itemTypes[Int(item.id.rawValue)] = item.type.rawValue
-        case .loanCreated(let loan):
+        case .loanCreated(let loan), .loanImported(let loan, _):
             // The member's shard appends the loan when it applies this event, in the same order
             // as events reach it from here, so its position is known now.
             let shard = ownership.shard(of: loan.member)

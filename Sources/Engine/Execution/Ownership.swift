@@ -37,6 +37,9 @@ struct Ownership: Sendable {
             if source != member && source != target { body(source) }
         case .loanCreated(let loan):
             distinct(shard(of: loan.member), shard(of: loan.item), body)
+        case .loanImported(let loan, _):
+            // A returned import is history on the member's shard; only an active one holds a copy.
+            if loan.isActive { distinct(shard(of: loan.member), shard(of: loan.item), body) } else { body(shard(of: loan.member)) }
         case .loanReturned(_, let member, let item, _, _):
             distinct(shard(of: member), shard(of: item), body)
         case .loanRenewed(_, let member, _, _), .finePaid(let member, _):

@@ -32,17 +32,22 @@ actor Shard {
         let now = work.now
         let policies = work.policies
         let steps = work.steps
+        let importTerms = work.importTerms
         for start in stride(from: 0, to: steps.count, by: ShardState.warmRun) {
             let run = start..<min(start + ShardState.warmRun, steps.count)
             checksum &+= state.warm(steps: steps, run)
-            for index in run { perform(steps[index], on: &state, now: now, policies: policies, into: &reply) }
+            for index in run { perform(steps[index], on: &state, now: now, policies: policies, importTerms: importTerms, into: &reply) }
         }
         warmChecksum &+= checksum
         return reply
     }
 
-    @inline(__always) private func perform(_ step: ShardStep, on state: inout ShardState, now: Timestamp, policies: PolicyTable, into reply: inout ShardReply) {
+    @inline(__always) private func perform(
+        _ step: ShardStep, on state: inout ShardState, now: Timestamp, policies: PolicyTable, importTerms: [ImportTerms], into reply: inout ShardReply
+    ) {
         switch step {
+        case .importMember(let slot, let member, let item, let terms):
+            reply.record(slot, .primary, state.importMemberStep(member: member, item: item, terms: importTerms[Int(terms)], policies: policies))
         case .checkoutMember(let slot, let member, let item, let itemType):
             reply.record(slot, .primary, state.checkoutMemberStep(member: member, item: item, itemType: itemType, now: now, policies: policies))
         case .checkoutItem(let slot, let item):

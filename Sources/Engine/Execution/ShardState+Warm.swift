@@ -16,7 +16,7 @@ extension ShardState {
         var checksum: UInt64 = 0
         for index in range {
             switch steps[index] {
-            case .checkoutMember(_, let member, _, _):
+            case .checkoutMember(_, let member, _, _), .importMember(_, let member, _, _):
                 checksum &+= touch(member: member)
             case .checkoutItem(_, let item):
                 checksum &+= touch(item: item)
@@ -29,7 +29,7 @@ extension ShardState {
         // Second pass: loads that depend on the first (the loan's member, the member's list).
         for index in range {
             switch steps[index] {
-            case .checkoutMember(_, let member, _, _):
+            case .checkoutMember(_, let member, _, _), .importMember(_, let member, _, _):
                 checksum &+= touch(activeLoansOf: member)
             case .returnLoan(_, _, let position), .renewLoan(_, _, let position):
                 guard Int(position) < loans.count else { continue }
@@ -57,7 +57,7 @@ extension ShardState {
         var checksum: UInt64 = 0
         for index in range {
             switch events[index] {
-            case .loanCreated(let loan):
+            case .loanCreated(let loan), .loanImported(let loan, _):
                 checksum &+= touch(member: loan.member) &+ (copiesReserved ? 0 : touch(item: loan.item))
             case .loanReturned(_, let member, let item, _, _):
                 checksum &+= touch(member: member) &+ touch(item: item)
@@ -66,7 +66,10 @@ extension ShardState {
             }
         }
         for index in range {
-            if case .loanCreated(let loan) = events[index] { checksum &+= touch(activeLoansOf: loan.member) }
+            switch events[index] {
+            case .loanCreated(let loan), .loanImported(let loan, _): checksum &+= touch(activeLoansOf: loan.member)
+            default: break
+            }
         }
         return checksum
     }

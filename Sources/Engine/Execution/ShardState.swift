@@ -133,6 +133,22 @@ struct ShardState {
             if !copyReserved, owns(item: loan.item) {
                 items[ownership.localIndex(of: loan.item)].availableCopies -= 1
             }
+        case .loanImported(let loan, let fineOwed):
+            if owns(member: loan.member) {
+                let local = ownership.localIndex(of: loan.member)
+                if loan.isActive {
+                    members[local].activeLoans.append(ActiveLoan(loan: loan.id, item: loan.item))
+                } else if fineOwed {
+                    members[local].finesOwedCents += loan.fineCents
+                }
+                loanHistory[local].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
+                loans.append(loan)
+            }
+            // Only an active loan holds a copy; as for `loanCreated`, a live import's item step
+            // already took it.
+            if loan.isActive, !copyReserved, owns(item: loan.item) {
+                items[ownership.localIndex(of: loan.item)].availableCopies -= 1
+            }
         case .loanReturned(let id, let member, let item, let returnedAt, let fine):
             if owns(member: member) {
                 let local = ownership.localIndex(of: member)

@@ -5,6 +5,9 @@ enum ShardStep: Sendable {
     case checkoutMember(slot: Int32, member: MemberID, item: ItemID, itemType: ItemType?)
     /// Saga step 2 of a checkout: can a copy be reserved?
     case checkoutItem(slot: Int32, item: ItemID)
+    /// Saga step 1 of an import (step 2, for an active loan, is `checkoutItem`); `terms` indexes
+    /// `ShardWork.importTerms`.
+    case importMember(slot: Int32, member: MemberID, item: ItemID, terms: Int32)
     /// `index` locates the loan in its member's shard (see `LoanRoute`).
     case returnLoan(slot: Int32, loan: LoanID, index: UInt32)
     case renewLoan(slot: Int32, loan: LoanID, index: UInt32)
@@ -37,6 +40,7 @@ enum MemberChange: Sendable {
 /// What a step found, as the rules return it; `Shard` turns it into a `StepVerdict` for transport.
 enum Decision {
     case cleared(dueAt: Timestamp)
+    case imported(fineCents: Int64)
     case profileCleared(Member, previousEmail: String)
     case refused(Refusal)
     case decided(Outcome, event: Event?)
@@ -50,6 +54,8 @@ enum StepVerdict: Sendable {
     /// The step's checks passed; the coordinator completes the saga. A checkout's member step
     /// reports the due time its policy gives.
     case cleared(dueAt: Timestamp)
+    /// An import's member step passed; a returned loan carries this fine.
+    case imported(fineCents: Int64)
     /// A profile change passed the member's checks (the member as it would become); the
     /// e-mail step must still agree.
     indirect case profileCleared(Member, previousEmail: String)
@@ -75,6 +81,7 @@ struct ShardReply: Sendable {
         let verdict: StepVerdict
         switch decision {
         case .cleared(let dueAt): verdict = .cleared(dueAt: dueAt)
+        case .imported(let fine): verdict = .imported(fineCents: fine)
         case .refused(let refusal): verdict = .refused(refusal)
         case .profileCleared(let member, let previousEmail): verdict = .profileCleared(member, previousEmail: previousEmail)
         case .overdue(let loans): verdict = .overdue(loans)
@@ -110,6 +117,8 @@ struct ShardWork: Sendable {
     var steps: [ShardStep] = []
     /// Items whose reserved copy goes back on the shelf: the checkout's member step refused.
     var releases: [ItemID] = []
+    /// What this hop's import steps need beyond their member and item (see `ImportTerms`).
+    var importTerms: [ImportTerms] = []
     /// True on the live path, where every `loanCreated` comes from a checkout whose item step
     /// already took the copy; false on replay, where the event takes it.
     var copiesReserved = false

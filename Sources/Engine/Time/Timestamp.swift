@@ -27,6 +27,32 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
 
     public func adding(milliseconds: Int64) -> Timestamp { Timestamp(rawValue: rawValue + milliseconds) }
 
+    /// Parses what `description` prints, `YYYY-MM-DDTHH:MM:SS.mmmZ`, or the same without the
+    /// milliseconds; nil unless it names a real instant.
+    public init?(iso string: String) {
+        let utf8 = Array(string.utf8)
+        guard utf8.count == 20 || utf8.count == 24, utf8.last == UInt8(ascii: "Z"), utf8[10] == UInt8(ascii: "T"),
+            let date = CivilDate(iso: String(decoding: utf8[0..<10], as: UTF8.self))
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for byte in utf8[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard utf8[13] == UInt8(ascii: ":"), utf8[16] == UInt8(ascii: ":"), let hours = number(11..<13), let minutes = number(14..<16),
+            let seconds = number(17..<19), hours < 24, minutes < 60, seconds < 60
+        else { return nil }
+        var millis: Int64 = 0
+        if utf8.count == 24 {
+            guard utf8[19] == UInt8(ascii: "."), let value = number(20..<23) else { return nil }
+            millis = value
+        }
+        rawValue = Int64(date.daysSinceEpoch) * Self.millisecondsPerDay + ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
+    }
+
     /// ISO 8601, UTC, millisecond precision: `2026-11-21T09:30:00.000Z`.
     public var description: String {
         let date = CivilDate(day: day)

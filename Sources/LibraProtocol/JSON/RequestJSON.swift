@@ -22,7 +22,7 @@ public struct RequestJSON: Codable, Sendable, Hashable {
     public static let ops = [
         "create_item", "update_item", "withdraw_item", "add_copies", "remove_copies", "register_member", "update_member", "suspend_member",
         "reinstate_member", "set_policy", "checkout", "return", "renew", "pay_fine", "get_item", "get_member", "member_loans", "overdue_loans",
-        "list_items", "list_members",
+        "list_items", "list_members", "import_loan",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +46,15 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         func day(_ name: String) throws -> Int32? {
             guard let text: String = try optional(name) else { return nil }
             return CivilDate(iso: text)?.daysSinceEpoch ?? Int32.min
+        }
+        // An unreadable time becomes one the engine refuses, so the client gets INVALID_FIELD naming it.
+        func time(_ name: String) throws -> Timestamp? {
+            guard let text: String = try optional(name) else { return nil }
+            return Timestamp(iso: text) ?? Timestamp(rawValue: Int64.min)
+        }
+        func requiredTime(_ name: String) throws -> Timestamp {
+            guard let value = try time(name) else { throw Swift.DecodingError.keyNotFound(Key(name), .init(codingPath: fields.codingPath, debugDescription: "missing '\(name)'")) }
+            return value
         }
         let limit: Int32 = try optional("limit") ?? 100
         switch op {
@@ -85,6 +94,12 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         case "return": return .returnLoan(LoanID(try required("loan")))
         case "renew": return .renewLoan(LoanID(try required("loan")))
         case "pay_fine": return .payFine(MemberID(try required("member")), amountCents: try required("amount_cents"))
+        case "import_loan":
+            return .importLoan(
+                LoanImport(
+                    member: MemberID(try required("member")), item: ItemID(try required("item")), checkedOutAt: try requiredTime("checked_out_at"),
+                    dueAt: try requiredTime("due_at"), returnedAt: try time("returned_at"), fineCents: try optional("fine_cents"),
+                    fineOwed: try optional("fine_owed") ?? false))
         case "get_item": return .getItem(ItemID(try required("item")))
         case "get_member": return .getMember(MemberID(try required("member")))
         case "member_loans": return .memberLoans(MemberID(try required("member")), after: try optional("after", UInt64.self).map { LoanID($0) }, limit: limit)
@@ -152,6 +167,14 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         case .payFine(let member, let amount):
             try put("member", member.rawValue)
             try put("amount_cents", amount)
+        case .importLoan(let entry):
+            try put("member", entry.member.rawValue)
+            try put("item", entry.item.rawValue)
+            try put("checked_out_at", entry.checkedOutAt.description)
+            try put("due_at", entry.dueAt.description)
+            try put("returned_at", entry.returnedAt?.description)
+            try put("fine_cents", entry.fineCents)
+            try put("fine_owed", entry.fineOwed)
         case .getItem(let id): try put("item", id.rawValue)
         case .memberLoans(let member, let after, let limit):
             try put("member", member.rawValue)

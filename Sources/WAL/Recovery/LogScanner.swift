@@ -69,8 +69,17 @@ struct LogScanner {
             while true {
                 let frame = Frame(bytes, at: offset)
                 if frame.isEnd { break }
-                guard frame.problem(lsn: expectedLSN) == nil, let record = decode(bytes, frame), record.firstSequence >= expectedSequence || expectedLSN <= snapshotLSN else {
-                    let reason = frame.problem(lsn: expectedLSN) ?? "record does not decode or does not continue the sequence"
+                let decoded = frame.problem(lsn: expectedLSN) == nil ? decode(bytes, frame) : nil
+                if frame.problem(lsn: expectedLSN) == nil, decoded == nil {
+                    // A valid checksum over bytes this build cannot read (damage, or an event a newer
+                    // version wrote): never a torn write, so never cut silently, even at the end.
+                    let reason = "record has a valid checksum but does not decode (damaged, or written by a newer version)"
+                    try await corruptionFound(index: index, offset: offset, lsn: expectedLSN, reason: reason, report: &report)
+                    try await flush(into: engine, report: &report)
+                    return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
+                }
+                guard let record = decoded, record.firstSequence >= expectedSequence || expectedLSN <= snapshotLSN else {
+                    let reason = frame.problem(lsn: expectedLSN) ?? "record does not continue the sequence"
                     try await badRecord(index: index, bytes: bytes, offset: offset, lsn: expectedLSN, reason: reason, report: &report)
                     try await flush(into: engine, report: &report)
                     return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)

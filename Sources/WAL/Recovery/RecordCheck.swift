@@ -41,7 +41,7 @@ struct RecordCheck {
         case .itemChanged(let item): return known(item.id.rawValue, record.nextItemID, "item")
         case .memberRegistered(let member): return new(member.id.rawValue, nextMemberID, record.nextMemberID, "member")
         case .memberChanged(let profile, _): return known(profile.id.rawValue, record.nextMemberID, "member")
-        case .loanCreated(let loan):
+        case .loanCreated(let loan), .loanImported(let loan, _):
             return new(loan.id.rawValue, nextLoanID, record.nextLoanID, "loan") ?? known(loan.member.rawValue, record.nextMemberID, "member")
                 ?? known(loan.item.rawValue, record.nextItemID, "item")
         case .loanReturned(let loan, let member, let item, _, _):
