@@ -73,6 +73,7 @@ def read_pgbench(arguments):
     tps = float(re.search(r"^tps = ([0-9.]+)", text, re.M).group(1))
     mean = float(re.search(r"^latency average = ([0-9.]+) ms", text, re.M).group(1))
     failed = re.search(r"^number of failed transactions: (\d+)", text, re.M)
+    retried = re.search(r"^number of transactions retried: (\d+)", text, re.M)
     processed = int(re.search(r"^number of transactions actually processed: (\d+)", text, re.M).group(1))
     latencies = []
     for path in arguments.logs:
@@ -91,6 +92,7 @@ def read_pgbench(arguments):
         "p50_ms": milliseconds(percentile(latencies, 0.50)), "p99_ms": milliseconds(percentile(latencies, 0.99)),
         "p999_ms": milliseconds(percentile(latencies, 0.999)), "max_ms": milliseconds(latencies[-1] if latencies else None),
         "cycles": processed, "failed": int(failed.group(1)) if failed else 0,
+        "retried": int(retried.group(1)) if retried else 0,
         **loans(arguments.loans_before, arguments.loans_after, processed),
         **cost(arguments.cost, tps),
     })
@@ -171,6 +173,9 @@ def combine(records):
                     "client_cores", "machine_busy_cores", "server_cpu_us_per_cycle"):
             entry[key] = median_of(group, key)
         entry["rounds"] = [{key: record.get(key) for key in ("cycles_per_sec", "p50_ms", "p99_ms")} for record in group]
+        for key in ("failed", "retried"):  # pgbench's deadlock and serialization failures, over all rounds
+            if any(key in record for record in group):
+                entry[key] = sum(record.get(key, 0) for record in group)
         entries.append(entry)
     return entries
 
