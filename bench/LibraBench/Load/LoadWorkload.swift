@@ -84,7 +84,7 @@ struct LoadWorkload: AsyncParsableCommand {
             let now = stats.snapshot
             perSecond.append(Double(now.cycles - lastCycles))
             lastCycles = now.cycles
-            progress("load: \(format(monotonicSeconds() - began, decimals: 0)) s  \(now.cycles - (perSecond.count > 1 ? 0 : 0)) cycles  \(format(perSecond.last!)) cycles/s  p99 \(format(Double(now.latency.valueAtPercentile(99)) / 1000, decimals: 2)) ms")
+            progress("load: \(format(monotonicSeconds() - began, decimals: 0)) s  \(now.cycles) cycles  \(format(perSecond.last!)) cycles/s  p99 \(format(Double(now.latency.valueAtPercentile(99)) / 1000, decimals: 2)) ms")
         }
         let elapsed = monotonicSeconds() - began
         let final = stats.snapshot
@@ -97,7 +97,7 @@ struct LoadWorkload: AsyncParsableCommand {
         print(
             "{\"workload\":\"load\",\"connections\":\(connections),\"in_flight\":\(inFlight),\"batch\":\(batch),\"duration_s\":\(format(elapsed, decimals: 1)),"
                 + "\"cycles_per_sec\":\(format(Double(final.cycles) / elapsed)),\"commands_per_sec\":\(format(Double(final.commands) / elapsed)),"
-                + "\"frames_per_sec\":\(format(Double(final.frames) / elapsed)),\"p50_ms\":\(milliseconds(final.latency.valueAtPercentile(50))),"
+                + "\"frames_per_sec\":\(format(Double(final.frames) / elapsed)),\"mean_ms\":\(format(final.latency.mean / 1000, decimals: 3)),\"p50_ms\":\(milliseconds(final.latency.valueAtPercentile(50))),"
                 + "\"p99_ms\":\(milliseconds(final.latency.valueAtPercentile(99))),\"p999_ms\":\(milliseconds(final.latency.valueAtPercentile(99.9))),"
                 + "\"max_ms\":\(milliseconds(final.latency.max)),\"errors\":{\(errors)}}")
     }
