@@ -16,7 +16,9 @@ public enum RecordBound {
 
     static func bytes(_ request: Request) -> Int {
         guard !request.command.isRead else { return 0 }
-        let strings = request.command.canonicalBytes.count
+        // Counted, not encoded: this runs for every command twice (when the sequencer cuts a
+        // batch and when the log admits it).
+        let strings = request.command.canonicalByteCount
         let event: Int
         let reply: Int
         switch request.command {

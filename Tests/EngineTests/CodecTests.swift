@@ -157,6 +157,13 @@ import Testing
         }
     }
 
+    /// The admission bound counts a command's bytes without encoding it: the count must be exact.
+    @Test func canonicalByteCountsAreExact() {
+        for command in Self.commands {
+            #expect(command.canonicalByteCount == command.canonicalBytes.count, "\(command.name)")
+        }
+    }
+
     /// The request layout: the key as an optional string, then the command's canonical bytes.
     @Test func requestLayoutIsKeyThenCommand() {
         let command = Command.getItem(5)
@@ -176,6 +183,7 @@ import Testing
         while let batch = scenario.nextBatch(model: model) {
             for request in batch.requests {
                 total += 1
+                #expect(request.command.canonicalByteCount == request.command.canonicalBytes.count)
                 if Self.withinBounds(request) {
                     #expect(try Self.decode(request.canonicalBytes) == request)
                 } else {

@@ -186,4 +186,23 @@ import Testing
         #expect(members?.ids == (991...1_000).map { MemberID($0) } && members?.next == nil)
         #expect(await Self.allMembers(library, limit: 1000).count == 1_000)
     }
+
+    /// A batch's registrations reach a member's shard out of id order (decided on their
+    /// addresses' shards, in several waves); the list is still complete and ascending, also
+    /// after later batches add members below and above the gaps of refused ones.
+    @Test func registrationsOfOneBatchAreListedInOrder() async {
+        let library = UnitFixture(shardCount: 3)
+        for round in 0..<3 {
+            var requests: [Request] = []
+            for index in 0..<900 {
+                let email = index % 7 == 0 ? "dup\(round)@example.org" : "r\(round)-\(index)@example.org"
+                requests.append(Request(.registerMember(MemberDraft(email: email, name: "N", tier: index % 50 == 0 ? "nobody" : "standard", cardExpiryDay: 30_000))))
+            }
+            _ = await library.engine.execute(requests)
+        }
+        let listed = await Self.allMembers(library, limit: 1000)
+        #expect(listed == listed.sorted() && Set(listed).count == listed.count)
+        #expect(listed.count == (await library.engine.counts()).members)
+        await library.expectInvariants()
+    }
 }

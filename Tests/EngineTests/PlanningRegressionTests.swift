@@ -65,4 +65,28 @@ import Testing
             ],
         ], shardCount: shardCount)
     }
+
+    /// Returned imports only read their item, so they may share a wave; they must still see the
+    /// item as the commands before them left it (its type after an update, its existence after a
+    /// create later in the batch) and writers after them must wait for them.
+    @Test(arguments: [1, 2, 3])
+    func returnedImportsReadTheirItemInSequence(shardCount: Int) async {
+        func history(_ member: UInt64, _ item: UInt64, returned: Bool = true, owed: Bool = false) -> Request {
+            let checkedOut = Self.start.adding(milliseconds: -20 * Timestamp.millisecondsPerDay)
+            return Request(
+                .importLoan(
+                    LoanImport(
+                        member: MemberID(member), item: ItemID(item), checkedOutAt: checkedOut, dueAt: checkedOut.adding(milliseconds: Timestamp.millisecondsPerDay),
+                        returnedAt: returned ? Self.start : nil, fineOwed: owed)))
+        }
+        await Self.compare([
+            [Self.item(), Self.item(), Self.member("a@x.org"), Self.member("b@x.org")],
+            [
+                history(1, 1), history(2, 1, owed: true), Request(.updateItem(1, ItemChanges(type: .media))), history(1, 1), history(2, 1),
+                history(1, 3), Self.item(), history(2, 3), Request(.checkout(member: 1, item: 1)), history(2, 1, owed: true),
+                Request(.withdrawItem(2)), history(1, 2), history(2, 2, returned: false), Request(.addCopies(2, count: 1)),
+                history(1, 1), Request(.updateItem(1, ItemChanges(type: .periodical))), history(2, 1), Request(.memberLoans(1, after: nil, limit: 50)),
+            ],
+        ], shardCount: shardCount)
+    }
 }

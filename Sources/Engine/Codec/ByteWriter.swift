@@ -46,3 +46,49 @@ public struct ByteWriter: Sendable {
         }
     }
 }
+
+/// A run of fixed-size fields, stored into a scratch block and appended to a `ByteWriter` in one
+/// go (`ByteWriter.writeBlock`). Each append to an array has a fixed cost of several
+/// nanoseconds whatever its size: a loan's nine fields cost one append instead of nine, which
+/// matters where millions of loans are encoded (log records, answers, snapshots).
+public struct FieldBlock {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    public private(set) var count = 0
+
+    init(base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always) public mutating func write<T: FixedWidthInteger>(_ value: T) {
+        precondition(count + MemoryLayout<T>.size <= capacity, "field block of \(capacity) bytes overflows")
+        base.storeBytes(of: value.littleEndian, toByteOffset: count, as: T.self)
+        count += MemoryLayout<T>.size
+    }
+
+    @inline(__always) public mutating func write(_ value: Bool) { write(UInt8(value ? 1 : 0)) }
+
+    @inline(__always) public mutating func write<T: FixedWidthInteger>(optional value: T?) {
+        if let value {
+            write(UInt8(1))
+            write(value)
+        } else {
+            write(UInt8(0))
+        }
+    }
+}
+
+extension ByteWriter {
+    /// Writes the fields `body` stores (at most `maxBytes` of them) with one append.
+    @inline(__always) public mutating func writeBlock(maxBytes: Int, _ body: (inout FieldBlock) -> Void) {
+        withUnsafeTemporaryAllocation(byteCount: maxBytes, alignment: 8) { scratch in
+            var block = FieldBlock(base: scratch.baseAddress!, capacity: maxBytes)
+            body(&block)
+            append(UnsafeRawBufferPointer(start: scratch.baseAddress!, count: block.count))
+        }
+    }
+
+    /// Appends raw bytes (already in canonical form).
+    public mutating func append(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
+}

@@ -59,10 +59,20 @@ enum MemberStep {
 /// member, as it would serially. Their other entities (items, addresses) still follow the
 /// strict rule. A return followed by a checkout for the same member (the benchmark's cycle)
 /// thus takes one wave, not two.
+///
+/// A command may also only *read* its item (`itemReadOnly`: a returned import needs the item to
+/// exist and its type, read from the coordinator's directory when its wave is built, and
+/// changes nothing of it). Readers of an item commute with each other, so they need not follow
+/// one another: a reader comes after the item's last writer, and a writer after its last
+/// readers. A bestseller's history, imported in bulk, then takes one wave instead of one per loan.
 struct WaveScheduler {
     private(set) var waves: [[Int32]] = []
     private var floor: Int32 = 0
+    /// The latest wave of each item's exclusive users (writers), and of its readers.
     private var itemMarks: [UInt64] = []
+    private var itemReadMarks: [UInt64] = []
+    /// Whether this batch has readers at all: writers consult the read marks only if so.
+    private var itemReadsInBatch = false
     private var memberMarks: [UInt64] = []
     private var emailMarks: [String: Int32] = [:]
     /// Waves of commands that named ids not yet allocated: a later command in the batch may
@@ -79,6 +89,7 @@ struct WaveScheduler {
         emailMarks.removeAll(keepingCapacity: true)
         futureItems.removeAll(keepingCapacity: true)
         futureMembers.removeAll(keepingCapacity: true)
+        itemReadsInBatch = false
         grow(itemIDLimit: itemIDLimit, memberIDLimit: memberIDLimit)
     }
 
@@ -88,6 +99,8 @@ struct WaveScheduler {
         let epoch = epoch
         Self.grow(&itemMarks, to: itemIDLimit, future: &futureItems) { Self.stamp($0, epoch) }
         Self.grow(&memberMarks, to: memberIDLimit, future: &futureMembers) { Self.stamp($0, epoch) }
+        // Readers of ids not yet allocated are marked as writers (in `futureItems`): conservative.
+        if itemReadMarks.count < itemMarks.count { itemReadMarks.append(contentsOf: repeatElement(0, count: itemMarks.count - itemReadMarks.count)) }
     }
 
     private static func grow(_ marks: inout [UInt64], to limit: UInt64, future: inout [UInt64: Int32], stamp: (Int32) -> UInt64) {
@@ -100,20 +113,34 @@ struct WaveScheduler {
         }
     }
 
-    /// Schedules a command touching these entities.
-    mutating func schedule(slot: Int32, member: MemberID? = nil, memberStep: MemberStep = .elsewhere, item: ItemID? = nil, email: String? = nil) {
+    /// Schedules a command touching these entities (reading only the item when `itemReadOnly`).
+    mutating func schedule(
+        slot: Int32, member: MemberID? = nil, memberStep: MemberStep = .elsewhere, item: ItemID? = nil, itemReadOnly: Bool = false, email: String? = nil
+    ) {
         var wave = floor + 1
         if let member, member.rawValue < UInt64(memberMarks.count) {
             let last = memberMarks[Int(member.rawValue)]
             let shares = memberStep != .elsewhere && last & Self.decidedOnMemberShard != 0 && mark(last) != 0
             wave = max(wave, mark(last) + (shares ? 0 : 1))
         }
-        if let item, item.rawValue < UInt64(itemMarks.count) { wave = max(wave, mark(itemMarks[Int(item.rawValue)]) + 1) }
+        let knownItem = item.map { $0.rawValue < UInt64(itemMarks.count) } ?? false
+        if let item, knownItem {
+            wave = max(wave, mark(itemMarks[Int(item.rawValue)]) + 1)
+            if !itemReadOnly && itemReadsInBatch { wave = max(wave, mark(itemReadMarks[Int(item.rawValue)]) + 1) }
+        }
         if let email, let last = emailMarks[email] { wave = max(wave, last + 1) }
         let epoch = epoch
         let decided = memberStep == .decidedOnMemberShard ? Self.decidedOnMemberShard : 0
         if let member { Self.mark(&memberMarks, &futureMembers, member.rawValue, wave) { Self.stamp($0, epoch) | decided } }
-        if let item { Self.mark(&itemMarks, &futureItems, item.rawValue, wave) { Self.stamp($0, epoch) } }
+        if let item {
+            if itemReadOnly && knownItem {
+                let index = Int(item.rawValue)
+                itemReadMarks[index] = Self.stamp(max(mark(itemReadMarks[index]), wave), epoch)
+                itemReadsInBatch = true
+            } else {
+                Self.mark(&itemMarks, &futureItems, item.rawValue, wave) { Self.stamp($0, epoch) }
+            }
+        }
         if let email { emailMarks[email] = wave }
         place(slot, in: wave)
     }
@@ -129,7 +156,8 @@ struct WaveScheduler {
     /// Loads the marks that scheduling these entities will read (cache warming: see
     /// ShardState+Warm.swift).
     @inline(__always) func touch(member: UInt64, item: UInt64) -> UInt64 {
-        (member < UInt64(memberMarks.count) ? memberMarks[Int(member)] : 0) &+ (item < UInt64(itemMarks.count) ? itemMarks[Int(item)] : 0)
+        (member < UInt64(memberMarks.count) ? memberMarks[Int(member)] : 0)
+            &+ (item < UInt64(itemMarks.count) ? itemMarks[Int(item)] &+ (itemReadsInBatch ? itemReadMarks[Int(item)] : 0) : 0)
     }
 
     /// Schedules a command that must see everything before it and be seen by everything after.

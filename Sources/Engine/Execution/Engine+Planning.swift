@@ -70,7 +70,8 @@ extension Engine {
                 batch.pendingRoutes.append(LoanRoute(member: entry.member.rawValue, item: entry.item.rawValue))
                 batch.imports.append(entry)
                 batch.plans[index] = .importLoan(Int32(batch.imports.count - 1), loan: loan)
-                scheduler.schedule(slot: slot, member: entry.member, memberStep: .onMemberShard, item: entry.item)
+                // A returned import only reads its item (existence and type): see WaveScheduler.
+                scheduler.schedule(slot: slot, member: entry.member, memberStep: .onMemberShard, item: entry.item, itemReadOnly: !entry.isActive)
             case .returnLoan(let loan), .renewLoan(let loan):
                 guard let route = route(of: loan, firstLoanID: firstLoanID, pending: batch.pendingRoutes) else {
                     batch.settle(index, .refused(Refusal(.loanNotFound)))

@@ -27,6 +27,8 @@ actor Shard {
                 state.apply(events[index], loanPosition: known, copyReserved: copiesReserved)
             }
         }
+        // Before any step lists members; and again after the steps, which may register some.
+        state.settleMemberSlots()
         var reply = ShardReply()
         reply.results.reserveCapacity(work.steps.count)
         let now = work.now
@@ -38,6 +40,7 @@ actor Shard {
             checksum &+= state.warm(steps: steps, run)
             for index in run { perform(steps[index], on: &state, now: now, policies: policies, importTerms: importTerms, into: &reply) }
         }
+        state.settleMemberSlots()
         warmChecksum &+= checksum
         return reply
     }

@@ -14,6 +14,7 @@ extension ShardState {
     mutating func load(items newItems: [Item], members newMembers: [Member], loans newLoans: [Loan]) {
         for item in newItems { place(item) }
         for member in newMembers { place(member) }
+        settleMemberSlots()
         loans.reserveCapacity(loans.count + newLoans.count)
         for loan in newLoans {
             loanHistory[ownership.localIndex(of: loan.member)].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
@@ -43,6 +44,7 @@ extension Shard {
             if ownership.shard(of: member.id) == index { state.place(member) }
             if ownership.shard(ofEmail: member.email) == index { state.emails[member.email] = member.id }
         }
+        state.settleMemberSlots()
         state.load(items: [], members: [], loans: loans.filter { ownership.shard(of: $0.member) == index })
     }
 

@@ -16,6 +16,9 @@ struct ShardState {
     /// The local indices of the slots that hold a member, ascending: the member list walks
     /// these, so that it never reads the empty slots of refused registrations.
     var occupiedMemberSlots = ChunkedArray<UInt32>()
+    /// Slots of members placed since the last `settleMemberSlots()`, not yet in
+    /// `occupiedMemberSlots` (which is complete and ascending whenever no hop is running).
+    var newMemberSlots: [UInt32] = []
     /// The part of the e-mail index this shard owns: normalized address -> member.
     var emails: [String: MemberID] = [:]
 
@@ -80,20 +83,38 @@ struct ShardState {
         }
         let occupied = members[local].id.rawValue != 0
         members[local] = member
-        if !occupied { occupy(memberSlot: local) }
+        if !occupied {
+            precondition(local <= Int(UInt32.max), "member slot \(local) beyond UInt32")
+            newMemberSlots.append(UInt32(local))
+        }
     }
 
-    /// Adds a slot to `occupiedMemberSlots`. Registrations are applied in id order except within
-    /// a batch (their waves may differ), so the new slot is nearly always the last: it is
-    /// appended and moved back past the few that may be greater.
-    private mutating func occupy(memberSlot local: Int) {
-        precondition(local <= Int(UInt32.max), "member slot \(local) beyond UInt32")
-        occupiedMemberSlots.append(UInt32(local))
-        var position = occupiedMemberSlots.count - 1
-        while position > 0 && occupiedMemberSlots[position - 1] > UInt32(local) {
-            occupiedMemberSlots.swapAt(position - 1, position)
-            position -= 1
+    /// Merges the slots of newly placed members into `occupiedMemberSlots`, keeping it ascending.
+    /// Registrations arrive in id order across batches but not within one (a batch's are decided
+    /// on their addresses' shards, each forwarding its own in order, and in several waves), so
+    /// moving each new slot into place would cost up to a batch's length each: they are sorted
+    /// once here instead, and only the occupied slots above the smallest new one are merged.
+    mutating func settleMemberSlots() {
+        guard !newMemberSlots.isEmpty else { return }
+        newMemberSlots.sort()
+        let first = Circulation.firstIndex(in: occupiedMemberSlots, notBelow: Int(newMemberSlots[0]))
+        if first == occupiedMemberSlots.count {
+            occupiedMemberSlots.append(contentsOf: newMemberSlots)
+        } else {
+            let above = Array(occupiedMemberSlots[first...])
+            occupiedMemberSlots.removeLast(above.count)
+            var (left, right) = (0, 0)
+            while left < above.count || right < newMemberSlots.count {
+                if right == newMemberSlots.count || (left < above.count && above[left] < newMemberSlots[right]) {
+                    occupiedMemberSlots.append(above[left])
+                    left += 1
+                } else {
+                    occupiedMemberSlots.append(newMemberSlots[right])
+                    right += 1
+                }
+            }
         }
+        newMemberSlots.removeAll(keepingCapacity: true)
     }
 
     // MARK: Applying events: the only way shard state changes, live and on replay.

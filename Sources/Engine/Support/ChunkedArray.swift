@@ -44,6 +44,20 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
         for element in elements { append(element) }
     }
 
+    /// Removes the last `k` elements.
+    public mutating func removeLast(_ k: Int) {
+        precondition(k >= 0 && k <= count, "cannot remove \(k) of \(count) elements")
+        var left = k
+        while left > 0 {
+            let last = chunks.count - 1
+            let take = Swift.min(left, chunks[last].count)
+            chunks[last].removeLast(take)
+            if chunks[last].isEmpty { chunks.removeLast() }
+            left -= take
+        }
+        count -= k
+    }
+
     /// Chunks are allocated as needed; this reserves room for the chunk list only.
     public mutating func reserveCapacity(_ capacity: Int) {
         chunks.reserveCapacity((capacity + Self.mask) >> Self.shift)

@@ -111,14 +111,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
         inFlight -= 1
         switch result {
         case .success(let outcomes):
-            send(context, FrameHeader(format: header.format, opcode: .results, requestID: header.requestID)) { buffer in
-                if header.format == .binary {
-                    var writer = ByteWriter()
-                    BinaryPayloads.encodeResults(outcomes, into: &writer)
-                    buffer.writeBytes(writer.bytes)
-                } else {
-                    buffer.writeBytes(JSONPayloads.encodeResults(outcomes))
-                }
+            // Encoded first, so that the frame's buffer is allocated once at its size (a loan
+            // outcome is about 64 bytes; a frame may carry 4,096).
+            let payload: [UInt8]
+            if header.format == .binary {
+                var writer = ByteWriter(capacity: 8 + outcomes.count * 72)
+                BinaryPayloads.encodeResults(outcomes, into: &writer)
+                payload = writer.bytes
+            } else {
+                payload = JSONPayloads.encodeResults(outcomes)
+            }
+            send(context, FrameHeader(format: header.format, opcode: .results, requestID: header.requestID), capacity: FrameHeader.bytes + payload.count) { buffer in
+                buffer.writeBytes(payload)
             }
         case .failure(let refusal):
             sendError(context, requestID: header.requestID, format: header.format, refusal)
@@ -162,8 +166,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func send(_ context: ChannelHandlerContext, _ header: FrameHeader, payload: (inout ByteBuffer) -> Void) {
-        var buffer = context.channel.allocator.buffer(capacity: 256)
+    private func send(_ context: ChannelHandlerContext, _ header: FrameHeader, capacity: Int = 256, payload: (inout ByteBuffer) -> Void) {
+        var buffer = context.channel.allocator.buffer(capacity: capacity)
         buffer.writeFrame(header, payload: payload)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
