@@ -99,7 +99,7 @@ public actor Database {
         guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
         if writer.canAdmit(bytes: bound) {
             let result = await engine.execute(requests)
-            lastAppended = try writer.append(result.record.canonicalBytes)
+            lastAppended = try writer.append(result.record.encodedBytes)
             return (result.outcomes, lastAppended)
         }
         return (try await executeReadsOnly(requests), lastAppended)

@@ -1,7 +1,7 @@
 import Engine
 import Testing
 
-import WAL
+@testable import WAL
 
 /// The bound a batch is admitted on must never be below the record it writes.
 @Suite struct RecordBoundTests {
@@ -25,6 +25,25 @@ import WAL
             let bound = RecordBound.bytes(batch)
             let record = await engine.execute(batch).record
             #expect(record.canonicalBytes.count <= bound, "batch \(index)")
+        }
+    }
+}
+
+@Suite struct CRC32CTests {
+    /// The check value of the CRC-32C catalogue ("123456789"), and the processor's instruction
+    /// against the portable code on every length and alignment up to a few words.
+    @Test func hardwareAndSoftwareAgree() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        var random = SplitMix64(seed: 3)
+        let bytes = (0..<600).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        bytes.withUnsafeBytes { buffer in
+            for start in 0..<9 {
+                for length in 0..<(buffer.count - start) where length < 80 || length % 37 == 0 {
+                    let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + length)])
+                    let initial = UInt32(truncatingIfNeeded: random.next())
+                    #expect(CRC32C.checksum(slice, initial: initial) == CRC32C.softwareChecksum(slice, initial: initial))
+                }
+            }
         }
     }
 }

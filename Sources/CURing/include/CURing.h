@@ -27,4 +27,7 @@ int64_t libra_ring_write(struct libra_ring *ring, int fd, const void *buffer, ui
 /* An fdatasync through the ring. */
 int libra_ring_datasync(struct libra_ring *ring, int fd);
 
+/* The processor's CRC-32C instruction, for the log's checksums (CRC32C.h). */
+#include "CRC32C.h"
+
 #endif

@@ -269,6 +269,14 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
 }
 
 extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
+    /// The record's bytes, written into a buffer sized for its events up front: a batch of
+    /// thousands of loans would otherwise grow it by doubling, copying it a dozen times.
+    public var encodedBytes: [UInt8] {
+        var writer = ByteWriter(capacity: 64 + events.count * 72)
+        encode(to: &writer)
+        return writer.bytes
+    }
+
     public func encode(to writer: inout ByteWriter) {
         writer.write(firstSequence)
         writer.write(commandCount)

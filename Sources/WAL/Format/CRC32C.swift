@@ -1,7 +1,14 @@
+import CURing
+
 /// CRC-32C (Castagnoli), the checksum of every log record, segment header and snapshot:
-/// reflected polynomial 0x82F63B78, initial value and final XOR 0xFFFFFFFF. Computed eight
-/// bytes at a time ("slicing-by-8").
+/// reflected polynomial 0x82F63B78, initial value and final XOR 0xFFFFFFFF. Computed by the
+/// processor's CRC-32C instruction where it has one (SSE 4.2, through the C shim: about ten
+/// times faster, and it runs on the log's serial path), else eight bytes at a time in Swift
+/// ("slicing-by-8"). Both give the same result (a test compares them).
 public enum CRC32C {
+    /// Whether the processor's instruction is used.
+    public static let usesHardware = libra_crc32c_available() == 1
+
     private static let tables: [[UInt32]] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
         for byte in 0..<256 {
@@ -27,6 +34,11 @@ public enum CRC32C {
     }
 
     public static func checksum(_ buffer: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
+        guard usesHardware, let base = buffer.baseAddress else { return softwareChecksum(buffer, initial: initial) }
+        return ~libra_crc32c_update(~initial, base, buffer.count)
+    }
+
+    static func softwareChecksum(_ buffer: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
         var crc = ~initial
         var index = 0
         let count = buffer.count

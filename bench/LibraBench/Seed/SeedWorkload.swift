@@ -36,7 +36,7 @@ struct SeedWorkload: AsyncParsableCommand {
     @Option(help: "Commands per frame (at most 4,096).") var batch = 4096
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "The history ends at the start of this UTC day (YYYY-MM-DD; default today).") var until: String?
-    @Option(help: "Seconds to wait after loading before reading the server's memory.") var settle = 2.0
+    @Option(help: "Seconds to wait after loading before reading the server's memory (sampling its peak meanwhile).") var settle = 3.0
     @Flag(name: .customLong("in-process"), help: "Run the dataset through an engine in this process instead (no log, no network): the engine's share of the cost.") var inProcess = false
     @Option(help: "Shards of the in-process engine (default: one per core).") var shards = EngineConfiguration.processorCount
 
@@ -122,7 +122,13 @@ struct SeedWorkload: AsyncParsableCommand {
         for channel in channels { try? await channel.close() }
         try? await group.shutdownGracefully()
 
-        if settle > 0 { try await Task.sleep(for: .milliseconds(Int(settle * 1000))) }
+        // The server may start a snapshot as the load ends (every 256 MiB of log by default):
+        // its transient memory counts in the peak, sampled while settling.
+        let settleEnd = monotonicSeconds() + settle
+        while monotonicSeconds() < settleEnd {
+            try await Task.sleep(for: .milliseconds(100))
+            if let sample = ServerMemory.residentBytes(host: host, httpPort: rssHTTPPort, pid: serverPID) { peakRSS = max(peakRSS, sample) }
+        }
         let rss = ServerMemory.residentBytes(host: host, httpPort: rssHTTPPort, pid: serverPID)
         if rss == nil { progress("seed: could not read the server's resident memory (give --http-port or --server-pid)") }
         peakRSS = max(peakRSS, rss ?? 0)
