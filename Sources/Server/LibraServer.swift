@@ -60,17 +60,17 @@ public enum LibraServer {
         let gateway = Gateway(sequencer: sequencer, access: access, metrics: metrics)
         let connections = ConnectionRegistry(maximum: configuration.connectionsMax)
         let group = MultiThreadedEventLoopGroup.singleton
-        let ports = PortsBox()
+        let ready = ReadyLine(host: configuration.host, directory: configuration.dataDirectory, fsync: configuration.fsync, io: database.ioPath, announce: announce)
         let binary = BinaryListener(
             host: configuration.host, port: configuration.port, idleTimeoutSeconds: configuration.idleTimeoutSeconds, group: group, gateway: gateway,
             connections: connections, logger: logger
         ) { port in
-            ports.set(protocolPort: port, announce: announce, host: configuration.host, directory: configuration.dataDirectory, fsync: configuration.fsync, io: database.ioPath)
+            ready.bound(protocolPort: port)
         }
         let http = HTTPAPI.makeService(
             host: configuration.host, port: configuration.httpPort, gateway: gateway, database: database, logger: logger
         ) { port in
-            ports.set(httpPort: port, announce: announce, host: configuration.host, directory: configuration.dataDirectory, fsync: configuration.fsync, io: database.ioPath)
+            ready.bound(httpPort: port)
         }
         let core = CoreService(sequencer: sequencer, database: database, connections: connections, logger: logger)
         // Graceful shutdown runs in reverse order: HTTP, then the protocol listener, then the core.
@@ -115,15 +115,6 @@ final class CoreService: Service {
         await connections.closeAll()
         await database.close()
         logger.info("log closed; everything acknowledged is durable")
-    }
-}
-
-/// Announces the ready line once both ports are known.
-final class PortsBox: Sendable {
-    private let state = NIOLockedValueBoxPorts()
-
-    func set(protocolPort: Int? = nil, httpPort: Int? = nil, announce: (String) -> Void, host: String, directory: String, fsync: FsyncMode, io: IOPath) {
-        if let line = state.update(protocolPort: protocolPort, httpPort: httpPort, host: host, directory: directory, fsync: fsync, io: io) { announce(line) }
     }
 }
 

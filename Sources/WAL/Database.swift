@@ -92,10 +92,11 @@ public actor Database {
     /// Runs a batch and appends its record, without waiting for it to be durable: the outcomes
     /// may be shown to no one before `waitDurable(lsn)` returns. A pipeline runs the next batch
     /// while this one's write is in flight.
-    public func run(_ requests: [Request]) async throws -> (outcomes: [Outcome], lsn: UInt64) {
+    /// `boundBytes`, when given, is `RecordBound.bytes(requests)` already computed by the caller.
+    public func run(_ requests: [Request], boundBytes: Int? = nil) async throws -> (outcomes: [Outcome], lsn: UInt64) {
         await enterGate()
         defer { leaveGate() }
-        let bound = RecordBound.bytes(requests)
+        let bound = boundBytes ?? RecordBound.bytes(requests)
         guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
         if writer.canAdmit(bytes: bound) {
             let result = await engine.execute(requests)

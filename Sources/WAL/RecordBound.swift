@@ -4,7 +4,7 @@ import Engine
 /// that a batch is admitted only when the log has room for it (a full disk refuses writes
 /// before they happen rather than losing them after).
 public enum RecordBound {
-    static let batchHeaderBytes = 64
+    public static let batchHeaderBytes = 64
     /// An event or reply of fixed-size fields (a loan and its tags), with room to spare.
     static let fixedBytes = 160
     /// A member reply can list every active loan (16 bytes each, up to the largest loan limit).
@@ -16,8 +16,7 @@ public enum RecordBound {
 
     static func bytes(_ request: Request) -> Int {
         guard !request.command.isRead else { return 0 }
-        // Counted, not encoded: this runs for every command twice (when the sequencer cuts a
-        // batch and when the log admits it).
+        // Counted, not encoded: this runs for every command on the hot path.
         let strings = request.command.canonicalByteCount
         let event: Int
         let reply: Int

@@ -13,14 +13,14 @@ public final class Sequencer: Sendable {
         var requests: [Request]
         var completion: Completion
         var enqueuedAt: Double
+        /// `RecordBound.bytes(requests)`, computed once, outside the queue's lock.
+        var boundBytes: Int
     }
 
     struct Pending {
         var submissions: [Submission] = []
-        var commands = 0
         var waiter: CheckedContinuation<Void, Never>?
         var closed = false
-        var running = 0
     }
 
     public let database: Database
@@ -52,21 +52,15 @@ public final class Sequencer: Sendable {
     /// Queues a frame's commands; `completion` runs once they are executed and durable.
     /// After `close()`, answers SHUTTING_DOWN at once.
     public func submit(_ requests: [Request], completion: @escaping Completion) {
-        let submission = Submission(requests: requests, completion: completion, enqueuedAt: monotonicSeconds())
+        let submission = Submission(requests: requests, completion: completion, enqueuedAt: monotonicSeconds(), boundBytes: RecordBound.bytes(requests))
         let (accepted, waiter) = pending.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !state.closed else { return (false, nil) }
             state.submissions.append(submission)
-            state.commands += requests.count
             defer { state.waiter = nil }
             return (true, state.waiter)
         }
         guard accepted else { return completion(.failure(.shuttingDown)) }
         waiter?.resume()
-    }
-
-    /// The async form, for the HTTP API.
-    public func execute(_ requests: [Request]) async -> Result<[Outcome], SequencerFailure> {
-        await withCheckedContinuation { continuation in submit(requests) { continuation.resume(returning: $0) } }
     }
 
     /// Runs until `close()` and the queue is drained.
@@ -91,9 +85,11 @@ public final class Sequencer: Sendable {
         while true {
             guard let batch = await nextBatch() else { break }
             let requests = batch.count == 1 ? batch[0].requests : batch.flatMap(\.requests)
+            // The submissions' bounds add up to the batch's: one record header, not one each.
+            let boundBytes = batch.reduce(RecordBound.batchHeaderBytes) { $0 + $1.boundBytes - RecordBound.batchHeaderBytes }
             let startedAt = monotonicSeconds()
             do {
-                let (outcomes, lsn) = try await database.run(requests)
+                let (outcomes, lsn) = try await database.run(requests, boundBytes: boundBytes)
                 metrics.recordBatch(commands: requests.count, frames: batch.count)
                 acknowledgementsInput.yield(Acknowledgement(submissions: batch, outcomes: outcomes, lsn: lsn, startedAt: startedAt))
             } catch let error as WALError {
@@ -121,15 +117,13 @@ public final class Sequencer: Sendable {
                 var bound = 0
                 var count = 0
                 for submission in state.submissions {
-                    let bytes = RecordBound.bytes(submission.requests)
-                    if count > 0 && (commands + submission.requests.count > commandsPerBatchMax || bound + bytes > recordBytesMax) { break }
+                    if count > 0 && (commands + submission.requests.count > commandsPerBatchMax || bound + submission.boundBytes > recordBytesMax) { break }
                     commands += submission.requests.count
-                    bound += bytes
+                    bound += submission.boundBytes
                     count += 1
                 }
                 let batch = Array(state.submissions.prefix(count))
                 state.submissions.removeFirst(count)
-                state.commands -= commands
                 return batch
             }
             if let taken { return taken.isEmpty ? nil : taken }
