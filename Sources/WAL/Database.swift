@@ -98,7 +98,7 @@ public actor Database {
         defer { leaveGate() }
         let bound = boundBytes ?? RecordBound.bytes(requests)
         guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
-        if writer.canAdmit(bytes: bound) {
+        if await writer.admit(bytes: bound) {
             let result = await engine.execute(requests)
             lastAppended = try writer.append(result.record.encodedBytes)
             return (result.outcomes, lastAppended)
@@ -121,7 +121,7 @@ public actor Database {
         var outcomes = requests.map { $0.command.isRead ? nil : Outcome.refused(Refusal(.storageFull)) }
         let reads = requests.filter { $0.command.isRead }
         guard !reads.isEmpty else { return outcomes.map { $0! } }
-        var answers = await engine.execute(reads).outcomes.makeIterator()
+        var answers = await engine.executeReads(reads).makeIterator()
         for index in outcomes.indices where outcomes[index] == nil { outcomes[index] = answers.next() }
         return outcomes.map { $0! }
     }

@@ -12,7 +12,7 @@ import Glibc
     /// space, checks that writes resume, and that everything acknowledged survives a restart.
     static func fillAndRecover(storage: any Storage, directory: String, makeRoom: () -> Void) async throws {
         let configuration = WALFixture.configuration(directory, segmentBytes: 128 << 10)
-        let database = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        var database = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
         for batch in WALFixture.batches(seed: 1, count: 10) { _ = try await database.execute(batch) }
         var acknowledged = 0
         var refusedAt: Int?
@@ -30,6 +30,13 @@ import Glibc
         let read = try await database.execute([Request(.getMember(1)), Request(.suspendMember(2))])
         #expect(read[0].isOK)
         #expect(read[1].refusal?.code == .storageFull)
+        // Refused writes and unlogged reads leave no trace: a restart on the full disk rebuilds
+        // exactly the state in memory, and still refuses writes.
+        let whileFull = await database.engine.digest()
+        await database.close()
+        database = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        #expect(await database.engine.digest() == whileFull, "the state in memory differed from the log's while the disk was full")
+        #expect(try await database.execute([Request(.suspendMember(2))]).first?.refusal?.code == .storageFull)
         makeRoom()
         // Writes resume once the log could preallocate again.
         var resumed = false
@@ -53,6 +60,51 @@ import Glibc
         let storage = SimulatedStorage()
         storage.capacityBytes = 400 << 10
         try await Self.fillAndRecover(storage: storage, directory: "/data") { storage.capacityBytes = nil }
+    }
+
+    /// Right after a start (and after each roll) the next segment is still being preallocated; a
+    /// batch that needs it waits for it instead of being refused as if the disk were full, and
+    /// reads refused on a really full disk leave no trace that a restart would not rebuild.
+    @Test func aSegmentStillBeingPreparedIsNotAFullDisk() async throws {
+        let storage = SimulatedStorage()
+        let configuration = WALFixture.configuration("/data", segmentBytes: 16 << 10)
+        let first = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        for batch in WALFixture.batches(seed: 3, count: 10) { _ = try await first.execute(batch) }
+        func bigBatch(_ round: Int) -> [Request] {
+            (0..<6).map { Request(.createItem(ItemDraft(isbn: "9780306406157", title: String(repeating: "t", count: 200) + "\(round)-\($0)", author: "A", publisher: "P", year: 2000, type: .book, copies: 1))) }
+        }
+        /// Bytes written to the newest segment.
+        func used() throws -> Int {
+            let newest = try storage.list("/data").compactMap { LogFormat.firstLSN(ofSegment: $0) }.max()!
+            return storage.withContents(of: "/data/" + LogFormat.segmentName(firstLSN: newest)) { $0.count }!
+        }
+        // Equal records (about 1.5 KiB each) until the newest segment has no room for another.
+        var round = 0
+        var growth = 0
+        while true {
+            let before = try used()
+            let outcomes = try await first.execute(bigBatch(round))
+            #expect(outcomes.allSatisfy { $0.isOK })
+            round += 1
+            let after = try used()
+            if after > before { growth = after - before }
+            if growth > 0, after + growth > Int(configuration.segmentBytes) { break }
+        }
+        await first.close()
+        // Preallocation now takes 50 ms; the first batch after the restart needs the next segment,
+        // which the restarted log has not prepared yet.
+        storage.latencyMicroseconds = 50_000
+        let second = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        for next in round..<(round + 3) {
+            let outcomes = try await second.execute(bigBatch(next))
+            #expect(outcomes.allSatisfy { $0.isOK }, "round \(next): \(outcomes.compactMap { $0.refusal?.code })")
+        }
+        let live = await second.engine.digest()
+        await second.close()
+        storage.latencyMicroseconds = 0
+        let third = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        #expect(await third.engine.digest() == live)
+        await third.close()
     }
 
     /// Whether this process may mount a tmpfs (root, no seccomp in the way).

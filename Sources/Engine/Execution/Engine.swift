@@ -67,6 +67,28 @@ public actor Engine {
         return result
     }
 
+    /// Runs read-only commands and leaves no trace: no sequence numbers are consumed, the clock
+    /// is not advanced and no idempotency key is evicted, so the state stays exactly what the
+    /// log rebuilds. For reads that are not logged (a full disk).
+    public func executeReads(_ requests: [Request]) async -> [Outcome] {
+        precondition(requests.allSatisfy { $0.command.isRead }, "executeReads with a command that writes")
+        guard !requests.isEmpty else { return [] }
+        await waitForGate()
+        defer { leaveGate() }
+        var batch = BatchRun()
+        swap(&batch, &scratch)
+        batch.reset(requests: requests, firstSequence: nextSequence, now: max(clock.now(), lastTimestamp))
+        plan(&batch)
+        await run(&batch)
+        let sequence = nextSequence
+        let result = finish(&batch)
+        precondition(result.record.events.isEmpty, "reads emitted events")
+        nextSequence = sequence
+        batch.requests = []
+        swap(&batch, &scratch)
+        return result.outcomes
+    }
+
     /// Replays a logged batch: the same events, applied the same way as when they were decided.
     public func apply(_ record: BatchRecord) async {
         await apply(contentsOf: [record])

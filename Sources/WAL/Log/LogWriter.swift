@@ -63,6 +63,10 @@ public final class LogWriter: @unchecked Sendable {
     private var spareReady = false
     /// When to try preallocating the next segment again after the disk was full.
     private var nextSpareAttempt = 0.0
+    /// Whether the last attempt to preallocate a segment found the disk full.
+    private var diskFull = false
+    /// Admissions waiting for a spare segment (see `admit`).
+    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
     private var statistics = Statistics()
 
     // Owned by the writer thread.
@@ -114,12 +118,42 @@ public final class LogWriter: @unchecked Sendable {
 
     public var durable: UInt64 { lock.withLock { durableLSN } }
 
-    /// Whether a batch whose record may take up to `bytes` can be logged now. When this says no,
-    /// the caller refuses the batch's writes with STORAGE_FULL instead of running them.
-    public func canAdmit(bytes: Int) -> Bool {
-        lock.withLock {
-            failure == nil && !closing && placement(UInt64(LogFormat.recordBytes(payloadBytes: bytes))) != nil
+    /// Whether a batch whose record may take up to `bytes` can be logged. When this says no (the
+    /// disk is full, or the log has failed or is closing), the caller refuses the batch's writes
+    /// with STORAGE_FULL instead of running them. While the next segment is still being
+    /// preallocated (just after start, or just after a roll), this waits for it: room that is
+    /// merely not prepared yet is not a full disk.
+    public func admit(bytes: Int) async -> Bool {
+        let size = UInt64(LogFormat.recordBytes(payloadBytes: bytes))
+        while true {
+            switch lock.withLock({ admission(size) }) {
+            case .yes: return true
+            case .no: return false
+            case .later:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    lock.withLock {
+                        if case .later = admission(size) { roomWaiters.append(continuation) } else { continuation.resume() }
+                    }
+                }
+            }
         }
+    }
+
+    private enum Admission { case yes, no, later }
+
+    /// Lock held.
+    private func admission(_ size: UInt64) -> Admission {
+        if failure != nil || closing { return .no }
+        if placement(size) != nil { return .yes }
+        // No room without a new spare: wait for the writer to prepare one, unless the last try
+        // found the disk full. The writer prepares a spare whenever it has none.
+        return diskFull ? .no : .later
+    }
+
+    /// Wakes admissions waiting for a spare. Lock held.
+    private func releaseRoomWaiters() {
+        for waiter in roomWaiters { waiter.resume() }
+        roomWaiters.removeAll()
     }
 
     /// Where a record of `size` bytes would go: the current segment, or the spare. Lock held.
@@ -168,6 +202,7 @@ public final class LogWriter: @unchecked Sendable {
     public func close() {
         lock.withLock {
             closing = true
+            releaseRoomWaiters()
             wake.signal()
         }
         if let thread { pthread_join(thread, nil) }
@@ -287,10 +322,16 @@ public final class LogWriter: @unchecked Sendable {
             lock.withLock {
                 spareReady = true
                 layoutSpare = true
+                diskFull = false
+                releaseRoomWaiters()
             }
         } catch .noSpace {
             // Try again shortly; appends beyond the current segment are refused meanwhile.
-            lock.withLock { nextSpareAttempt = monotonicSeconds() + 0.2 }
+            lock.withLock {
+                nextSpareAttempt = monotonicSeconds() + 0.2
+                diskFull = true
+                releaseRoomWaiters()
+            }
         } catch {
             fail(error.description)
         }
@@ -301,6 +342,7 @@ public final class LogWriter: @unchecked Sendable {
             failure = .failed(reason)
             for waiter in waiters { waiter.continuation.resume(throwing: WALError.failed(reason)) }
             waiters.removeAll()
+            releaseRoomWaiters()
         }
     }
 

@@ -49,7 +49,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     }
     private var shortWriteSeed: UInt64?
     private var shortWriteRandom: SplitMix64?
-    /// Added to every write and sync, to shake out timing assumptions.
+    /// Added to every write, sync and preallocation, to shake out timing assumptions.
     public var latencyMicroseconds: UInt32 = 0
     private var crashed: SimulatedStorage?
 
@@ -256,6 +256,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     func allocate(size: UInt64) throws(StorageError) {
         try storage.withLock { () throws(StorageError) in
+            if storage.latencyMicroseconds > 0 { usleep(storage.latencyMicroseconds) }
             try storage.roomFor(node, size: Int(size), path: path)
             node.allocated = max(node.allocated, Int(size))
         }
