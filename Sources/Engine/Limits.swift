@@ -22,6 +22,9 @@ public enum Limits {
     public static let maxRenewalsRange: ClosedRange<Int32> = 0...100
     public static let centsPolicyRange: ClosedRange<Int64> = 0...100_000_000
     public static let pageSizeMax = 1000
+    /// A member's open holds can never exceed this, whatever the policies say.
+    public static let maxHoldsRange: ClosedRange<Int32> = 0...100
+    public static let pickupDaysRange: ClosedRange<Int32> = 1...365
     /// Shards beyond this add hop overhead without adding parallelism on any machine we target.
     public static let shardCountMax = 256
 }

@@ -12,7 +12,7 @@ import Glibc
 /// The assembled server: the durable engine, the sequencer, access control, the binary/JSON
 /// protocol listener and the HTTP API, run as services with graceful shutdown on SIGINT/SIGTERM.
 public enum LibraServer {
-    public static let version = "0.2.0"
+    public static let version = "0.3.0"
 
     /// The addresses the server listens on, known once it is bound.
     public struct Ready: Sendable {

@@ -5,7 +5,11 @@ import Testing
     static let item = Item(id: 7, isbn: "9780306406157", title: "Ünïcode títle", author: "A", publisher: "P", year: 1999, type: .media, status: .withdrawn, totalCopies: 3, availableCopies: 1)
     static let member = Member(id: 9, email: "ada@example.org", name: "Ada", tier: "premium", status: .suspended, cardExpiryDay: 21_000, finesOwedCents: 325, activeLoans: [ActiveLoan(loan: 4, item: 7)])
     static let loan = Loan(id: 4, item: 7, member: 9, itemType: .media, checkedOutAt: Timestamp(rawValue: 1_700_000_000_000), dueAt: Timestamp(rawValue: 1_701_000_000_000), renewals: 2, returnedAt: Timestamp(rawValue: 1_702_000_000_000), fineCents: 75)
+    static let hold = Hold(id: 31, item: 7, member: 9, placedAt: Timestamp(rawValue: 1_700_000_000_000), pickupDays: 7)
+    static let readyHold = hold.madeReady(at: Timestamp(rawValue: 1_700_100_000_000))
     static let events: [Event] = [
+        .holdPlaced(hold), .holdReady(readyHold), .holdEnded(readyHold, .filled), .holdEnded(hold, .cancelled), .holdEnded(readyHold, .expired),
+        .keyRemembered(IdempotencyRecord(key: "h", fingerprint: 45, sequence: 20, rememberedAt: Timestamp(rawValue: 8), outcome: .ok(.hold(QueuedHold(hold: hold, position: 3))))),
         .itemCreated(item), .itemChanged(item), .memberRegistered(member),
         .memberChanged(MemberProfile(member), previousEmail: "old@example.org"), .memberChanged(MemberProfile(member), previousEmail: nil),
         .policySet(PolicyKey(tier: "standard", itemType: .book), .premium), .loanCreated(loan),
@@ -34,6 +38,8 @@ import Testing
         .ok(.items([Item(id: 8, isbn: "", title: "", author: "", publisher: "", year: 0, type: .book, status: .active, totalCopies: 0, availableCopies: 0), item], next: nil)),
         .ok(.members([], next: nil)), .ok(.members([member], next: 9)),
         .ok(.members([Member(id: 10, email: "", name: "", tier: "", status: .active, cardExpiryDay: 0, finesOwedCents: 0, activeLoans: []), member], next: nil)),
+        .ok(.holds([], next: nil)), .ok(.holds([QueuedHold(hold: readyHold, position: 0), QueuedHold(hold: hold, position: 1)], next: 31)),
+        .ok(.hold(QueuedHold(hold: hold, position: 2))),
     ]
 
     /// Pages of items and members (tags 8 and 9), including the shortest encodings at the end.
@@ -85,7 +91,7 @@ import Testing
 /// Decoding of commands and requests (the network's input): exactly what encoding writes, with
 /// every string bounded by its field's limit and every malformed input a `DecodingError`.
 @Suite struct CommandCodecTests {
-    static let policy = Policy(loanDays: 7, maxLoans: 3, maxRenewals: 1, finePerDayCents: 10, maxFinePerLoanCents: 500, blockThresholdCents: 300)
+    static let policy = Policy(loanDays: 7, maxLoans: 3, maxRenewals: 1, finePerDayCents: 10, maxFinePerLoanCents: 500, blockThresholdCents: 300, maxHolds: 4, pickupDays: 3)
 
     /// Every command case, with optionals both present and absent.
     static let commands: [Command] = [
@@ -120,9 +126,14 @@ import Testing
         .listItems(after: nil, limit: 1),
         .listMembers(after: MemberID(UInt64.max), limit: 1000),
         .listMembers(after: nil, limit: 0),
+        .placeHold(member: 9, item: 7),
+        .cancelHold(31),
+        .itemHolds(7, after: 31, limit: 10),
+        .itemHolds(7, after: nil, limit: 0),
+        .memberHolds(9),
     ]
 
-    static let commandTagsKnown: ClosedRange<UInt8> = 1...21
+    static let commandTagsKnown: ClosedRange<UInt8> = 1...25
 
     static func requests(_ command: Command) -> [Request] {
         [Request(command), Request(command, idempotencyKey: ""), Request(command, idempotencyKey: String(repeating: "k", count: Limits.idempotencyKeyBytesMax))]
@@ -146,7 +157,7 @@ import Testing
     }
 
     @Test func everyCommandRoundTrips() throws {
-        #expect(Set(Self.commands.map(\.name)).count == 21, "a command case is missing from the list")
+        #expect(Set(Self.commands.map(\.name)).count == 25, "a command case is missing from the list")
         for command in Self.commands {
             var reader = ByteReader(command.canonicalBytes)
             #expect(try Command(from: &reader) == command)

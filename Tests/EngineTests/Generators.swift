@@ -158,9 +158,12 @@ struct ScenarioGenerator {
         guard commandsIssued < commandBudget else { return nil }
         advanceTime(model: model)
         let size = rng.chance(15) ? rng.int(1...3) : rng.int(1...50)
-        var context = BatchContext(firstLoanID: model.nextLoanID)
+        var context = BatchContext(firstLoanID: model.nextLoanID, firstSequence: model.nextSequence)
         var requests: [Request] = []
-        for _ in 0..<size { requests.append(request(model: model, context: &context)) }
+        for _ in 0..<size {
+            requests.append(request(model: model, context: &context))
+            context.index += 1
+        }
         if atBoundary {
             requests.insert(Request(.overdueLoans(after: nil, limit: 1000)), at: rng.int(0...requests.count))
         }
@@ -218,7 +221,12 @@ struct ScenarioGenerator {
 
     private struct BatchContext {
         var firstLoanID: UInt64
+        var firstSequence: UInt64
         var checkouts: UInt64 = 0
+        /// The position of the request being drawn, and the holds placed before it in the batch
+        /// (their ids, if they succeed: the placing command's sequence number).
+        var index = 0
+        var holdsPlaced: [UInt64] = []
     }
 
     // MARK: Commands
@@ -306,9 +314,11 @@ struct ScenarioGenerator {
     private mutating func smallPolicy() -> Policy {
         var policy = Policy(
             loanDays: rng.int32(1...30), maxLoans: rng.int32(0...4), maxRenewals: rng.int32(0...3), finePerDayCents: rng.int64(0...100),
-            maxFinePerLoanCents: rng.int64(0...1500), blockThresholdCents: rng.int64(0...800))
+            maxFinePerLoanCents: rng.int64(0...1500), blockThresholdCents: rng.int64(0...800), maxHolds: rng.int32(0...3), pickupDays: rng.int32(1...5))
         if rng.chance(10) {
-            switch rng.int(0...5) {
+            switch rng.int(0...7) {
+            case 6: policy.maxHolds = rng.pick([-1, 101])
+            case 7: policy.pickupDays = rng.pick([0, 366])
             case 0: policy.loanDays = rng.pick([0, 3651])
             case 1: policy.maxLoans = rng.pick([-1, 1001])
             case 2: policy.maxRenewals = rng.pick([-1, 101])
@@ -369,8 +379,16 @@ struct ScenarioGenerator {
         return UInt64(rng.int(0...Int(nextID) + 1))
     }
 
+    /// A hold id: an open hold, one placed earlier in this batch, or a bogus one.
+    private mutating func holdID(_ model: ReferenceModel, _ context: BatchContext) -> HoldID {
+        let roll = rng.int(0...99)
+        if roll < 20, !context.holdsPlaced.isEmpty { return HoldID(rng.pick(context.holdsPlaced)) }
+        if roll < 80, !model.holds.isEmpty { return rng.pick(model.holds.keys.sorted()) }
+        return HoldID(rng.chance(30) ? 0 : UInt64(rng.int(0...Int(context.firstSequence) + context.index + 2)))
+    }
+
     private mutating func command(model: ReferenceModel, context: inout BatchContext) -> Command {
-        let roll = rng.int(0...999)
+        let roll = rng.int(0...1199)
         switch roll {
         case 0..<260:
             context.checkouts += 1
@@ -444,8 +462,18 @@ struct ScenarioGenerator {
             return .overdueLoans(after: cursor(model), limit: pageLimit())
         case 965..<982:
             return .listItems(after: cursor(below: model.nextItemID).map { ItemID($0) }, limit: pageLimit())
-        default:
+        case 982..<1000:
             return .listMembers(after: cursor(below: model.nextMemberID).map { MemberID($0) }, limit: pageLimit())
+        case 1000..<1090:
+            context.holdsPlaced.append(context.firstSequence + UInt64(context.index))
+            return .placeHold(member: memberID(model), item: itemID(model))
+        case 1090..<1130:
+            return .cancelHold(holdID(model, context))
+        case 1130..<1170:
+            let after = rng.chance(50) ? nil : holdID(model, context)
+            return .itemHolds(itemID(model), after: after, limit: pageLimit())
+        default:
+            return .memberHolds(memberID(model))
         }
     }
 }

@@ -14,6 +14,8 @@ struct ReferenceModel {
     private(set) var items: [ItemID: Item] = [:]
     private(set) var members: [MemberID: Member] = [:]
     private(set) var loans: [LoanID: Loan] = [:]
+    /// Open holds; an item's queue is its holds in ascending id order.
+    private(set) var holds: [HoldID: Hold] = [:]
 
     private(set) var nextSequence: SequenceNumber = 1
     private(set) var lastTimestamp: Timestamp = .zero
@@ -42,6 +44,14 @@ struct ReferenceModel {
         // Records remembered at or before now - retention are forgotten.
         let cutoff = now.rawValue - retention.retentionMilliseconds
         remembered.removeAll { $0.rememberedAt.rawValue <= cutoff }
+        // Copies whose pickup deadline passed go to the next member in line, earliest first.
+        let expired = holds.values.filter { $0.status == .ready && $0.pickupBy < now }.sorted { ($0.pickupBy, $0.id) < ($1.pickupBy, $1.id) }
+        for hold in expired {
+            holds[hold.id] = nil
+            items[hold.item]!.awaitingPickup -= 1
+            items[hold.item]!.availableCopies += 1
+            serveHolds(hold.item, now: now)
+        }
 
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(requests.count)
@@ -55,14 +65,14 @@ struct ReferenceModel {
     private mutating func run(_ request: Request, sequence: SequenceNumber, now: Timestamp) -> Outcome {
         let command = request.command
         // Reads ignore keys entirely.
-        guard !command.isRead, let key = request.idempotencyKey else { return perform(command, now: now) }
+        guard !command.isRead, let key = request.idempotencyKey else { return perform(command, sequence: sequence, now: now) }
         let bytes = key.utf8.count
         guard bytes >= 1 && bytes <= 64 else { return .refused(Refusal(.invalidField, field: .idempotencyKey)) }
         let fingerprint = command.fingerprint
         if let record = remembered.first(where: { $0.key == key }) {
             return record.fingerprint == fingerprint ? record.outcome : .refused(Refusal(.idempotencyKeyReused))
         }
-        let outcome = perform(command, now: now)
+        let outcome = perform(command, sequence: sequence, now: now)
         remembered.append(IdempotencyRecord(key: key, fingerprint: fingerprint, sequence: sequence, rememberedAt: now, outcome: outcome))
         while remembered.count > retention.keysMax { remembered.removeFirst() }
         return outcome
@@ -70,20 +80,20 @@ struct ReferenceModel {
 
     // MARK: Commands
 
-    private mutating func perform(_ submitted: Command, now: Timestamp) -> Outcome {
+    private mutating func perform(_ submitted: Command, sequence: SequenceNumber, now: Timestamp) -> Outcome {
         let command: Command
         switch Validation.validate(submitted) {
         case .failure(let refusal): return .refused(refusal)
         case .success(let canonical): command = canonical
         }
         do {
-            return .ok(try apply(command, now: now))
+            return .ok(try apply(command, sequence: sequence, now: now))
         } catch {
             return .refused(error)
         }
     }
 
-    private mutating func apply(_ command: Command, now: Timestamp) throws(Refusal) -> Reply {
+    private mutating func apply(_ command: Command, sequence: SequenceNumber, now: Timestamp) throws(Refusal) -> Reply {
         switch command {
         case .createItem(let draft):
             let id = ItemID(takeItemID())
@@ -107,6 +117,7 @@ struct ReferenceModel {
         case .withdrawItem(let id):
             guard var item = items[id] else { throw Refusal(.itemNotFound) }
             guard item.status == .active else { throw Refusal(.itemAlreadyWithdrawn) }
+            guard !holds.values.contains(where: { $0.item == id }) else { throw Refusal(.itemHasHolds) }
             guard item.availableCopies == item.totalCopies else { throw Refusal(.itemHasActiveLoans) }
             item.status = .withdrawn
             items[id] = item
@@ -119,7 +130,8 @@ struct ReferenceModel {
             item.totalCopies += count
             item.availableCopies += count
             items[id] = item
-            return .item(item)
+            serveHolds(id, now: now)
+            return .item(items[id]!)
 
         case .removeCopies(let id, let count):
             guard var item = items[id] else { throw Refusal(.itemNotFound) }
@@ -179,12 +191,18 @@ struct ReferenceModel {
             guard member.finesOwedCents < policy.blockThresholdCents else { throw Refusal(.blockedByFines) }
             guard member.activeLoans.count < Int(policy.maxLoans) else { throw Refusal(.loanLimitReached) }
             guard !member.activeLoans.contains(where: { $0.item == itemID }) else { throw Refusal(.alreadyHoldsItem) }
-            guard item.availableCopies > 0 else { throw Refusal(.noCopyAvailable) }
+            // A member collects the copy set aside for their ready hold; anyone else needs one on the shelf.
+            if let ready = holds.values.first(where: { $0.member == memberID && $0.item == itemID && $0.status == .ready }) {
+                holds[ready.id] = nil
+                item.awaitingPickup -= 1
+            } else {
+                guard item.availableCopies > 0 else { throw Refusal(.noCopyAvailable) }
+                item.availableCopies -= 1
+            }
             let loan = Loan(
                 id: loanID, item: itemID, member: memberID, itemType: item.type, checkedOutAt: now,
                 dueAt: Timestamp.endOfDay(now.day + policy.loanDays))
             loans[loanID] = loan
-            item.availableCopies -= 1
             items[itemID] = item
             member.activeLoans.append(ActiveLoan(loan: loanID, item: itemID))
             members[memberID] = member
@@ -245,6 +263,7 @@ struct ReferenceModel {
             member.activeLoans.removeAll { $0.loan == loanID }
             members[loan.member] = member
             items[loan.item]!.availableCopies += 1
+            serveHolds(loan.item, now: now)
             return .loan(loan)
 
         case .renewLoan(let loanID):
@@ -255,6 +274,7 @@ struct ReferenceModel {
             guard now.day <= member.cardExpiryDay else { throw Refusal(.cardExpired) }
             guard let policy = policies[PolicyKey(tier: member.tier, itemType: loan.itemType)] else { throw Refusal(.noPolicy) }
             guard member.finesOwedCents < policy.blockThresholdCents else { throw Refusal(.blockedByFines) }
+            guard !holds.values.contains(where: { $0.item == loan.item && $0.status == .waiting }) else { throw Refusal(.itemOnHold) }
             guard loan.renewals < policy.maxRenewals else { throw Refusal(.renewalLimitReached) }
             loan.renewals += 1
             let proposed = Timestamp.endOfDay(now.day + policy.loanDays)
@@ -296,6 +316,68 @@ struct ReferenceModel {
             let all = members.values.filter { $0.id > (after ?? MemberID(0)) }.sorted { $0.id < $1.id }
             let shown = Array(all.prefix(Int(limit)))
             return .members(shown, next: all.count > shown.count ? shown.last?.id : nil)
+
+        case .placeHold(let memberID, let itemID):
+            guard let member = members[memberID] else { throw Refusal(.memberNotFound) }
+            guard member.status == .active else { throw Refusal(.memberSuspended) }
+            guard now.day <= member.cardExpiryDay else { throw Refusal(.cardExpired) }
+            guard let item = items[itemID] else { throw Refusal(.itemNotFound) }
+            guard item.status == .active else { throw Refusal(.itemWithdrawn) }
+            guard let policy = policies[PolicyKey(tier: member.tier, itemType: item.type)] else { throw Refusal(.noPolicy) }
+            guard member.finesOwedCents < policy.blockThresholdCents else { throw Refusal(.blockedByFines) }
+            guard !member.activeLoans.contains(where: { $0.item == itemID }) else { throw Refusal(.alreadyHoldsItem) }
+            let own = holds.values.filter { $0.member == memberID }
+            guard !own.contains(where: { $0.item == itemID }) else { throw Refusal(.holdExists) }
+            guard own.count < Int(policy.maxHolds) else { throw Refusal(.holdLimitReached) }
+            guard item.availableCopies == 0 else { throw Refusal(.copyAvailable) }
+            let hold = Hold(id: HoldID(sequence), item: itemID, member: memberID, placedAt: now, pickupDays: policy.pickupDays)
+            holds[hold.id] = hold
+            return .hold(QueuedHold(hold: hold, position: position(of: hold)))
+
+        case .cancelHold(let id):
+            guard let hold = holds[id] else { throw Refusal(.holdNotFound) }
+            let shown = QueuedHold(hold: hold, position: position(of: hold))
+            holds[id] = nil
+            if hold.status == .ready {
+                items[hold.item]!.awaitingPickup -= 1
+                items[hold.item]!.availableCopies += 1
+                serveHolds(hold.item, now: now)
+            }
+            return .hold(shown)
+
+        case .itemHolds(let itemID, let after, let limit):
+            guard items[itemID] != nil else { throw Refusal(.itemNotFound) }
+            let all = queue(of: itemID).filter { $0.id > (after ?? HoldID(0)) }
+            let shown = Array(all.prefix(Int(limit)))
+            return .holds(shown.map { QueuedHold(hold: $0, position: position(of: $0)) }, next: all.count > shown.count ? shown.last?.id : nil)
+
+        case .memberHolds(let memberID):
+            guard members[memberID] != nil else { throw Refusal(.memberNotFound) }
+            let own = holds.values.filter { $0.member == memberID }.sorted { $0.id < $1.id }
+            return .holds(own.map { QueuedHold(hold: $0, position: position(of: $0)) }, next: nil)
+        }
+    }
+
+    private func queue(of item: ItemID) -> [Hold] {
+        holds.values.filter { $0.item == item }.sorted { $0.id < $1.id }
+    }
+
+    /// 0 when ready; else 1 + the waiting holds placed before it on the same item.
+    private func position(of hold: Hold) -> Int32 {
+        guard hold.status == .waiting else { return 0 }
+        return Int32(queue(of: hold.item).filter { $0.status == .waiting && $0.id < hold.id }.count + 1)
+    }
+
+    /// Sets copies on the shelf aside for the item's waiting holds, first placed first.
+    private mutating func serveHolds(_ itemID: ItemID, now: Timestamp) {
+        for hold in queue(of: itemID) where hold.status == .waiting {
+            guard items[itemID]!.availableCopies > 0 else { return }
+            var ready = hold
+            ready.status = .ready
+            ready.pickupBy = Timestamp.endOfDay(now.day + hold.pickupDays)
+            holds[hold.id] = ready
+            items[itemID]!.availableCopies -= 1
+            items[itemID]!.awaitingPickup += 1
         }
     }
 
@@ -333,7 +415,8 @@ struct ReferenceModel {
     var header: EngineHeader {
         EngineHeader(
             nextSequence: nextSequence, lastTimestamp: lastTimestamp, nextItemID: nextItemID, nextMemberID: nextMemberID,
-            nextLoanID: nextLoanID, policies: PolicyTable(policies: policies), rememberedKeys: remembered)
+            nextLoanID: nextLoanID, policies: PolicyTable(policies: policies), rememberedKeys: remembered,
+            holds: holds.values.sorted { $0.id < $1.id })
     }
 
     func digest() -> StateDigest {

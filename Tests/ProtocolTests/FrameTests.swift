@@ -114,6 +114,8 @@ import Testing
                     LoanImport(
                         member: 4, item: 2, checkedOutAt: Timestamp(rawValue: 1_600_000_000_123), dueAt: Timestamp(rawValue: 1_601_000_000_000),
                         returnedAt: Timestamp(rawValue: 1_602_000_000_000), fineCents: 250, fineOwed: true)), idempotencyKey: "import/1"),
+            Request(.placeHold(member: 4, item: 2), idempotencyKey: "hold/1"), Request(.cancelHold(77)), Request(.itemHolds(2, after: 70, limit: 5)),
+            Request(.itemHolds(2, after: nil, limit: 100)), Request(.memberHolds(4)),
         ]
         let bytes = JSONPayloads.encode(BatchJSON(commands: all.map(RequestJSON.init)))
         #expect(try JSONPayloads.decodeBatch(bytes) == all)

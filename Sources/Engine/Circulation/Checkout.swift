@@ -23,17 +23,29 @@ extension ShardState {
     /// puts it back before anything else can see the item (the wave schedule gives this command
     /// the item to itself until its next wave). Replay applies the loan event's item part
     /// instead, so both paths end in the same state.
-    mutating func checkoutItemStep(item id: ItemID) -> Decision {
+    ///
+    /// `fromHoldShelf`: the member collects the copy set aside for their ready hold (the
+    /// coordinator knows the hold); it comes off the hold shelf instead of the shelf.
+    mutating func checkoutItemStep(item id: ItemID, fromHoldShelf: Bool = false) -> Decision {
         guard let local = itemIndex(id) else { return .refused(Refusal(.itemNotFound)) }
         guard items[local].status == .active else { return .refused(Refusal(.itemWithdrawn)) }
+        if fromHoldShelf {
+            precondition(items[local].awaitingPickup > 0, "item \(id): a ready hold without a copy on the hold shelf")
+            items[local].awaitingPickup -= 1
+            return .cleared(dueAt: .zero)
+        }
         guard items[local].availableCopies > 0 else { return .refused(Refusal(.noCopyAvailable)) }
         items[local].availableCopies -= 1
         return .cleared(dueAt: .zero)
     }
 
     /// Undoes a reservation whose checkout was refused by the member's step.
-    mutating func releaseCopy(item id: ItemID) {
-        items[ownership.localIndex(of: id)].availableCopies += 1
+    mutating func releaseCopy(item id: ItemID, toHoldShelf: Bool = false) {
+        if toHoldShelf {
+            items[ownership.localIndex(of: id)].awaitingPickup += 1
+        } else {
+            items[ownership.localIndex(of: id)].availableCopies += 1
+        }
     }
 }
 
@@ -50,12 +62,14 @@ enum Circulation {
         return min(daysLate * policy.finePerDayCents, policy.maxFinePerLoanCents)
     }
 
-    /// Combines the two checkout steps by the refusal order above.
+    /// Combines the two steps of a checkout (or of placing a hold) by the refusal order above:
+    /// the member's standing, the item's existence and status, the member's limits, and last
+    /// the copy (none free for a checkout; one free, for a hold).
     static func combineCheckout(member: StepVerdict, item: StepVerdict) -> Refusal? {
         let memberRefusal: Refusal? = if case .refused(let refusal) = member { refusal } else { nil }
         let itemRefusal: Refusal? = if case .refused(let refusal) = item { refusal } else { nil }
         if let memberRefusal, [.memberNotFound, .memberSuspended, .cardExpired].contains(memberRefusal.code) { return memberRefusal }
-        if let itemRefusal, itemRefusal.code != .noCopyAvailable { return itemRefusal }
+        if let itemRefusal, itemRefusal.code != .noCopyAvailable && itemRefusal.code != .copyAvailable { return itemRefusal }
         return memberRefusal ?? itemRefusal
     }
 }

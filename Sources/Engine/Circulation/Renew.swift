@@ -1,8 +1,8 @@
 extension ShardState {
     /// Refusals in order: loan not found, not active, member suspended, card expired, no policy,
-    /// blocked by fines, renewal limit. The new due date counts from the renewal and never
-    /// moves earlier.
-    mutating func renewLoanStep(loan id: LoanID, position: UInt32, now: Timestamp, policies: PolicyTable) -> Decision {
+    /// blocked by fines, item on hold (others wait for it), renewal limit. The new due date
+    /// counts from the renewal and never moves earlier.
+    mutating func renewLoanStep(loan id: LoanID, position: UInt32, itemOnHold: Bool, now: Timestamp, policies: PolicyTable) -> Decision {
         guard let position = loanPosition(id, position) else { return .refused(Refusal(.loanNotFound)) }
         var loan = loans[position]
         guard loan.isActive else { return .refused(Refusal(.loanNotActive)) }
@@ -11,6 +11,7 @@ extension ShardState {
         guard now.day <= member.cardExpiryDay else { return .refused(Refusal(.cardExpired)) }
         guard let policy = policies.policy(tier: member.tier, itemType: loan.itemType) else { return .refused(Refusal(.noPolicy)) }
         guard member.finesOwedCents < policy.blockThresholdCents else { return .refused(Refusal(.blockedByFines)) }
+        guard !itemOnHold else { return .refused(Refusal(.itemOnHold)) }
         guard loan.renewals < policy.maxRenewals else { return .refused(Refusal(.renewalLimitReached)) }
         loan.dueAt = max(loan.dueAt, Circulation.dueAt(from: now, loanDays: policy.loanDays))
         loan.renewals += 1

@@ -5,8 +5,8 @@ public protocol CanonicalDecodable {
 }
 
 extension Item: CanonicalDecodable {
-    /// The shortest item encoding: 8 id, 4 x 4 empty strings, 4 year, 1 type, 1 status, 4 + 4 copies.
-    public static let encodedBytesMin = 38
+    /// The shortest item encoding: 8 id, 4 x 4 empty strings, 4 year, 1 type, 1 status, 3 x 4 copies.
+    public static let encodedBytesMin = 42
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let id = ItemID(try reader.read(UInt64.self))
         let isbn = try reader.readString()
@@ -18,7 +18,31 @@ extension Item: CanonicalDecodable {
         let status = try reader.readEnum(ItemStatus.self)
         let total = try reader.read(Int32.self)
         let available = try reader.read(Int32.self)
-        self.init(id: id, isbn: isbn, title: title, author: author, publisher: publisher, year: year, type: type, status: status, totalCopies: total, availableCopies: available)
+        let awaiting = try reader.read(Int32.self)
+        self.init(
+            id: id, isbn: isbn, title: title, author: author, publisher: publisher, year: year, type: type, status: status, totalCopies: total,
+            availableCopies: available, awaitingPickup: awaiting)
+    }
+}
+
+extension Hold: CanonicalDecodable {
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let id = HoldID(try reader.read(UInt64.self))
+        let item = ItemID(try reader.read(UInt64.self))
+        let member = MemberID(try reader.read(UInt64.self))
+        let placedAt = Timestamp(rawValue: try reader.read(Int64.self))
+        let status = try reader.readEnum(HoldStatus.self)
+        let pickupBy = Timestamp(rawValue: try reader.read(Int64.self))
+        self.init(id: id, item: item, member: member, placedAt: placedAt, status: status, pickupBy: pickupBy, pickupDays: try reader.read(Int32.self))
+    }
+}
+
+extension QueuedHold: CanonicalDecodable {
+    public static let encodedBytes = Hold.encodedBytes + 4
+
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let hold = try Hold(from: &reader)
+        self.init(hold: hold, position: try reader.read(Int32.self))
     }
 }
 
@@ -86,7 +110,7 @@ extension Policy: CanonicalDecodable {
     public init(from reader: inout ByteReader) throws(DecodingError) {
         self.init(
             loanDays: try reader.read(), maxLoans: try reader.read(), maxRenewals: try reader.read(), finePerDayCents: try reader.read(),
-            maxFinePerLoanCents: try reader.read(), blockThresholdCents: try reader.read())
+            maxFinePerLoanCents: try reader.read(), blockThresholdCents: try reader.read(), maxHolds: try reader.read(), pickupDays: try reader.read())
     }
 }
 
@@ -135,6 +159,13 @@ extension Reply: CanonicalDecodable {
             members.reserveCapacity(count)
             for _ in 0..<count { members.append(try Member(from: &reader)) }
             self = .members(members, next: try reader.readOptional(UInt64.self).map { MemberID($0) })
+        case 10: self = .hold(try QueuedHold(from: &reader))
+        case 11:
+            let count = try reader.readCount(minimumBytes: QueuedHold.encodedBytes)
+            var holds: [QueuedHold] = []
+            holds.reserveCapacity(count)
+            for _ in 0..<count { holds.append(try QueuedHold(from: &reader)) }
+            self = .holds(holds, next: try reader.readOptional(UInt64.self).map { HoldID($0) })
         default:
             throw DecodingError.invalid("reply tag \(tag)", offset: reader.offset - 1)
         }
@@ -229,6 +260,16 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
         case .keyRemembered(let record):
             writer.write(UInt8(10))
             record.encode(to: &writer)
+        case .holdPlaced(let hold):
+            writer.write(UInt8(12))
+            hold.encode(to: &writer)
+        case .holdReady(let hold):
+            writer.write(UInt8(13))
+            hold.encode(to: &writer)
+        case .holdEnded(let hold, let end):
+            writer.write(UInt8(14))
+            hold.encode(to: &writer)
+            writer.write(end.rawValue)
         }
     }
 
@@ -263,6 +304,11 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
         case 11:
             let loan = try Loan(from: &reader)
             self = .loanImported(loan, fineOwed: try reader.readBool())
+        case 12: self = .holdPlaced(try Hold(from: &reader))
+        case 13: self = .holdReady(try Hold(from: &reader))
+        case 14:
+            let hold = try Hold(from: &reader)
+            self = .holdEnded(hold, try reader.readEnum(HoldEnd.self))
         default: throw DecodingError.invalid("event tag \(tag)", offset: reader.offset - 1)
         }
     }
@@ -311,14 +357,16 @@ extension EngineHeader: CanonicalDecodable {
         let nextMemberID = try reader.read(UInt64.self)
         let nextLoanID = try reader.read(UInt64.self)
         var policies = PolicyTable()
-        for _ in 0..<(try reader.readCount(minimumBytes: 45)) {
+        for _ in 0..<(try reader.readCount(minimumBytes: 53)) {
             let key = try PolicyKey(from: &reader)
             policies.set(key, try Policy(from: &reader))
         }
         var keys: [IdempotencyRecord] = []
         for _ in 0..<(try reader.readCount(minimumBytes: 30)) { keys.append(try IdempotencyRecord(from: &reader)) }
+        var holds: [Hold] = []
+        for _ in 0..<(try reader.readCount(minimumBytes: Hold.encodedBytes)) { holds.append(try Hold(from: &reader)) }
         self.init(
             nextSequence: nextSequence, lastTimestamp: lastTimestamp, nextItemID: nextItemID, nextMemberID: nextMemberID, nextLoanID: nextLoanID,
-            policies: policies, rememberedKeys: keys)
+            policies: policies, rememberedKeys: keys, holds: holds)
     }
 }

@@ -24,6 +24,28 @@ extension Item: CanonicalEncodable {
         writer.write(status.rawValue)
         writer.write(totalCopies)
         writer.write(availableCopies)
+        writer.write(awaitingPickup)
+    }
+}
+
+extension Hold: CanonicalEncodable {
+    public static let encodedBytes = 45
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(id.rawValue)
+        writer.write(item.rawValue)
+        writer.write(member.rawValue)
+        writer.write(placedAt.rawValue)
+        writer.write(status.rawValue)
+        writer.write(pickupBy.rawValue)
+        writer.write(pickupDays)
+    }
+}
+
+extension QueuedHold: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        hold.encode(to: &writer)
+        writer.write(position)
     }
 }
 
@@ -93,6 +115,8 @@ extension Policy: CanonicalEncodable {
         writer.write(finePerDayCents)
         writer.write(maxFinePerLoanCents)
         writer.write(blockThresholdCents)
+        writer.write(maxHolds)
+        writer.write(pickupDays)
     }
 }
 
@@ -143,6 +167,14 @@ extension Reply: CanonicalEncodable {
             writer.write(UInt8(6))
             writer.write(member.rawValue)
             writer.write(cents)
+        case .hold(let queued):
+            writer.write(UInt8(10))
+            queued.encode(to: &writer)
+        case .holds(let holds, let next):
+            writer.write(UInt8(11))
+            writer.write(UInt32(holds.count))
+            for queued in holds { queued.encode(to: &writer) }
+            writer.write(optional: next?.rawValue)
         }
     }
 }
@@ -265,6 +297,21 @@ extension Command: CanonicalEncodable {
             writer.write(UInt8(20))
             writer.write(optional: after?.rawValue)
             writer.write(limit)
+        case .placeHold(let member, let item):
+            writer.write(UInt8(22))
+            writer.write(member.rawValue)
+            writer.write(item.rawValue)
+        case .cancelHold(let hold):
+            writer.write(UInt8(23))
+            writer.write(hold.rawValue)
+        case .itemHolds(let item, let after, let limit):
+            writer.write(UInt8(24))
+            writer.write(item.rawValue)
+            writer.write(optional: after?.rawValue)
+            writer.write(limit)
+        case .memberHolds(let member):
+            writer.write(UInt8(25))
+            writer.write(member.rawValue)
         }
     }
 
@@ -282,13 +329,14 @@ extension Command: CanonicalEncodable {
         case .updateItem(_, let changes):
             return 1 + 8 + optional(changes.isbn) + optional(changes.title) + optional(changes.author) + optional(changes.publisher)
                 + optional(changes.year, 4) + optional(changes.type, 1)
-        case .withdrawItem, .suspendMember, .reinstateMember, .returnLoan, .renewLoan, .getItem, .getMember: return 1 + 8
+        case .withdrawItem, .suspendMember, .reinstateMember, .returnLoan, .renewLoan, .getItem, .getMember, .cancelHold, .memberHolds: return 1 + 8
         case .addCopies, .removeCopies: return 1 + 8 + 4
         case .registerMember(let draft): return 1 + text(draft.email) + text(draft.name) + text(draft.tier) + 4
         case .updateMember(_, let changes):
             return 1 + 8 + optional(changes.email) + optional(changes.name) + optional(changes.tier) + optional(changes.cardExpiryDay, 4)
-        case .setPolicy(let key, _): return 1 + text(key.tier) + 1 + 4 * 3 + 8 * 3
-        case .checkout, .payFine: return 1 + 8 + 8
+        case .setPolicy(let key, _): return 1 + text(key.tier) + 1 + 4 * 3 + 8 * 3 + 4 * 2
+        case .checkout, .payFine, .placeHold: return 1 + 8 + 8
+        case .itemHolds(_, let after, _): return 1 + 8 + optional(after, 8) + 4
         case .importLoan(let entry): return 1 + 8 * 4 + optional(entry.returnedAt, 8) + optional(entry.fineCents, 8) + 1
         case .memberLoans(_, let after, _): return 1 + 8 + optional(after, 8) + 4
         case .overdueLoans(let after, _): return 1 + optional(after, 8) + 4

@@ -74,6 +74,15 @@ extension Command: CanonicalDecodable {
         case 20:
             let after = try reader.readOptional(UInt64.self).map { MemberID($0) }
             self = .listMembers(after: after, limit: try reader.read(Int32.self))
+        case 22:
+            let member = MemberID(try reader.read(UInt64.self))
+            self = .placeHold(member: member, item: ItemID(try reader.read(UInt64.self)))
+        case 23: self = .cancelHold(HoldID(try reader.read(UInt64.self)))
+        case 24:
+            let item = ItemID(try reader.read(UInt64.self))
+            let after = try reader.readOptional(UInt64.self).map { HoldID($0) }
+            self = .itemHolds(item, after: after, limit: try reader.read(Int32.self))
+        case 25: self = .memberHolds(MemberID(try reader.read(UInt64.self)))
         default:
             throw DecodingError.invalid("command tag \(tag)", offset: reader.offset - 1)
         }

@@ -23,6 +23,10 @@ public enum Command: Sendable, Hashable {
     case payFine(MemberID, amountCents: Int64)
     /// A historical loan with its own times (admin only): migrations and seeding.
     indirect case importLoan(LoanImport)
+    // Holds.
+    /// Joins the item's queue for the next free copy.
+    case placeHold(member: MemberID, item: ItemID)
+    case cancelHold(HoldID)
     // Reads.
     case getItem(ItemID)
     case getMember(MemberID)
@@ -34,10 +38,14 @@ public enum Command: Sendable, Hashable {
     case listItems(after: ItemID?, limit: Int32)
     /// Members (suspended ones too), ascending by id, after the cursor.
     case listMembers(after: MemberID?, limit: Int32)
+    /// An item's open holds in queue order (ready ones first), after the cursor.
+    case itemHolds(ItemID, after: HoldID?, limit: Int32)
+    /// A member's open holds, ascending by id.
+    case memberHolds(MemberID)
 
     public var isRead: Bool {
         switch self {
-        case .getItem, .getMember, .memberLoans, .overdueLoans, .listItems, .listMembers: true
+        case .getItem, .getMember, .memberLoans, .overdueLoans, .listItems, .listMembers, .itemHolds, .memberHolds: true
         default: false
         }
     }
@@ -65,6 +73,10 @@ public enum Command: Sendable, Hashable {
         case .overdueLoans: "overdue_loans"
         case .listItems: "list_items"
         case .listMembers: "list_members"
+        case .placeHold: "place_hold"
+        case .cancelHold: "cancel_hold"
+        case .itemHolds: "item_holds"
+        case .memberHolds: "member_holds"
         }
     }
 }

@@ -12,11 +12,17 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
     case alreadyHoldsItem = 107
     case noCopyAvailable = 108
     case noPolicy = 109
+    // Holds.
+    case holdLimitReached = 110
+    case holdExists = 111
+    case copyAvailable = 112
     // Loans and fines.
     case loanNotFound = 120
     case loanNotActive = 121
     case renewalLimitReached = 122
     case paymentExceedsFines = 123
+    case holdNotFound = 124
+    case itemOnHold = 125
     // Catalog and members.
     case copiesOnLoan = 140
     case itemHasActiveLoans = 141
@@ -25,6 +31,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
     case memberAlreadyActive = 144
     case memberAlreadySuspended = 145
     case itemAlreadyWithdrawn = 146
+    case itemHasHolds = 147
     // Requests.
     case invalidField = 160
     case idempotencyKeyReused = 161
@@ -60,6 +67,11 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .alreadyHoldsItem: "ALREADY_HOLDS_ITEM"
         case .noCopyAvailable: "NO_COPY_AVAILABLE"
         case .noPolicy: "NO_POLICY"
+        case .holdLimitReached: "HOLD_LIMIT_REACHED"
+        case .holdExists: "HOLD_EXISTS"
+        case .copyAvailable: "COPY_AVAILABLE"
+        case .holdNotFound: "HOLD_NOT_FOUND"
+        case .itemOnHold: "ITEM_ON_HOLD"
         case .loanNotFound: "LOAN_NOT_FOUND"
         case .loanNotActive: "LOAN_NOT_ACTIVE"
         case .renewalLimitReached: "RENEWAL_LIMIT_REACHED"
@@ -71,6 +83,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .memberAlreadyActive: "MEMBER_ALREADY_ACTIVE"
         case .memberAlreadySuspended: "MEMBER_ALREADY_SUSPENDED"
         case .itemAlreadyWithdrawn: "ITEM_ALREADY_WITHDRAWN"
+        case .itemHasHolds: "ITEM_HAS_HOLDS"
         case .invalidField: "INVALID_FIELD"
         case .idempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED"
         case .storageFull: "STORAGE_FULL"
@@ -104,17 +117,23 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .alreadyHoldsItem: "The member already has a copy of this item on loan."
         case .noCopyAvailable: "Every copy of this item is out on loan."
         case .noPolicy: "No loan policy covers this member's tier and this item's type."
+        case .holdLimitReached: "The member has reached the limit of open holds of their tier."
+        case .holdExists: "The member already has a hold on this item."
+        case .copyAvailable: "A copy of this item is on the shelf: check it out instead of placing a hold."
+        case .holdNotFound: "No open hold has this id (it may have been filled, cancelled or expired)."
+        case .itemOnHold: "Other members are waiting for this item: the loan cannot be renewed; return it when due."
         case .loanNotFound: "No loan has this id."
         case .loanNotActive: "The loan has already been returned."
         case .renewalLimitReached: "The loan has been renewed as often as the policy allows."
         case .paymentExceedsFines: "The payment is larger than the fines owed."
         case .copiesOnLoan: "Fewer copies are on the shelf than were asked to be removed."
-        case .itemHasActiveLoans: "Copies of the item are out on loan; withdraw it after they are returned."
+        case .itemHasActiveLoans: "Copies of the item are out on loan or on the hold shelf; withdraw it once they are back on the shelf."
         case .emailTaken: "Another member already uses this e-mail address."
         case .unknownTier: "No policy names this tier; set a policy for it first."
         case .memberAlreadyActive: "The member is not suspended."
         case .memberAlreadySuspended: "The member is already suspended."
         case .itemAlreadyWithdrawn: "The item is already withdrawn."
+        case .itemHasHolds: "Members are waiting for this item; cancel their holds before withdrawing it."
         case .invalidField: "A field is missing, malformed or beyond its limit."
         case .idempotencyKeyReused: "This idempotency key was used for a different command."
         case .storageFull: "The server's disk is full: nothing was changed. Reads still work; retry once an operator frees space."
@@ -141,7 +160,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
 public enum Field: UInt8, Sendable, Hashable, CaseIterable {
     case isbn = 1, title, author, publisher, year, copies, count, email, name, tier, cardExpiry, amount,
         loanDays, maxLoans, maxRenewals, finePerDay, maxFinePerLoan, blockThreshold, idempotencyKey, pageSize,
-        checkedOutAt, dueAt, returnedAt, fine
+        checkedOutAt, dueAt, returnedAt, fine, maxHolds, pickupDays
 
     public var name: String {
         switch self {
@@ -169,6 +188,8 @@ public enum Field: UInt8, Sendable, Hashable, CaseIterable {
         case .dueAt: "due_at"
         case .returnedAt: "returned_at"
         case .fine: "fine_cents"
+        case .maxHolds: "max_holds"
+        case .pickupDays: "pickup_days"
         }
     }
 }

@@ -22,4 +22,8 @@ public enum Reply: Sendable, Hashable {
     indirect case policy(PolicyKey, Policy)
     /// Fines still owed after a payment.
     case finesOwed(MemberID, cents: Int64)
+    /// A hold and its place in its item's queue.
+    case hold(QueuedHold)
+    /// Holds with their places; `next` as for loans (nil for a member's holds, which come whole).
+    indirect case holds([QueuedHold], next: HoldID?)
 }

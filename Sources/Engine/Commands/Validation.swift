@@ -62,6 +62,8 @@ public enum Validation {
             try check(Limits.centsPolicyRange.contains(policy.finePerDayCents), .finePerDay)
             try check(Limits.centsPolicyRange.contains(policy.maxFinePerLoanCents), .maxFinePerLoan)
             try check(Limits.centsPolicyRange.contains(policy.blockThresholdCents), .blockThreshold)
+            try check(Limits.maxHoldsRange.contains(policy.maxHolds), .maxHolds)
+            try check(Limits.pickupDaysRange.contains(policy.pickupDays), .pickupDays)
             return command
         case .payFine(_, let amount):
             try check((1...Limits.paymentCentsMax).contains(amount), .amount)
@@ -80,10 +82,11 @@ public enum Validation {
                 try check(Limits.centsPolicyRange.contains(fine) && (fine == 0 || returned > entry.dueAt), .fine)
             }
             return command
-        case .memberLoans(_, _, let limit), .overdueLoans(_, let limit), .listItems(_, let limit), .listMembers(_, let limit):
+        case .memberLoans(_, _, let limit), .overdueLoans(_, let limit), .listItems(_, let limit), .listMembers(_, let limit), .itemHolds(_, _, let limit):
             try check((1...Int32(Limits.pageSizeMax)).contains(limit), .pageSize)
             return command
-        case .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember:
+        case .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember, .placeHold, .cancelHold,
+            .memberHolds:
             return command
         }
     }

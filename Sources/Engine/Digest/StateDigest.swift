@@ -64,11 +64,14 @@ public struct EngineHeader: Sendable, CanonicalEncodable {
     public var policies: PolicyTable
     /// Oldest first.
     public var rememberedKeys: [IdempotencyRecord]
+    /// Open holds, ascending by id.
+    public var holds: [Hold]
 
     public init(
         nextSequence: SequenceNumber, lastTimestamp: Timestamp, nextItemID: UInt64, nextMemberID: UInt64, nextLoanID: UInt64,
-        policies: PolicyTable, rememberedKeys: [IdempotencyRecord]
+        policies: PolicyTable, rememberedKeys: [IdempotencyRecord], holds: [Hold] = []
     ) {
+        self.holds = holds
         self.nextSequence = nextSequence
         self.lastTimestamp = lastTimestamp
         self.nextItemID = nextItemID
@@ -92,5 +95,7 @@ public struct EngineHeader: Sendable, CanonicalEncodable {
         }
         writer.write(UInt32(rememberedKeys.count))
         for record in rememberedKeys { record.encode(to: &writer) }
+        writer.write(UInt32(holds.count))
+        for hold in holds { hold.encode(to: &writer) }
     }
 }

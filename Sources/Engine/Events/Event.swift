@@ -59,6 +59,14 @@ public enum Event: Sendable, Hashable {
     case loanRenewed(LoanID, member: MemberID, dueAt: Timestamp, renewals: Int32)
     case finePaid(MemberID, amountCents: Int64)
     indirect case keyRemembered(IdempotencyRecord)
+    /// A member joined an item's queue (waiting).
+    case holdPlaced(Hold)
+    /// A copy was set aside for this hold (the hold as it now is: ready, with its pickup time):
+    /// one copy moves from the shelf to the hold shelf.
+    case holdReady(Hold)
+    /// A hold left the queue (the hold as it was). A ready one's copy leaves the hold shelf: to
+    /// the member's new loan when filled (the loan event follows), else back to the shelf.
+    case holdEnded(Hold, HoldEnd)
 }
 
 /// Everything one batch changed, in sequence order, with the header that replay needs to

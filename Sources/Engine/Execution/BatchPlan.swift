@@ -25,6 +25,13 @@ enum SlotPlan: Sendable {
     case listMembers(after: MemberID?, limit: Int32)
     /// Policies live in the coordinator (`BatchRun.policyChanges[change]`); a barrier, alone in its wave.
     case setPolicy(Int32)
+    /// Two-shard saga (member step, item step); the coordinator then adds the hold to its book.
+    case placeHold(member: MemberID, item: ItemID)
+    /// Decided by the coordinator from its hold book when the wave is built.
+    case cancelHold(HoldID)
+    case itemHolds(ItemID, after: HoldID?, limit: Int32)
+    /// The member's shard confirms the member exists; the coordinator answers from its book.
+    case memberHolds(MemberID)
 }
 
 struct EmailChange: Sendable {

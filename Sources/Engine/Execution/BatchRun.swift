@@ -13,13 +13,15 @@ struct LoanRoute: Sendable, Hashable {
 struct Forwarding {
     var events: [[Event]]
     var releases: [[ItemID]]
+    var holdShelfReleases: [[ItemID]]
 
     init(shardCount: Int) {
         events = Array(repeating: [], count: shardCount)
         releases = Array(repeating: [], count: shardCount)
+        holdShelfReleases = Array(repeating: [], count: shardCount)
     }
 
-    var isEmpty: Bool { events.allSatisfy(\.isEmpty) && releases.allSatisfy(\.isEmpty) }
+    var isEmpty: Bool { events.allSatisfy(\.isEmpty) && releases.allSatisfy(\.isEmpty) && holdShelfReleases.allSatisfy(\.isEmpty) }
 }
 
 struct KeyedSlot {
@@ -55,6 +57,13 @@ struct BatchRun {
     var listedItems: [Int: [Item]] = [:]
     var listedMembers: [Int: [Member]] = [:]
     var fanOutAnswers: [Int: Int] = [:]
+    /// Events the batch's time decided before any command (expired pickups), logged first.
+    var preamble: [Event] = []
+    /// Events beyond a command's own (a hold made ready by a return, a hold filled by a
+    /// checkout), logged right after it; in the order decided, not by slot.
+    var extraEvents: [(slot: Int32, event: Event)] = []
+    /// Checkouts that collect the copy set aside for the member's ready hold.
+    var pickups: [Int32: Hold] = [:]
 
     /// Prepares for a new batch, keeping the capacity of every buffer.
     mutating func reset(requests: [Request], firstSequence: SequenceNumber, now: Timestamp) {
@@ -81,6 +90,9 @@ struct BatchRun {
         if !listedItems.isEmpty { listedItems.removeAll() }
         if !listedMembers.isEmpty { listedMembers.removeAll() }
         if !fanOutAnswers.isEmpty { fanOutAnswers.removeAll() }
+        preamble.removeAll(keepingCapacity: true)
+        extraEvents.removeAll(keepingCapacity: true)
+        if !pickups.isEmpty { pickups.removeAll() }
     }
 
     /// Decides a command while planning: it will not run.

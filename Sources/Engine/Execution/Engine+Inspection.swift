@@ -12,7 +12,7 @@ extension Engine {
     var header: EngineHeader {
         EngineHeader(
             nextSequence: nextSequence, lastTimestamp: lastTimestamp, nextItemID: nextItemID, nextMemberID: nextMemberID, nextLoanID: nextLoanID,
-            policies: policies, rememberedKeys: Array(keys.live))
+            policies: policies, rememberedKeys: Array(keys.live), holds: holdBook.sorted)
     }
 
     /// A digest of all state, independent of the shard count.
@@ -41,6 +41,8 @@ extension Engine {
         var activeLoans: [ItemID: Int32] = [:]
         var emailIndex: [String: MemberID] = [:]
         var memberEmails: [String: MemberID] = [:]
+        var awaitingPickup: [ItemID: Int32] = [:]
+        var withCopyAvailable: Set<ItemID> = []
         for shard in shards {
             let report = await shard.invariantReport()
             violations += report.violations
@@ -48,6 +50,19 @@ extension Engine {
             activeLoans.merge(report.activeLoansByItem) { $0 + $1 }
             emailIndex.merge(report.emailIndex) { first, _ in first }
             memberEmails.merge(report.memberEmails) { first, _ in first }
+            awaitingPickup.merge(report.awaitingPickup) { $0 + $1 }
+            withCopyAvailable.formUnion(report.itemsWithCopyAvailable)
+        }
+        // Each copy on a hold shelf is set aside for exactly one ready hold, and a copy on the
+        // shelf never sits there while someone waits for it.
+        var readyHolds: [ItemID: Int32] = [:]
+        for hold in holdBook.holds.values where hold.status == .ready { readyHolds[hold.item, default: 0] += 1 }
+        if readyHolds != awaitingPickup {
+            let differing = Set(readyHolds.keys).union(awaitingPickup.keys).filter { readyHolds[$0] != awaitingPickup[$0] }.sorted().prefix(5)
+            violations.append("items \(Array(differing)): copies awaiting pickup do not match ready holds")
+        }
+        for item in withCopyAvailable.sorted() where holdBook.waitingCount(of: item) > 0 {
+            violations.append("item \(item): a copy is on the shelf while \(holdBook.waitingCount(of: item)) holds wait")
         }
         // The index holds exactly the members' addresses: a stale entry would block an address.
         if emailIndex != memberEmails {

@@ -138,6 +138,25 @@ extension Engine {
             case .listMembers(let after, let limit):
                 batch.plans[index] = .listMembers(after: after, limit: limit)
                 scheduler.scheduleBarrier(slot: slot)
+            case .placeHold(let member, let item):
+                batch.plans[index] = .placeHold(member: member, item: item)
+                scheduler.schedule(slot: slot, member: member, memberStep: .onMemberShard, item: item)
+            case .cancelHold(let id):
+                guard let (member, item) = holdParties(id, batch: batch, before: index) else {
+                    batch.settle(index, .refused(Refusal(.holdNotFound)))
+                    continue
+                }
+                batch.plans[index] = .cancelHold(id)
+                scheduler.schedule(slot: slot, member: member, item: item)
+            case .itemHolds(let item, let after, let limit):
+                batch.plans[index] = .itemHolds(item, after: after, limit: limit)
+                // The item's queue changes only with commands on the item (and expiries, before
+                // any command), so the queue's readers need only follow its writers.
+                scheduler.schedule(slot: slot, item: item, itemReadOnly: true)
+            case .memberHolds(let member):
+                // A member's holds become ready with other members' returns: a barrier sees them all.
+                batch.plans[index] = .memberHolds(member)
+                scheduler.scheduleBarrier(slot: slot)
             }
         }
         batch.firstLoanID = firstLoanID
@@ -183,6 +202,15 @@ extension Engine {
         scheduler.schedule(slot: slot, member: member, memberStep: .decidedOnMemberShard)
     }
 
+    /// The member and item of a hold: open now, or placed earlier in this batch (then the hold
+    /// id is that command's sequence number). Nil when no such hold can exist.
+    func holdParties(_ id: HoldID, batch: BatchRun, before index: Int) -> (MemberID, ItemID)? {
+        if let hold = holdBook.hold(id) { return (hold.member, hold.item) }
+        guard id.rawValue >= batch.firstSequence, id.rawValue < batch.firstSequence + UInt64(index) else { return nil }
+        if case .placeHold(let member, let item) = batch.plans[Int(id.rawValue - batch.firstSequence)] { return (member, item) }
+        return nil
+    }
+
     func route(of loan: LoanID, firstLoanID: UInt64, pending: [LoanRoute]) -> LoanRoute? {
         let id = loan.rawValue
         if id >= firstLoanID {
@@ -199,7 +227,12 @@ extension Engine {
         guard loan.rawValue < UInt64(loanRoutes.count) else { return nil }
         let route = loanRoutes[Int(loan.rawValue)]
         guard route.member != 0 else { return nil }
-        let step: ShardStep = renew ? .renewLoan(slot: slot, loan: loan, index: route.position) : .returnLoan(slot: slot, loan: loan, index: route.position)
+        let step: ShardStep =
+            if renew {
+                .renewLoan(slot: slot, loan: loan, index: route.position, itemOnHold: holdBook.waitingCount(of: ItemID(route.item)) > 0)
+            } else {
+                .returnLoan(slot: slot, loan: loan, index: route.position)
+            }
         return (ownership.shard(of: MemberID(route.member)), step)
     }
 }

@@ -68,6 +68,7 @@ extension Engine {
         nextLoanID = header.nextLoanID
         policies = header.policies
         for record in header.rememberedKeys { keys.remember(record, keysMax: Int.max) }
+        holdBook = HoldBook(header.holds)
         growDirectories()
 
         // Each shard takes its own entities from the shared arrays, in parallel; the coordinator

@@ -9,6 +9,7 @@ extension Engine {
         await settleDelivery()
         let shards = shards
         var forward = Forwarding(shardCount: shards.count)
+        for event in batch.preamble { ownership.forEachOwner(of: event) { forward.events[$0].append(event) } }
         for wave in scheduler.waves {
             var nextSlot = 0
             var running: Task<[ShardReply], Never>?
@@ -40,7 +41,9 @@ extension Engine {
         if !forward.isEmpty {
             // No outcome depends on this hop: start it and return (see `delivery`).
             let work = shards.indices.map {
-                ShardWork(events: forward.events[$0], releases: forward.releases[$0], copiesReserved: true, now: batch.now, policies: policies)
+                ShardWork(
+                    events: forward.events[$0], releases: forward.releases[$0], holdShelfReleases: forward.holdShelfReleases[$0], copiesReserved: true,
+                    now: batch.now, policies: policies)
             }
             delivery = Task.detached { _ = await Self.visit(shards, with: work) }
         }
@@ -54,6 +57,7 @@ extension Engine {
             for shard in work.indices {
                 swap(&work[shard].events, &forward.events[shard])
                 swap(&work[shard].releases, &forward.releases[shard])
+                swap(&work[shard].holdShelfReleases, &forward.holdShelfReleases[shard])
             }
         }
         for slot in slots {
@@ -63,8 +67,14 @@ extension Engine {
             case .checkout(let member, let item, _):
                 let type = itemType(of: item)
                 batch.itemTypes[Int(slot)] = type
+                // A member collecting the copy set aside for them takes it from the hold shelf.
+                var fromHoldShelf = false
+                if holdBook.anyReady, let hold = holdBook.hold(of: member, on: item), hold.status == .ready {
+                    batch.pickups[slot] = hold
+                    fromHoldShelf = true
+                }
                 work[ownership.shard(of: member)].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
-                work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item))
+                work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item, fromHoldShelf: fromHoldShelf))
             case .importLoan(let entry, _):
                 let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
                 let type = itemType(of: item)
@@ -72,8 +82,13 @@ extension Engine {
                 let memberShard = ownership.shard(of: member)
                 work[memberShard].importTerms.append(ImportTerms(batch.imports[Int(entry)], itemType: type))
                 work[memberShard].steps.append(.importMember(slot: slot, member: member, item: item, terms: Int32(work[memberShard].importTerms.count - 1)))
-                if batch.imports[Int(entry)].isActive { work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item)) }
+                if batch.imports[Int(entry)].isActive { work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item, fromHoldShelf: false)) }
             case .single(let shard, let step):
+                // Withdrawing would strand the members waiting for the item (the shard cannot know).
+                if !holdBook.isEmpty, case .withdrawItem(_, let item) = batch.steps[Int(step)], holdBook.hasHolds(on: item) {
+                    batch.decide(slot, .refused(Refusal(.itemHasHolds)), event: nil)
+                    continue
+                }
                 work[Int(shard)].steps.append(batch.steps[Int(step)])
             case .loan(let loan, let renew):
                 if let (shard, step) = loanStep(slot: slot, loan: loan, renew: renew) {
@@ -97,6 +112,33 @@ extension Engine {
                 let event = Event.policySet(key, policy)
                 applyToCoordinator(event)
                 batch.decide(slot, .ok(.policy(key, policy)), event: event)
+            case .placeHold(let member, let item):
+                let request = HoldRequest(
+                    member: member, item: item, itemType: itemType(of: item), openHolds: Int32(holdBook.openHolds(of: member)),
+                    hasHold: holdBook.hold(of: member, on: item) != nil)
+                work[ownership.shard(of: member)].steps.append(.holdMember(slot: slot, request))
+                work[ownership.shard(of: item)].steps.append(.holdItem(slot: slot, item: item))
+            case .cancelHold(let id):
+                guard let hold = holdBook.hold(id) else {
+                    batch.decide(slot, .refused(Refusal(.holdNotFound)), event: nil)
+                    continue
+                }
+                let position = holdBook.position(of: hold)
+                let event = Event.holdEnded(hold, .cancelled)
+                applyToCoordinator(event)
+                ownership.forEachOwner(of: event) { forward.events[$0].append(event) }
+                batch.decide(slot, .ok(.hold(QueuedHold(hold: hold, position: position))), event: event)
+                // A cancelled hold's copy passes to the next member in line.
+                if hold.status == .ready { follow(&batch, slot, serveWaitingHolds(of: hold.item, copies: 1, now: batch.now), forward: &forward) }
+            case .itemHolds(let item, let after, let limit):
+                guard itemType(of: item) != nil else {
+                    batch.decide(slot, .refused(Refusal(.itemNotFound)), event: nil)
+                    continue
+                }
+                let (page, next) = holdBook.queue(of: item, after: after, limit: Int(limit))
+                batch.decide(slot, .ok(.holds(page, next: next)), event: nil)
+            case .memberHolds(let member):
+                work[ownership.shard(of: member)].steps.append(.getMember(slot: slot, member: member))
             }
         }
         return work
@@ -117,17 +159,25 @@ extension Engine {
                     ownership.forEachOwner(of: event) { owner in
                         if owner != shard { forward.events[owner].append(event) }
                     }
+                    if !holdBook.isEmpty { serveHolds(&batch, after: event, slot: result.slot, forward: &forward) }
                 }
             case .refused(let refusal):
                 batch.decide(result.slot, .refused(refusal), event: nil)
-            case .cleared, .imported, .profileCleared, .overdue, .items, .members:
+            case .cleared, .holdCleared, .imported, .profileCleared, .overdue, .items, .members:
                 preconditionFailure("single-shard step answered with a saga verdict")
             }
         case .checkout(let member, let item, let loanID):
             guard let other = batch.firstVerdict(result) else { return }
             let (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
+            let pickup = batch.pickups.isEmpty ? nil : batch.pickups[result.slot]
             if let refusal = Circulation.combineCheckout(member: memberVerdict, item: itemVerdict) {
-                if case .cleared = itemVerdict { forward.releases[ownership.shard(of: item)].append(item) }
+                if case .cleared = itemVerdict {
+                    if pickup != nil {
+                        forward.holdShelfReleases[ownership.shard(of: item)].append(item)
+                    } else {
+                        forward.releases[ownership.shard(of: item)].append(item)
+                    }
+                }
                 batch.decide(result.slot, .refused(refusal), event: nil)
                 return
             }
@@ -138,6 +188,12 @@ extension Engine {
             // The item's part (one copy fewer) was taken by the item step's reservation.
             forward.events[ownership.shard(of: member)].append(event)
             batch.decide(result.slot, .ok(.loan(loan)), event: event)
+            if let pickup {
+                // The hold is filled; its copy left the hold shelf with the item step.
+                let filled = Event.holdEnded(pickup, .filled)
+                applyToCoordinator(filled)
+                batch.extraEvents.append((result.slot, filled))
+            }
         case .importLoan(let entryIndex, let loanID):
             let entry = batch.imports[Int(entryIndex)]
             let memberVerdict: StepVerdict
@@ -194,7 +250,7 @@ extension Engine {
                 let event = Event.memberChanged(MemberProfile(member), previousEmail: previousEmail)
                 ownership.forEachOwner(of: event) { forward.events[$0].append(event) }
                 batch.decide(result.slot, .ok(.member(member)), event: event)
-            case .cleared, .imported, .overdue, .items, .members:
+            case .cleared, .holdCleared, .imported, .overdue, .items, .members:
                 preconditionFailure("member step answered with the wrong verdict")
             }
         case .overdue(_, let limit):
@@ -217,8 +273,54 @@ extension Engine {
             guard batch.countAnswer(result.slot, shardCount: shards.count) else { return }
             let (page, next) = Self.page(batch.listedMembers.removeValue(forKey: index)!, limit: limit, id: \.id)
             batch.decide(result.slot, .ok(.members(page, next: next)), event: nil)
-        case .setPolicy, .settled:
+        case .placeHold(let member, let item):
+            guard let other = batch.firstVerdict(result) else { return }
+            let (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
+            if let refusal = Circulation.combineCheckout(member: memberVerdict, item: itemVerdict) {
+                batch.decide(result.slot, .refused(refusal), event: nil)
+                return
+            }
+            guard case .holdCleared(let pickupDays) = memberVerdict else { preconditionFailure("cleared hold without its pickup days") }
+            let hold = Hold(id: HoldID(batch.firstSequence + UInt64(result.slot)), item: item, member: member, placedAt: batch.now, pickupDays: pickupDays)
+            let event = Event.holdPlaced(hold)
+            applyToCoordinator(event)
+            batch.decide(result.slot, .ok(.hold(QueuedHold(hold: hold, position: holdBook.position(of: hold)))), event: event)
+        case .memberHolds(let member):
+            switch result.verdict {
+            case .decided(let outcomeIndex, _):
+                if case .refused(let refusal) = reply.outcomes[Int(outcomeIndex)] {
+                    batch.decide(result.slot, .refused(refusal), event: nil)
+                } else {
+                    batch.decide(result.slot, .ok(.holds(holdBook.holds(of: member), next: nil)), event: nil)
+                }
+            case .refused(let refusal):
+                batch.decide(result.slot, .refused(refusal), event: nil)
+            default:
+                preconditionFailure("member look-up answered with the wrong verdict")
+            }
+        case .setPolicy, .settled, .cancelHold, .itemHolds:
             preconditionFailure("no shard step belongs to this command")
+        }
+    }
+
+    /// Copies freed by a command go to the item's waiting holds first: a returned copy, or
+    /// copies added to the catalog.
+    private func serveHolds(_ batch: inout BatchRun, after event: Event, slot: Int32, forward: inout Forwarding) {
+        switch event {
+        case .loanReturned(_, _, let item, _, _):
+            guard holdBook.waitingCount(of: item) > 0 else { return }
+            follow(&batch, slot, serveWaitingHolds(of: item, copies: 1, now: batch.now), forward: &forward)
+        case .itemChanged(let changed):
+            guard changed.availableCopies > 0, holdBook.waitingCount(of: changed.id) > 0 else { return }
+            let ready = serveWaitingHolds(of: changed.id, copies: changed.availableCopies, now: batch.now)
+            follow(&batch, slot, ready, forward: &forward)
+            // The reply shows the item as the command leaves it, copies set aside included.
+            var shown = changed
+            shown.availableCopies -= Int32(ready.count)
+            shown.awaitingPickup += Int32(ready.count)
+            batch.outcomes[Int(slot)] = .ok(.item(shown))
+        default:
+            return
         }
     }
 
@@ -261,12 +363,19 @@ extension Engine {
         for index in batch.requests.indices {
             if let source = batch.copyFrom[index] { batch.outcomes[index] = batch.outcomes[Int(source)] }
         }
-        var events: [Event] = []
-        events.reserveCapacity(batch.requests.count)
+        var events: [Event] = batch.preamble
+        events.reserveCapacity(batch.preamble.count + batch.requests.count + batch.extraEvents.count)
         var keyed = batch.keyed.makeIterator()
         var nextKeyed = keyed.next()
+        // Follow-up events by slot, in the order they were decided within a slot.
+        let extras = batch.extraEvents.enumerated().sorted { ($0.element.slot, $0.offset) < ($1.element.slot, $1.offset) }.map(\.element)
+        var nextExtra = 0
         for index in batch.requests.indices {
             if let event = batch.events[index] { events.append(event) }
+            while nextExtra < extras.count, Int(extras[nextExtra].slot) == index {
+                events.append(extras[nextExtra].event)
+                nextExtra += 1
+            }
             if let current = nextKeyed, Int(current.slot) == index {
                 let record = IdempotencyRecord(
                     key: current.key, fingerprint: current.fingerprint, sequence: batch.firstSequence + SequenceNumber(index),

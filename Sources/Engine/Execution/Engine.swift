@@ -15,6 +15,7 @@ public actor Engine {
     var nextLoanID: UInt64 = 1
     var policies: PolicyTable
     var keys = IdempotencyStore()
+    var holdBook = HoldBook()
     /// Item types by item id (0: no item), for policy look-ups during planning.
     var itemTypes: [UInt8] = [0]
     /// Where each loan lives, by loan id, to route returns and renewals.
@@ -58,6 +59,7 @@ public actor Engine {
         var batch = BatchRun()
         swap(&batch, &scratch)
         batch.reset(requests: requests, firstSequence: nextSequence, now: now)
+        expirePickups(&batch)
         plan(&batch)
         await run(&batch)
         let result = finish(&batch)
@@ -146,6 +148,12 @@ public actor Engine {
             policies.set(key, policy)
         case .keyRemembered(let record):
             keys.remember(record, keysMax: configuration.idempotency.keysMax)
+        case .holdPlaced(let hold):
+            holdBook.place(hold)
+        case .holdReady(let hold):
+            holdBook.markReady(hold)
+        case .holdEnded(let hold, _):
+            holdBook.remove(hold.id)
         case .memberRegistered, .memberChanged, .loanReturned, .loanRenewed, .finePaid:
             return
         }

@@ -44,7 +44,9 @@ struct Ownership: Sendable {
             distinct(shard(of: member), shard(of: item), body)
         case .loanRenewed(_, let member, _, _), .finePaid(let member, _):
             body(shard(of: member))
-        case .policySet, .keyRemembered:
+        case .holdReady(let hold), .holdEnded(let hold, _):
+            body(shard(of: hold.item))
+        case .policySet, .keyRemembered, .holdPlaced:
             return
         }
     }

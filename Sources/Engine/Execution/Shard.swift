@@ -16,6 +16,7 @@ actor Shard {
         swap(&state, &self.state)
         defer { swap(&state, &self.state) }
         for item in work.releases { state.releaseCopy(item: item) }
+        for item in work.holdShelfReleases { state.releaseCopy(item: item, toHoldShelf: true) }
         var checksum: UInt64 = 0
         let events = work.events
         let copiesReserved = work.copiesReserved
@@ -53,12 +54,16 @@ actor Shard {
             reply.record(slot, .primary, state.importMemberStep(member: member, item: item, terms: importTerms[Int(terms)], policies: policies))
         case .checkoutMember(let slot, let member, let item, let itemType):
             reply.record(slot, .primary, state.checkoutMemberStep(member: member, item: item, itemType: itemType, now: now, policies: policies))
-        case .checkoutItem(let slot, let item):
-            reply.record(slot, .secondary, state.checkoutItemStep(item: item))
+        case .checkoutItem(let slot, let item, let fromHoldShelf):
+            reply.record(slot, .secondary, state.checkoutItemStep(item: item, fromHoldShelf: fromHoldShelf))
+        case .holdMember(let slot, let request):
+            reply.record(slot, .primary, state.holdMemberStep(request, now: now, policies: policies))
+        case .holdItem(let slot, let item):
+            reply.record(slot, .secondary, state.holdItemStep(item: item))
         case .returnLoan(let slot, let loan, let index):
             reply.record(slot, .primary, state.returnLoanStep(loan: loan, position: index, now: now, policies: policies))
-        case .renewLoan(let slot, let loan, let index):
-            reply.record(slot, .primary, state.renewLoanStep(loan: loan, position: index, now: now, policies: policies))
+        case .renewLoan(let slot, let loan, let index, let itemOnHold):
+            reply.record(slot, .primary, state.renewLoanStep(loan: loan, position: index, itemOnHold: itemOnHold, now: now, policies: policies))
         case .payFine(let slot, let member, let amount):
             reply.record(slot, .primary, state.payFineStep(member: member, amountCents: amount))
         case .createItem(let slot, let item):

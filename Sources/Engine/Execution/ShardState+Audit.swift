@@ -1,8 +1,12 @@
 /// What a shard reports for the engine-wide invariant check.
 struct ShardInvariantReport: Sendable {
     var violations: [String] = []
-    /// Per item this shard owns: total - available copies.
+    /// Per item this shard owns: total - available - awaiting pickup copies.
     var copiesOut: [ItemID: Int32] = [:]
+    /// Per item this shard owns with copies on the hold shelf: how many.
+    var awaitingPickup: [ItemID: Int32] = [:]
+    /// Items this shard owns with a copy on the shelf.
+    var itemsWithCopyAvailable: Set<ItemID> = []
     /// Per item, over the members this shard owns: active loans of it.
     var activeLoansByItem: [ItemID: Int32] = [:]
     /// The part of the e-mail index this shard holds: address -> member.
@@ -50,10 +54,13 @@ extension ShardState {
         report.emailIndex = emails
         for member in members where member.id.rawValue != 0 { report.memberEmails[member.email] = member.id }
         for item in items where item.id.rawValue != 0 {
-            if item.availableCopies < 0 || item.availableCopies > item.totalCopies {
-                report.violations.append("item \(item.id): available \(item.availableCopies) outside 0...\(item.totalCopies)")
+            if item.availableCopies < 0 || item.awaitingPickup < 0 || item.availableCopies + item.awaitingPickup > item.totalCopies {
+                report.violations.append("item \(item.id): available \(item.availableCopies) + awaiting pickup \(item.awaitingPickup) outside 0...\(item.totalCopies)")
             }
-            if item.totalCopies != item.availableCopies { report.copiesOut[item.id] = item.totalCopies - item.availableCopies }
+            let out = item.totalCopies - item.availableCopies - item.awaitingPickup
+            if out != 0 { report.copiesOut[item.id] = out }
+            if item.awaitingPickup != 0 { report.awaitingPickup[item.id] = item.awaitingPickup }
+            if item.availableCopies > 0 { report.itemsWithCopyAvailable.insert(item.id) }
         }
         var activeByMember: [MemberID: [LoanID]] = [:]
         var positions: [LoanID: Int] = [:]

@@ -18,9 +18,9 @@ extension ShardState {
             switch steps[index] {
             case .checkoutMember(_, let member, _, _), .importMember(_, let member, _, _):
                 checksum &+= touch(member: member)
-            case .checkoutItem(_, let item):
+            case .checkoutItem(_, let item, _):
                 checksum &+= touch(item: item)
-            case .returnLoan(_, _, let position), .renewLoan(_, _, let position):
+            case .returnLoan(_, _, let position), .renewLoan(_, _, let position, _):
                 if Int(position) < loans.count { checksum &+= loans[Int(position)].id.rawValue }
             default:
                 break
@@ -31,7 +31,7 @@ extension ShardState {
             switch steps[index] {
             case .checkoutMember(_, let member, _, _), .importMember(_, let member, _, _):
                 checksum &+= touch(activeLoansOf: member)
-            case .returnLoan(_, _, let position), .renewLoan(_, _, let position):
+            case .returnLoan(_, _, let position), .renewLoan(_, _, let position, _):
                 guard Int(position) < loans.count else { continue }
                 let loan = loans[Int(position)]
                 checksum &+= touch(member: loan.member) &+ touch(item: loan.item)

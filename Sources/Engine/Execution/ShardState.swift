@@ -190,7 +190,21 @@ struct ShardState {
         case .finePaid(let member, let amount):
             guard owns(member: member) else { return }
             members[ownership.localIndex(of: member)].finesOwedCents -= amount
-        case .policySet, .keyRemembered:
+        case .holdReady(let hold):
+            guard owns(item: hold.item) else { return }
+            let local = ownership.localIndex(of: hold.item)
+            items[local].availableCopies -= 1
+            items[local].awaitingPickup += 1
+        case .holdEnded(let hold, let end):
+            guard hold.status == .ready, owns(item: hold.item) else { return }
+            // A filled hold's copy becomes the new loan's: a live checkout's item step took it
+            // off the hold shelf already; replay moves it to the shelf, and the loan event that
+            // follows takes it from there.
+            if end == .filled && copyReserved { return }
+            let local = ownership.localIndex(of: hold.item)
+            items[local].awaitingPickup -= 1
+            items[local].availableCopies += 1
+        case .policySet, .keyRemembered, .holdPlaced:
             return
         }
     }

@@ -3,14 +3,20 @@
 enum ShardStep: Sendable {
     /// Saga step 1 of a checkout: may this member borrow an item of this type?
     case checkoutMember(slot: Int32, member: MemberID, item: ItemID, itemType: ItemType?)
-    /// Saga step 2 of a checkout: can a copy be reserved?
-    case checkoutItem(slot: Int32, item: ItemID)
+    /// Saga step 2 of a checkout: can a copy be reserved? From the hold shelf when the member
+    /// collects the copy set aside for their ready hold.
+    case checkoutItem(slot: Int32, item: ItemID, fromHoldShelf: Bool)
+    /// Saga step 1 of placing a hold: may this member hold an item of this type?
+    indirect case holdMember(slot: Int32, HoldRequest)
+    /// Saga step 2 of placing a hold: does the item exist, circulate, and lack a free copy?
+    case holdItem(slot: Int32, item: ItemID)
     /// Saga step 1 of an import (step 2, for an active loan, is `checkoutItem`); `terms` indexes
     /// `ShardWork.importTerms`.
     case importMember(slot: Int32, member: MemberID, item: ItemID, terms: Int32)
     /// `index` locates the loan in its member's shard (see `LoanRoute`).
     case returnLoan(slot: Int32, loan: LoanID, index: UInt32)
-    case renewLoan(slot: Int32, loan: LoanID, index: UInt32)
+    /// `itemOnHold`: other members wait for the loan's item (the coordinator's hold book).
+    case renewLoan(slot: Int32, loan: LoanID, index: UInt32, itemOnHold: Bool)
     case payFine(slot: Int32, member: MemberID, amountCents: Int64)
     indirect case createItem(slot: Int32, item: Item)
     indirect case updateItem(slot: Int32, item: ItemID, changes: ItemChanges)
@@ -31,6 +37,17 @@ enum ShardStep: Sendable {
     case listMembers(slot: Int32, after: MemberID?, limit: Int32)
 }
 
+/// What a hold's member step needs from the coordinator beyond the member's own record.
+struct HoldRequest: Sendable {
+    var member: MemberID
+    var item: ItemID
+    /// Nil when the item does not exist.
+    var itemType: ItemType?
+    var openHolds: Int32
+    /// Whether the member already has an open hold on the item.
+    var hasHold: Bool
+}
+
 enum MemberChange: Sendable {
     case update(MemberChanges)
     case suspend
@@ -40,6 +57,7 @@ enum MemberChange: Sendable {
 /// What a step found, as the rules return it; `Shard` turns it into a `StepVerdict` for transport.
 enum Decision {
     case cleared(dueAt: Timestamp)
+    case holdCleared(pickupDays: Int32)
     case imported(fineCents: Int64)
     case profileCleared(Member, previousEmail: String)
     case refused(Refusal)
@@ -54,6 +72,8 @@ enum StepVerdict: Sendable {
     /// The step's checks passed; the coordinator completes the saga. A checkout's member step
     /// reports the due time its policy gives.
     case cleared(dueAt: Timestamp)
+    /// A hold's member step passed; a copy set aside for it will wait this many days.
+    case holdCleared(pickupDays: Int32)
     /// An import's member step passed; a returned loan carries this fine.
     case imported(fineCents: Int64)
     /// A profile change passed the member's checks (the member as it would become); the
@@ -81,6 +101,7 @@ struct ShardReply: Sendable {
         let verdict: StepVerdict
         switch decision {
         case .cleared(let dueAt): verdict = .cleared(dueAt: dueAt)
+        case .holdCleared(let days): verdict = .holdCleared(pickupDays: days)
         case .imported(let fine): verdict = .imported(fineCents: fine)
         case .refused(let refusal): verdict = .refused(refusal)
         case .profileCleared(let member, let previousEmail): verdict = .profileCleared(member, previousEmail: previousEmail)
@@ -117,6 +138,8 @@ struct ShardWork: Sendable {
     var steps: [ShardStep] = []
     /// Items whose reserved copy goes back on the shelf: the checkout's member step refused.
     var releases: [ItemID] = []
+    /// As `releases`, for copies taken from the hold shelf: they go back there.
+    var holdShelfReleases: [ItemID] = []
     /// What this hop's import steps need beyond their member and item (see `ImportTerms`).
     var importTerms: [ImportTerms] = []
     /// True on the live path, where every `loanCreated` comes from a checkout whose item step
@@ -128,5 +151,5 @@ struct ShardWork: Sendable {
     var now: Timestamp
     var policies: PolicyTable
 
-    var isEmpty: Bool { events.isEmpty && steps.isEmpty && releases.isEmpty }
+    var isEmpty: Bool { events.isEmpty && steps.isEmpty && releases.isEmpty && holdShelfReleases.isEmpty }
 }

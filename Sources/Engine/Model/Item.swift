@@ -12,8 +12,11 @@ public struct Item: Sendable, Hashable {
     public var type: ItemType
     public var status: ItemStatus
     public var totalCopies: Int32
-    /// Copies on the shelf. `totalCopies - availableCopies` copies are out on loan.
+    /// Copies on the shelf, free for anyone.
     public var availableCopies: Int32
+    /// Copies on the hold shelf, each set aside for the member of a ready hold. The rest,
+    /// `totalCopies - availableCopies - awaitingPickup`, are out on loan.
+    public var awaitingPickup: Int32
     public var year: Int32
     public var isbn: String
     public var title: String
@@ -22,8 +25,9 @@ public struct Item: Sendable, Hashable {
 
     public init(
         id: ItemID, isbn: String, title: String, author: String, publisher: String, year: Int32,
-        type: ItemType, status: ItemStatus, totalCopies: Int32, availableCopies: Int32
+        type: ItemType, status: ItemStatus, totalCopies: Int32, availableCopies: Int32, awaitingPickup: Int32 = 0
     ) {
+        self.awaitingPickup = awaitingPickup
         self.id = id
         self.isbn = isbn
         self.title = title

@@ -6,10 +6,19 @@ public struct Policy: Sendable, Hashable {
     public var maxRenewals: Int32
     public var finePerDayCents: Int64
     public var maxFinePerLoanCents: Int64
-    /// Borrowing and renewing are blocked while fines owed are at or above this.
+    /// Borrowing, renewing and placing holds are blocked while fines owed are at or above this.
     public var blockThresholdCents: Int64
+    /// A member's open holds (on items of any type) must stay below this to place one on this type.
+    public var maxHolds: Int32
+    /// Days a copy set aside for a hold waits on the hold shelf before it passes on.
+    public var pickupDays: Int32
 
-    public init(loanDays: Int32, maxLoans: Int32, maxRenewals: Int32, finePerDayCents: Int64, maxFinePerLoanCents: Int64, blockThresholdCents: Int64) {
+    public init(
+        loanDays: Int32, maxLoans: Int32, maxRenewals: Int32, finePerDayCents: Int64, maxFinePerLoanCents: Int64, blockThresholdCents: Int64,
+        maxHolds: Int32 = 5, pickupDays: Int32 = 7
+    ) {
+        self.maxHolds = maxHolds
+        self.pickupDays = pickupDays
         self.loanDays = loanDays
         self.maxLoans = maxLoans
         self.maxRenewals = maxRenewals
@@ -19,7 +28,8 @@ public struct Policy: Sendable, Hashable {
     }
 
     public static let standard = Policy(loanDays: 14, maxLoans: 5, maxRenewals: 2, finePerDayCents: 25, maxFinePerLoanCents: 1_000, blockThresholdCents: 500)
-    public static let premium = Policy(loanDays: 28, maxLoans: 10, maxRenewals: 3, finePerDayCents: 25, maxFinePerLoanCents: 1_000, blockThresholdCents: 500)
+    public static let premium = Policy(
+        loanDays: 28, maxLoans: 10, maxRenewals: 3, finePerDayCents: 25, maxFinePerLoanCents: 1_000, blockThresholdCents: 500, maxHolds: 10, pickupDays: 7)
 }
 
 public struct PolicyKey: Sendable, Hashable, Comparable {

@@ -13,8 +13,11 @@ public struct ItemJSON: Codable, Sendable, Hashable {
     public var status: String
     public var totalCopies: Int32
     public var availableCopies: Int32
+    /// Copies on the hold shelf, set aside for members whose holds are ready.
+    public var awaitingPickup: Int32
 
     public init(_ item: Item) {
+        awaitingPickup = item.awaitingPickup
         id = item.id.rawValue
         isbn = item.isbn
         title = item.title
@@ -31,6 +34,51 @@ public struct ItemJSON: Codable, Sendable, Hashable {
         case id, isbn, title, author, publisher, year, type, status
         case totalCopies = "total_copies"
         case availableCopies = "available_copies"
+        case awaitingPickup = "awaiting_pickup"
+    }
+}
+
+/// `{"id": 812, "item": 3, "member": 7, "status": "ready", "position": 0, "placed_at": "...",
+/// "pickup_by": "...", "pickup_days": 7}`; `pickup_by` is null while the hold waits.
+public struct HoldJSON: Codable, Sendable, Hashable {
+    public var id: UInt64
+    public var item: UInt64
+    public var member: UInt64
+    public var status: String
+    public var position: Int32
+    public var placedAt: String
+    public var pickupBy: String?
+    public var pickupDays: Int32
+
+    public init(_ queued: QueuedHold) {
+        let hold = queued.hold
+        id = hold.id.rawValue
+        item = hold.item.rawValue
+        member = hold.member.rawValue
+        status = hold.status.name
+        position = queued.position
+        placedAt = hold.placedAt.description
+        pickupBy = hold.status == .ready ? hold.pickupBy.description : nil
+        pickupDays = hold.pickupDays
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, item, member, status, position
+        case placedAt = "placed_at"
+        case pickupBy = "pickup_by"
+        case pickupDays = "pickup_days"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(item, forKey: .item)
+        try container.encode(member, forKey: .member)
+        try container.encode(status, forKey: .status)
+        try container.encode(position, forKey: .position)
+        try container.encode(placedAt, forKey: .placedAt)
+        try container.encode(pickupBy, forKey: .pickupBy)
+        try container.encode(pickupDays, forKey: .pickupDays)
     }
 }
 
@@ -123,8 +171,12 @@ public struct PolicyJSON: Codable, Sendable, Hashable {
     public var finePerDayCents: Int64
     public var maxFinePerLoanCents: Int64
     public var blockThresholdCents: Int64
+    public var maxHolds: Int32
+    public var pickupDays: Int32
 
     public init(_ key: PolicyKey, _ policy: Policy) {
+        maxHolds = policy.maxHolds
+        pickupDays = policy.pickupDays
         tier = key.tier
         itemType = key.itemType.name
         loanDays = policy.loanDays
@@ -144,6 +196,8 @@ public struct PolicyJSON: Codable, Sendable, Hashable {
         case finePerDayCents = "fine_per_day_cents"
         case maxFinePerLoanCents = "max_fine_per_loan_cents"
         case blockThresholdCents = "block_threshold_cents"
+        case maxHolds = "max_holds"
+        case pickupDays = "pickup_days"
     }
 }
 

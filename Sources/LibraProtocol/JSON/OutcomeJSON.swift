@@ -2,7 +2,7 @@ import Engine
 
 /// An outcome in JSON: `{"ok": true, ...reply}` or `{"ok": false, "error": {...}}`.
 /// The reply's keys depend on its kind: `item`, `member` (+ `loans`), `loan`, `loans` + `next`,
-/// `items` + `next`, `members` + `next`, `policy`, `fines`.
+/// `items` + `next`, `members` + `next`, `policy`, `fines`, `hold`, `holds` + `next`.
 public struct OutcomeJSON: Encodable, Sendable {
     public var outcome: Outcome
 
@@ -51,6 +51,10 @@ public struct ReplyJSON: Encodable, Sendable {
             try fields.encode(next?.rawValue, forKey: .init("next"))
         case .policy(let key, let policy): try fields.encode(PolicyJSON(key, policy), forKey: .init("policy"))
         case .finesOwed(let member, let cents): try fields.encode(FinesJSON(member: member.rawValue, finesOwedCents: cents), forKey: .init("fines"))
+        case .hold(let queued): try fields.encode(HoldJSON(queued), forKey: .init("hold"))
+        case .holds(let holds, let next):
+            try fields.encode(holds.map(HoldJSON.init), forKey: .init("holds"))
+            try fields.encode(next?.rawValue, forKey: .init("next"))
         }
     }
 }

@@ -22,7 +22,7 @@ public struct RequestJSON: Codable, Sendable, Hashable {
     public static let ops = [
         "create_item", "update_item", "withdraw_item", "add_copies", "remove_copies", "register_member", "update_member", "suspend_member",
         "reinstate_member", "set_policy", "checkout", "return", "renew", "pay_fine", "get_item", "get_member", "member_loans", "overdue_loans",
-        "list_items", "list_members", "import_loan",
+        "list_items", "list_members", "import_loan", "place_hold", "cancel_hold", "item_holds", "member_holds",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -89,7 +89,8 @@ public struct RequestJSON: Codable, Sendable, Hashable {
                 Policy(
                     loanDays: try required("loan_days"), maxLoans: try required("max_loans"), maxRenewals: try required("max_renewals"),
                     finePerDayCents: try required("fine_per_day_cents"), maxFinePerLoanCents: try required("max_fine_per_loan_cents"),
-                    blockThresholdCents: try required("block_threshold_cents")))
+                    blockThresholdCents: try required("block_threshold_cents"), maxHolds: try optional("max_holds") ?? Policy.standard.maxHolds,
+                    pickupDays: try optional("pickup_days") ?? Policy.standard.pickupDays))
         case "checkout": return .checkout(member: MemberID(try required("member")), item: ItemID(try required("item")))
         case "return": return .returnLoan(LoanID(try required("loan")))
         case "renew": return .renewLoan(LoanID(try required("loan")))
@@ -106,6 +107,10 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         case "overdue_loans": return .overdueLoans(after: try optional("after", UInt64.self).map { LoanID($0) }, limit: limit)
         case "list_items": return .listItems(after: try optional("after", UInt64.self).map { ItemID($0) }, limit: limit)
         case "list_members": return .listMembers(after: try optional("after", UInt64.self).map { MemberID($0) }, limit: limit)
+        case "place_hold": return .placeHold(member: MemberID(try required("member")), item: ItemID(try required("item")))
+        case "cancel_hold": return .cancelHold(HoldID(try required("hold")))
+        case "item_holds": return .itemHolds(ItemID(try required("item")), after: try optional("after", UInt64.self).map { HoldID($0) }, limit: limit)
+        case "member_holds": return .memberHolds(MemberID(try required("member")))
         default:
             throw Swift.DecodingError.dataCorruptedError(forKey: Key("op"), in: fields, debugDescription: "unknown op '\(op)'")
         }
@@ -149,7 +154,12 @@ public struct RequestJSON: Codable, Sendable, Hashable {
             try put("name", changes.name)
             try put("tier", changes.tier)
             try put("card_expiry", date(changes.cardExpiryDay))
-        case .suspendMember(let id), .reinstateMember(let id), .getMember(let id): try put("member", id.rawValue)
+        case .suspendMember(let id), .reinstateMember(let id), .getMember(let id), .memberHolds(let id): try put("member", id.rawValue)
+        case .cancelHold(let hold): try put("hold", hold.rawValue)
+        case .itemHolds(let item, let after, let limit):
+            try put("item", item.rawValue)
+            try put("after", after?.rawValue)
+            try put("limit", limit)
         case .setPolicy(let key, let policy):
             let json = PolicyJSON(key, policy)
             try put("tier", json.tier)
@@ -160,7 +170,9 @@ public struct RequestJSON: Codable, Sendable, Hashable {
             try put("fine_per_day_cents", json.finePerDayCents)
             try put("max_fine_per_loan_cents", json.maxFinePerLoanCents)
             try put("block_threshold_cents", json.blockThresholdCents)
-        case .checkout(let member, let item):
+            try put("max_holds", json.maxHolds)
+            try put("pickup_days", json.pickupDays)
+        case .checkout(let member, let item), .placeHold(let member, let item):
             try put("member", member.rawValue)
             try put("item", item.rawValue)
         case .returnLoan(let loan), .renewLoan(let loan): try put("loan", loan.rawValue)

@@ -20,6 +20,8 @@ enum Permission: Equatable {
     case forbidden
     /// Allowed only if the loan is the member's own: checked against the member's record.
     case ownLoan(LoanID)
+    /// Allowed only if the hold is the member's own: checked against the member's holds.
+    case ownHold(HoldID)
 }
 
 extension Principal {
@@ -29,14 +31,15 @@ extension Principal {
         case .readOnly: return command.isRead ? .allowed : .forbidden
         case .circulation:
             switch command {
-            case .checkout, .returnLoan, .renewLoan, .payFine: return .allowed
+            case .checkout, .returnLoan, .renewLoan, .payFine, .placeHold, .cancelHold: return .allowed
             default: return command.isRead ? .allowed : .forbidden
             }
         case .member:
             switch command {
             case .getItem, .listItems: return .allowed
-            case .getMember(let id), .memberLoans(let id, _, _): return id == member ? .allowed : .forbidden
+            case .getMember(let id), .memberLoans(let id, _, _), .memberHolds(let id), .placeHold(let id, _): return id == member ? .allowed : .forbidden
             case .renewLoan(let loan): return .ownLoan(loan)
+            case .cancelHold(let hold): return .ownHold(hold)
             default: return .forbidden
             }
         }

@@ -27,6 +27,14 @@ extension HTTPAPI {
                     id: "getItem", tag: .catalog, summary: "Read an item", access: .command(.getItem(1)), parameters: [itemID],
                     success: .json(200, "The item.", "ItemReply"), refusals: [.itemNotFound])
             ) { id, _ in .getItem(ItemID(id)) },
+            read(
+                "/api/v1/items/{id}/holds",
+                HTTPOperation(
+                    id: "listItemHolds", tag: .catalog, summary: "List an item's hold queue, ready holds first, a page at a time",
+                    access: .command(.itemHolds(1, after: nil, limit: 1)), parameters: [itemID, .after, .limit],
+                    success: .json(200, "A page of the queue; `next` is the cursor for the following page, null on the last.", "HoldPage"),
+                    refusals: [.itemNotFound, .invalidField])
+            ) { id, page in .itemHolds(ItemID(id), after: page.after.map { HoldID($0) }, limit: page.limit) },
             command(
                 .patch, "/api/v1/items/{id}", op: "update_item", pathFields: Self.idField("item"),
                 HTTPOperation(
@@ -36,8 +44,8 @@ extension HTTPAPI {
                 .post, "/api/v1/items/{id}/withdraw", op: "withdraw_item", pathFields: Self.idField("item"),
                 HTTPOperation(
                     id: "withdrawItem", tag: .catalog, summary: "Withdraw an item from circulation (it stays listed)",
-                    description: "Takes no body. Refused while copies are out on loan.", access: .command(.withdrawItem(1)), parameters: [itemID],
-                    success: .json(200, "The withdrawn item.", "ItemReply"), refusals: [.itemNotFound, .itemAlreadyWithdrawn, .itemHasActiveLoans])),
+                    description: "Takes no body. Refused while copies are out on loan or on the hold shelf, or members wait for it.", access: .command(.withdrawItem(1)), parameters: [itemID],
+                    success: .json(200, "The withdrawn item.", "ItemReply"), refusals: [.itemNotFound, .itemAlreadyWithdrawn, .itemHasHolds, .itemHasActiveLoans])),
             command(
                 .post, "/api/v1/items/{id}/copies/add", op: "add_copies", pathFields: Self.idField("item"),
                 HTTPOperation(

@@ -37,7 +37,25 @@ extension HTTPAPI {
                 HTTPOperation(
                     id: "renewLoan", tag: .circulation, summary: "Renew a loan", description: "Takes no body.", access: .command(.renewLoan(1)),
                     parameters: [loanID], success: .json(200, "The renewed loan with its new due time.", "LoanReply"),
-                    refusals: [.loanNotFound, .loanNotActive, .memberSuspended, .cardExpired, .noPolicy, .blockedByFines, .renewalLimitReached])),
+                    refusals: [.loanNotFound, .loanNotActive, .memberSuspended, .cardExpired, .noPolicy, .blockedByFines, .itemOnHold, .renewalLimitReached])),
+            command(
+                .post, "/api/v1/holds", op: "place_hold", status: .created,
+                HTTPOperation(
+                    id: "placeHold", tag: .circulation, summary: "Place a hold: join an item's queue for the next free copy",
+                    description: "Only for an item with no copy on the shelf (else COPY_AVAILABLE: check it out). When a copy comes back it is set "
+                        + "aside for the first in line for the policy's pickup days; a checkout by that member collects it.",
+                    access: .command(.placeHold(member: 1, item: 1)), body: "NewHold", success: .json(201, "The hold and its place in the queue.", "HoldReply"),
+                    refusals: [
+                        .memberNotFound, .memberSuspended, .cardExpired, .itemNotFound, .itemWithdrawn, .noPolicy, .blockedByFines, .alreadyHoldsItem,
+                        .holdExists, .holdLimitReached, .copyAvailable,
+                    ])),
+            command(
+                .post, "/api/v1/holds/{id}/cancel", op: "cancel_hold", pathFields: Self.idField("hold"),
+                HTTPOperation(
+                    id: "cancelHold", tag: .circulation, summary: "Cancel a hold",
+                    description: "Takes no body. A ready hold's copy passes to the next member in line, or back to the shelf.",
+                    access: .command(.cancelHold(1)), parameters: [.path("id", "The hold's id.")],
+                    success: .json(200, "The hold as it was when cancelled.", "HoldReply"), refusals: [.holdNotFound])),
         ]
     }
 }

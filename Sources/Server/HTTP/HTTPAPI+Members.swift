@@ -54,6 +54,13 @@ extension HTTPAPI {
                     success: .json(200, "A page of loans; `next` is the cursor for the following page, null on the last.", "LoanPage"),
                     refusals: [.memberNotFound, .invalidField])
             ) { id, page in .memberLoans(MemberID(id), after: page.after.map { LoanID($0) }, limit: page.limit) },
+            read(
+                "/api/v1/members/{id}/holds",
+                HTTPOperation(
+                    id: "listMemberHolds", tag: .members, summary: "List a member's open holds with their places in line",
+                    access: .command(.memberHolds(1)), parameters: [memberID], success: .json(200, "All the member's open holds; `next` is null.", "HoldPage"),
+                    refusals: [.memberNotFound])
+            ) { id, _ in .memberHolds(MemberID(id)) },
             command(
                 .post, "/api/v1/members/{id}/payments", op: "pay_fine", pathFields: Self.idField("member"),
                 HTTPOperation(

@@ -169,6 +169,10 @@ extension Command {
         case .listItems: 19
         case .listMembers: 20
         case .importLoan: 21
+        case .placeHold: 22
+        case .cancelHold: 23
+        case .itemHolds: 24
+        case .memberHolds: 25
         }
     }
 }

@@ -25,7 +25,10 @@ public final class Gateway: Sendable {
         let permissions = requests.map { request in
             let permission = principal.permission(for: request.command)
             if permission != .allowed { allAllowed = false }
-            if case .ownLoan = permission { needsOwnership = true }
+            switch permission {
+            case .ownLoan, .ownHold: needsOwnership = true
+            case .allowed, .forbidden: break
+            }
             return permission
         }
         if allAllowed {
@@ -35,17 +38,21 @@ public final class Gateway: Sendable {
         guard needsOwnership, let member = principal.member else {
             return submit(requests, allowed: permissions.map { $0 == .allowed }, completion)
         }
-        // A member renewing: look up their active loans first (rare, so one extra read is fine).
-        sequencer.submit([Request(.getMember(member))]) { result in
-            var own: Set<LoanID> = []
-            if case .success(let outcomes) = result, case .ok(.memberWithLoans(let record, _)) = outcomes.first {
-                own = Set(record.activeLoans.map(\.loan))
+        // A member renewing a loan or cancelling a hold: look up their active loans and open holds
+        // first (rare, so one extra read is fine).
+        sequencer.submit([Request(.getMember(member)), Request(.memberHolds(member))]) { result in
+            var ownLoans: Set<LoanID> = []
+            var ownHolds: Set<HoldID> = []
+            if case .success(let outcomes) = result {
+                if case .ok(.memberWithLoans(let record, _)) = outcomes.first { ownLoans = Set(record.activeLoans.map(\.loan)) }
+                if outcomes.count > 1, case .ok(.holds(let holds, _)) = outcomes[1] { ownHolds = Set(holds.map(\.hold.id)) }
             }
             let allowed = permissions.map { permission in
                 switch permission {
                 case .allowed: true
                 case .forbidden: false
-                case .ownLoan(let loan): own.contains(loan)
+                case .ownLoan(let loan): ownLoans.contains(loan)
+                case .ownHold(let hold): ownHolds.contains(hold)
                 }
             }
             self.submit(requests, allowed: allowed, completion)

@@ -53,7 +53,7 @@ public enum RecoveryError: Error, Equatable, CustomStringConvertible {
 /// after it. See docs/operations.md for what each outcome means to an operator.
 public enum Recovery {
     public static let formatMarker = "FORMAT"
-    static let formatLine = "libra-data 1\n"
+    static let formatLine = "libra-data 2\n"
     /// Records replayed per engine visit.
     static let replayChunk = 2048
 

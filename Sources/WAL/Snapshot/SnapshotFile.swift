@@ -11,7 +11,7 @@ import Engine
 ///
 /// The offsets let a reader decode items, members and loans in parallel.
 public enum SnapshotFile {
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
     static let magic: [UInt8] = Array("LIBRASNP".utf8)
     static let trailerMagic: [UInt8] = Array("SEND".utf8)
     static let headerBytes = 32

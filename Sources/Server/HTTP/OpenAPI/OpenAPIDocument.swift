@@ -161,6 +161,7 @@ enum OpenAPIDocument {
                 case (.allowed, .allowed): return role.name
                 case (.allowed, _): return "\(role.name) (own account only)"
                 case (.ownLoan, _): return "\(role.name) (own loans only)"
+                case (.ownHold, _): return "\(role.name) (own holds only)"
                 default: return nil
                 }
             }

@@ -37,9 +37,22 @@ enum OpenAPISchemas {
                     ("year", .integer(nil, Limits.yearRange)), ("type", itemType),
                     ("status", .string("withdrawn items stay listed but cannot be lent.", values: ["active", "withdrawn"])),
                     ("total_copies", .integer(nil, 0...Limits.copiesPerItemMax)),
-                    ("available_copies", .integer("Copies on the shelf now.", 0...Limits.copiesPerItemMax)),
+                    ("available_copies", .integer("Copies on the shelf now, free for anyone.", 0...Limits.copiesPerItemMax)),
+                    ("awaiting_pickup", .integer("Copies on the hold shelf, each set aside for a member whose hold is ready.", 0...Limits.copiesPerItemMax)),
                 ],
-                required: ["id", "isbn", "title", "author", "publisher", "year", "type", "status", "total_copies", "available_copies"])
+                required: ["id", "isbn", "title", "author", "publisher", "year", "type", "status", "total_copies", "available_copies", "awaiting_pickup"])
+        ),
+        (
+            "Hold",
+            .object(
+                "An open hold: a member waiting for the next free copy of an item, or (ready) with a copy set aside until `pickup_by`.",
+                [
+                    ("id", id), ("item", id), ("member", id), ("status", .string(values: ["waiting", "ready"])),
+                    ("position", .integer("0 when ready; else the place among the item's waiting holds, from 1.", minimum: 0, format: "int32")),
+                    ("placed_at", time), ("pickup_by", time.described("The last millisecond the copy waits; null while waiting.").orNull),
+                    ("pickup_days", .integer("Days a copy set aside waits, from the member's policy.", Limits.pickupDaysRange)),
+                ],
+                required: ["id", "item", "member", "status", "position", "placed_at", "pickup_by", "pickup_days"])
         ),
         (
             "ActiveLoan",
@@ -76,9 +89,14 @@ enum OpenAPISchemas {
                     ("tier", .string()), ("item_type", itemType), ("loan_days", .integer(nil, Limits.loanDaysRange)),
                     ("max_loans", .integer("Active loans (of any type) a member may hold.", Limits.maxLoansRange)),
                     ("max_renewals", .integer(nil, Limits.maxRenewalsRange)), ("fine_per_day_cents", cents), ("max_fine_per_loan_cents", cents),
-                    ("block_threshold_cents", cents.described("Borrowing and renewing are blocked while fines owed are at or above this.")),
+                    ("block_threshold_cents", cents.described("Borrowing, renewing and placing holds are blocked while fines owed are at or above this.")),
+                    ("max_holds", .integer("Open holds (on items of any type) a member may have.", Limits.maxHoldsRange)),
+                    ("pickup_days", .integer("Days a copy set aside for a hold waits on the hold shelf.", Limits.pickupDaysRange)),
                 ],
-                required: ["tier", "item_type", "loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents"])
+                required: [
+                    "tier", "item_type", "loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents",
+                    "max_holds", "pickup_days",
+                ])
         ),
         (
             "Fines",
@@ -139,6 +157,13 @@ enum OpenAPISchemas {
         ("LoanPage", .object("Loans ascending by id.", [("loans", .array(.ref("Loan"))), ("next", cursor)], required: ["loans", "next"])),
         ("PolicyReply", .object(nil, [("policy", .ref("Policy"))], required: ["policy"])),
         ("FinesReply", .object(nil, [("fines", .ref("Fines"))], required: ["fines"])),
+        ("HoldReply", .object(nil, [("hold", .ref("Hold"))], required: ["hold"])),
+        (
+            "HoldPage",
+            .object(
+                "Holds in queue order (ascending id: ready ones first). For a member's holds, all of them and `next` null.",
+                [("holds", .array(.ref("Hold"))), ("next", cursor)], required: ["holds", "next"])
+        ),
         (
             "Session",
             .object(
@@ -207,10 +232,13 @@ enum OpenAPISchemas {
                     ("loan_days", .integer(nil, Limits.loanDaysRange)), ("max_loans", .integer(nil, Limits.maxLoansRange)),
                     ("max_renewals", .integer(nil, Limits.maxRenewalsRange)), ("fine_per_day_cents", cents), ("max_fine_per_loan_cents", cents),
                     ("block_threshold_cents", cents),
+                    ("max_holds", .integer("Left out: \(Policy.standard.maxHolds).", Limits.maxHoldsRange)),
+                    ("pickup_days", .integer("Left out: \(Policy.standard.pickupDays).", Limits.pickupDaysRange)),
                 ],
                 required: ["loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents"])
         ),
         ("Checkout", .object(nil, [("member", id), ("item", id)], required: ["member", "item"])),
+        ("NewHold", .object(nil, [("member", id), ("item", id)], required: ["member", "item"])),
         ("Payment", .object(nil, [("amount_cents", .integer(nil, 1...Limits.paymentCentsMax))], required: ["amount_cents"])),
         (
             "Login",
