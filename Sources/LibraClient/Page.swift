@@ -9,6 +9,9 @@ public protocol PageElement: Sendable, Hashable {
 extension Loan: PageElement {}
 extension Item: PageElement {}
 extension Member: PageElement {}
+extension QueuedHold: PageElement {
+    public var id: HoldID { hold.id }
+}
 
 /// One page of a listing. Pass `next` as `after:` to get the following page; nil means this
 /// page is the last.

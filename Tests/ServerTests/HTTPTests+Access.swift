@@ -75,14 +75,25 @@ extension HTTPTests {
         let wrong = try api.call("POST", "/api/v1/auth/login", token: nil, body: ["member": other, "password": "correct horse"])
         #expect(wrong.status == 401 && wrong.errorName == "LOGIN_FAILED")
 
-        let items = (0..<2).map { _ in (try? api.call("POST", "/api/v1/items", body: HTTPSamples.item()).id("item")) ?? 0 }
+        let items = (0..<2).map { _ in (try? api.call("POST", "/api/v1/items", body: HTTPSamples.item(copies: 1)).id("item")) ?? 0 }
         let own = try api.call("POST", "/api/v1/loans", body: ["member": member, "item": items[0]]).id("loan")
         let theirs = try api.call("POST", "/api/v1/loans", body: ["member": other, "item": items[1]]).id("loan")
         #expect(try api.call("GET", "/api/v1/members/\(member)", token: token).status == 200)
         #expect(try api.call("GET", "/api/v1/members/\(member)/loans", token: token).records("loans").count == 1)
         #expect(try api.call("GET", "/api/v1/items", token: token).status == 200)
         #expect(try api.call("POST", "/api/v1/loans/\(own)/renew", token: token).status == 200)
+        // Holds: a member places and cancels its own, and sees only its own.
+        let placed = try api.call("POST", "/api/v1/holds", token: token, body: ["member": member, "item": items[1]])
+        #expect(placed.status == 201)
+        let hold = try placed.id("hold")
+        let theirHold = try api.call("POST", "/api/v1/holds", body: ["member": other, "item": items[0]]).id("hold")
+        #expect(try api.call("GET", "/api/v1/members/\(member)/holds", token: token).records("holds").count == 1)
+        #expect(try api.call("POST", "/api/v1/holds", token: token, body: ["member": other, "item": items[0]]).errorName == "FORBIDDEN")
+        #expect(try api.call("POST", "/api/v1/holds/\(theirHold)/cancel", token: token).errorName == "FORBIDDEN")
+        #expect(try api.call("POST", "/api/v1/holds/\(hold)/cancel", token: token).status == 200)
+        #expect(try api.call("POST", "/api/v1/holds/\(hold)/cancel", token: token).errorName == "FORBIDDEN")
         for (method, path) in [
+            ("GET", "/api/v1/members/\(other)/holds"), ("GET", "/api/v1/items/\(items[0])/holds"),
             ("GET", "/api/v1/members/\(other)"), ("GET", "/api/v1/members"), ("GET", "/api/v1/members/\(other)/loans"),
             ("POST", "/api/v1/loans/\(theirs)/renew"), ("POST", "/api/v1/loans/\(own)/return"), ("GET", "/api/v1/loans/overdue"),
         ] {

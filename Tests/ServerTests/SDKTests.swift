@@ -49,6 +49,20 @@ import Glibc
             await #expect(throws: LibraError.refused(Refusal(.paymentExceedsFines))) {
                 try await client.payFine(member: member.id, amountCents: 100)
             }
+            // Holds: the copy out, a hold waits; the return sets the copy aside; the holder collects it.
+            let single = try await client.createItem(SDKSamples.item(copies: 1))
+            let reader = try await client.registerMember(SDKSamples.member())
+            let first = try await client.checkout(member: member.id, item: single.id)
+            let placed = try await client.placeHold(member: reader.id, item: single.id)
+            #expect(placed.position == 1 && placed.hold.status == .waiting)
+            #expect(try await client.itemHolds(single.id).elements.map(\.id) == [placed.id])
+            await #expect(throws: LibraError.refused(Refusal(.itemOnHold))) { try await client.renew(first.id) }
+            _ = try await client.returnLoan(first.id)
+            #expect(try await client.memberHolds(reader.id).map(\.hold.status) == [.ready])
+            #expect(try await client.getItem(single.id).awaitingPickup == 1)
+            _ = try await client.checkout(member: reader.id, item: single.id)
+            #expect(try await client.memberHolds(reader.id).isEmpty)
+            await #expect(throws: LibraError.refused(Refusal(.holdNotFound))) { try await client.cancelHold(placed.id) }
             #expect(try await client.withdrawItem(item.id).status == .withdrawn)
 
             // Listings, page by page.
@@ -62,9 +76,9 @@ import Glibc
                 items += page.elements.map(\.id)
                 after = page.next
             } while after != nil
-            #expect(items == (1...5).map { ItemID($0) })
+            #expect(items == (1...6).map { ItemID($0) })
             let members = try await client.listMembers(limit: 10)
-            #expect(members.elements.count == 2 && members.isLast)
+            #expect(members.elements.count == 3 && members.isLast)
             await client.close()
         }
     }

@@ -2,9 +2,9 @@
 public enum Role: UInt8, Sendable, Hashable, CaseIterable, Codable {
     /// Catalog, members, policies and tokens: everything.
     case admin = 1
-    /// Desks and kiosks: checkout, return, renew and fine payments for any member, and every read.
+    /// Desks and kiosks: checkout, return, renew, holds and fine payments for any member, and every read.
     case circulation = 2
-    /// One member's own account: their record and loans, renewing their own loans, the catalog.
+    /// One member's own account: their record, loans and holds, renewing their own loans, placing and cancelling their own holds, the catalog.
     case member = 3
     /// Every read, no writes.
     case readOnly = 4
