@@ -25,6 +25,10 @@ public enum Limits {
     /// A member's open holds can never exceed this, whatever the policies say.
     public static let maxHoldsRange: ClosedRange<Int32> = 0...100
     public static let pickupDaysRange: ClosedRange<Int32> = 1...365
+    public static let overdueBlockLoansRange: ClosedRange<Int32> = 0...1000
+    public static let blockReasonBytesMax = 256
+    /// Blocks on one member at a time; beyond it, lift one first.
+    public static let blocksPerMemberMax = 16
     /// Shards beyond this add hop overhead without adding parallelism on any machine we target.
     public static let shardCountMax = 256
 }

@@ -19,6 +19,17 @@ extension LibraClient {
         try await member(.reinstateMember(id))
     }
 
+    /// Blocks the member's borrowing, renewing or holds (all three by default) with a reason,
+    /// until lifted or until `expiresAt`. The answer lists the member's blocks, the new one last.
+    public func blockMember(_ id: MemberID, _ block: MemberBlockDraft) async throws(LibraError) -> Member {
+        try await member(.blockMember(id, block))
+    }
+
+    /// Lifts a block (its id is in `Member.blocks`).
+    public func unblockMember(_ id: MemberID, block: UInt64) async throws(LibraError) -> Member {
+        try await member(.unblockMember(id, block: block))
+    }
+
     /// Sets the loan rules for one tier and item type; a new tier comes into being with its
     /// first policy. Returns the policy in force.
     @discardableResult

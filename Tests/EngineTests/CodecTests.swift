@@ -3,12 +3,13 @@ import Testing
 
 @Suite struct CodecTests {
     static let item = Item(id: 7, isbn: "9780306406157", title: "Ünïcode títle", author: "A", publisher: "P", year: 1999, type: .media, status: .withdrawn, totalCopies: 3, availableCopies: 1)
-    static let member = Member(id: 9, email: "ada@example.org", name: "Ada", tier: "premium", status: .suspended, cardExpiryDay: 21_000, finesOwedCents: 325, activeLoans: [ActiveLoan(loan: 4, item: 7)])
+    static let member = Member(id: 9, email: "ada@example.org", name: "Ada", tier: "premium", status: .suspended, cardExpiryDay: 21_000, finesOwedCents: 325, activeLoans: [ActiveLoan(loan: 4, item: 7, dueAt: Timestamp(rawValue: 1_701_000_000_000))], blocks: [MemberBlock(id: 12, reason: "card reported stolen", effects: [.borrowing, .holds], placedAt: Timestamp(rawValue: 1_700_000_000_000), expiresAt: nil), MemberBlock(id: 13, reason: "", effects: .renewing, placedAt: Timestamp(rawValue: 5), expiresAt: Timestamp(rawValue: 9))])
     static let loan = Loan(id: 4, item: 7, member: 9, itemType: .media, checkedOutAt: Timestamp(rawValue: 1_700_000_000_000), dueAt: Timestamp(rawValue: 1_701_000_000_000), renewals: 2, returnedAt: Timestamp(rawValue: 1_702_000_000_000), fineCents: 75)
     static let hold = Hold(id: 31, item: 7, member: 9, placedAt: Timestamp(rawValue: 1_700_000_000_000), pickupDays: 7)
     static let readyHold = hold.madeReady(at: Timestamp(rawValue: 1_700_100_000_000))
     static let events: [Event] = [
-        .holdPlaced(hold), .holdReady(readyHold), .holdEnded(readyHold, .filled), .holdEnded(hold, .cancelled), .holdEnded(readyHold, .expired),
+        .memberBlocked(9, MemberBlock(id: 12, reason: "r", effects: .all, placedAt: Timestamp(rawValue: 3), expiresAt: Timestamp(rawValue: 4))),
+        .memberUnblocked(9, block: 12), .holdPlaced(hold), .holdReady(readyHold), .holdEnded(readyHold, .filled), .holdEnded(hold, .cancelled), .holdEnded(readyHold, .expired),
         .keyRemembered(IdempotencyRecord(key: "h", fingerprint: 45, sequence: 20, rememberedAt: Timestamp(rawValue: 8), outcome: .ok(.hold(QueuedHold(hold: hold, position: 3))))),
         .itemCreated(item), .itemChanged(item), .memberRegistered(member),
         .memberChanged(MemberProfile(member), previousEmail: "old@example.org"), .memberChanged(MemberProfile(member), previousEmail: nil),
@@ -131,9 +132,12 @@ import Testing
         .itemHolds(7, after: 31, limit: 10),
         .itemHolds(7, after: nil, limit: 0),
         .memberHolds(9),
+        .blockMember(9, MemberBlockDraft(reason: "card reported stolen", effects: [.borrowing, .holds], expiresAt: Timestamp(rawValue: 1_800_000_000_000))),
+        .blockMember(9, MemberBlockDraft(reason: "")),
+        .unblockMember(9, block: 12),
     ]
 
-    static let commandTagsKnown: ClosedRange<UInt8> = 1...25
+    static let commandTagsKnown: ClosedRange<UInt8> = 1...27
 
     static func requests(_ command: Command) -> [Request] {
         [Request(command), Request(command, idempotencyKey: ""), Request(command, idempotencyKey: String(repeating: "k", count: Limits.idempotencyKeyBytesMax))]
@@ -157,7 +161,7 @@ import Testing
     }
 
     @Test func everyCommandRoundTrips() throws {
-        #expect(Set(Self.commands.map(\.name)).count == 25, "a command case is missing from the list")
+        #expect(Set(Self.commands.map(\.name)).count == 27, "a command case is missing from the list")
         for command in Self.commands {
             var reader = ByteReader(command.canonicalBytes)
             #expect(try Command(from: &reader) == command)

@@ -314,9 +314,11 @@ struct ScenarioGenerator {
     private mutating func smallPolicy() -> Policy {
         var policy = Policy(
             loanDays: rng.int32(1...30), maxLoans: rng.int32(0...4), maxRenewals: rng.int32(0...3), finePerDayCents: rng.int64(0...100),
-            maxFinePerLoanCents: rng.int64(0...1500), blockThresholdCents: rng.int64(0...800), maxHolds: rng.int32(0...3), pickupDays: rng.int32(1...5))
+            maxFinePerLoanCents: rng.int64(0...1500), blockThresholdCents: rng.int64(0...800), maxHolds: rng.int32(0...3), pickupDays: rng.int32(1...5),
+            overdueBlockLoans: rng.chance(50) ? 0 : rng.int32(1...3))
         if rng.chance(10) {
-            switch rng.int(0...7) {
+            switch rng.int(0...8) {
+            case 8: policy.overdueBlockLoans = rng.pick([-1, 1001])
             case 6: policy.maxHolds = rng.pick([-1, 101])
             case 7: policy.pickupDays = rng.pick([0, 366])
             case 0: policy.loanDays = rng.pick([0, 3651])
@@ -388,7 +390,7 @@ struct ScenarioGenerator {
     }
 
     private mutating func command(model: ReferenceModel, context: inout BatchContext) -> Command {
-        let roll = rng.int(0...1199)
+        let roll = rng.int(0...1279)
         switch roll {
         case 0..<260:
             context.checkouts += 1
@@ -472,8 +474,17 @@ struct ScenarioGenerator {
         case 1130..<1170:
             let after = rng.chance(50) ? nil : holdID(model, context)
             return .itemHolds(itemID(model), after: after, limit: pageLimit())
-        default:
+        case 1170..<1200:
             return .memberHolds(memberID(model))
+        case 1200..<1250:
+            let effects: BlockEffects = rng.chance(10) ? BlockEffects(rawValue: rng.pick([0, 8])) : BlockEffects(rawValue: UInt8(rng.int(1...7)))
+            let expiry: Timestamp? = rng.chance(50) ? nil : now.adding(milliseconds: rng.int64(-2...40) * 3_600_000)
+            let reason = rng.chance(5) ? rng.pick(["", String(repeating: "r", count: 257)]) : "lost card"
+            return .blockMember(memberID(model), MemberBlockDraft(reason: reason, effects: effects, expiresAt: expiry))
+        default:
+            let member = memberID(model, preferring: { !$0.blocks.isEmpty })
+            let blocks = model.members[member]?.blocks.map(\.id) ?? []
+            return .unblockMember(member, block: !blocks.isEmpty && rng.chance(85) ? rng.pick(blocks) : UInt64(rng.int(0...50)))
         }
     }
 }

@@ -169,6 +169,20 @@ struct ReferenceModel {
             members[id] = member
             return .member(member)
 
+        case .blockMember(let id, let draft):
+            guard var member = members[id] else { throw Refusal(.memberNotFound) }
+            guard member.blocks.count < 16 else { throw Refusal(.invalidField, field: .effects) }
+            member.blocks.append(MemberBlock(id: sequence, reason: draft.reason, effects: draft.effects, placedAt: now, expiresAt: draft.expiresAt))
+            members[id] = member
+            return .member(member)
+
+        case .unblockMember(let id, let block):
+            guard var member = members[id] else { throw Refusal(.memberNotFound) }
+            guard member.blocks.contains(where: { $0.id == block }) else { throw Refusal(.blockNotFound) }
+            member.blocks.removeAll { $0.id == block }
+            members[id] = member
+            return .member(member)
+
         case .reinstateMember(let id):
             guard var member = members[id] else { throw Refusal(.memberNotFound) }
             guard member.status == .suspended else { throw Refusal(.memberAlreadyActive) }
@@ -185,10 +199,12 @@ struct ReferenceModel {
             guard var member = members[memberID] else { throw Refusal(.memberNotFound) }
             guard member.status == .active else { throw Refusal(.memberSuspended) }
             guard now.day <= member.cardExpiryDay else { throw Refusal(.cardExpired) }
+            guard !blocked(member, .borrowing, now) else { throw Refusal(.memberBlocked) }
             guard var item = items[itemID] else { throw Refusal(.itemNotFound) }
             guard item.status == .active else { throw Refusal(.itemWithdrawn) }
             guard let policy = policies[PolicyKey(tier: member.tier, itemType: item.type)] else { throw Refusal(.noPolicy) }
             guard member.finesOwedCents < policy.blockThresholdCents else { throw Refusal(.blockedByFines) }
+            guard !tooManyOverdue(member, policy, now) else { throw Refusal(.tooManyOverdueLoans) }
             guard member.activeLoans.count < Int(policy.maxLoans) else { throw Refusal(.loanLimitReached) }
             guard !member.activeLoans.contains(where: { $0.item == itemID }) else { throw Refusal(.alreadyHoldsItem) }
             // A member collects the copy set aside for their ready hold; anyone else needs one on the shelf.
@@ -204,7 +220,7 @@ struct ReferenceModel {
                 dueAt: Timestamp.endOfDay(now.day + policy.loanDays))
             loans[loanID] = loan
             items[itemID] = item
-            member.activeLoans.append(ActiveLoan(loan: loanID, item: itemID))
+            member.activeLoans.append(ActiveLoan(loan: loanID, item: itemID, dueAt: loan.dueAt))
             members[memberID] = member
             return .loan(loan)
 
@@ -243,7 +259,7 @@ struct ReferenceModel {
             loans[loanID] = loan
             item.availableCopies -= 1
             items[entry.item] = item
-            member.activeLoans.append(ActiveLoan(loan: loanID, item: entry.item))
+            member.activeLoans.append(ActiveLoan(loan: loanID, item: entry.item, dueAt: entry.dueAt))
             members[entry.member] = member
             return .loan(loan)
 
@@ -269,17 +285,21 @@ struct ReferenceModel {
         case .renewLoan(let loanID):
             guard var loan = loans[loanID] else { throw Refusal(.loanNotFound) }
             guard loan.returnedAt == nil else { throw Refusal(.loanNotActive) }
-            let member = members[loan.member]!
+            var member = members[loan.member]!
             guard member.status == .active else { throw Refusal(.memberSuspended) }
             guard now.day <= member.cardExpiryDay else { throw Refusal(.cardExpired) }
+            guard !blocked(member, .renewing, now) else { throw Refusal(.memberBlocked) }
             guard let policy = policies[PolicyKey(tier: member.tier, itemType: loan.itemType)] else { throw Refusal(.noPolicy) }
             guard member.finesOwedCents < policy.blockThresholdCents else { throw Refusal(.blockedByFines) }
+            guard !tooManyOverdue(member, policy, now) else { throw Refusal(.tooManyOverdueLoans) }
             guard !holds.values.contains(where: { $0.item == loan.item && $0.status == .waiting }) else { throw Refusal(.itemOnHold) }
             guard loan.renewals < policy.maxRenewals else { throw Refusal(.renewalLimitReached) }
             loan.renewals += 1
             let proposed = Timestamp.endOfDay(now.day + policy.loanDays)
             if proposed > loan.dueAt { loan.dueAt = proposed }
             loans[loanID] = loan
+            for index in member.activeLoans.indices where member.activeLoans[index].loan == loanID { member.activeLoans[index].dueAt = loan.dueAt }
+            members[loan.member] = member
             return .loan(loan)
 
         case .payFine(let id, let amount):
@@ -321,10 +341,12 @@ struct ReferenceModel {
             guard let member = members[memberID] else { throw Refusal(.memberNotFound) }
             guard member.status == .active else { throw Refusal(.memberSuspended) }
             guard now.day <= member.cardExpiryDay else { throw Refusal(.cardExpired) }
+            guard !blocked(member, .holds, now) else { throw Refusal(.memberBlocked) }
             guard let item = items[itemID] else { throw Refusal(.itemNotFound) }
             guard item.status == .active else { throw Refusal(.itemWithdrawn) }
             guard let policy = policies[PolicyKey(tier: member.tier, itemType: item.type)] else { throw Refusal(.noPolicy) }
             guard member.finesOwedCents < policy.blockThresholdCents else { throw Refusal(.blockedByFines) }
+            guard !tooManyOverdue(member, policy, now) else { throw Refusal(.tooManyOverdueLoans) }
             guard !member.activeLoans.contains(where: { $0.item == itemID }) else { throw Refusal(.alreadyHoldsItem) }
             let own = holds.values.filter { $0.member == memberID }
             guard !own.contains(where: { $0.item == itemID }) else { throw Refusal(.holdExists) }
@@ -356,6 +378,15 @@ struct ReferenceModel {
             let own = holds.values.filter { $0.member == memberID }.sorted { $0.id < $1.id }
             return .holds(own.map { QueuedHold(hold: $0, position: position(of: $0)) }, next: nil)
         }
+    }
+
+    /// A librarian's block in force for this effect: its effects name it and it has not expired.
+    private func blocked(_ member: Member, _ effect: BlockEffects, _ now: Timestamp) -> Bool {
+        member.blocks.contains { $0.effects.contains(effect) && ($0.expiresAt == nil || now <= $0.expiresAt!) }
+    }
+
+    private func tooManyOverdue(_ member: Member, _ policy: Policy, _ now: Timestamp) -> Bool {
+        policy.overdueBlockLoans > 0 && member.activeLoans.filter { loans[$0.loan]!.dueAt < now }.count >= Int(policy.overdueBlockLoans)
     }
 
     private func queue(of item: ItemID) -> [Hold] {

@@ -92,6 +92,15 @@ extension HTTPTests {
         #expect(try api.call("POST", "/api/v1/holds/\(theirHold)/cancel", token: token).errorName == "FORBIDDEN")
         #expect(try api.call("POST", "/api/v1/holds/\(hold)/cancel", token: token).status == 200)
         #expect(try api.call("POST", "/api/v1/holds/\(hold)/cancel", token: token).errorName == "FORBIDDEN")
+        // A librarian's block stops what it names, with its reason on the record; lifting it ends it.
+        let blocked = try api.call("POST", "/api/v1/members/\(member)/blocks", body: ["reason": "lost card", "blocks": ["renewing"]])
+        #expect(blocked.status == 200)
+        #expect(try api.call("POST", "/api/v1/loans/\(own)/renew", token: token).errorName == "MEMBER_BLOCKED")
+        #expect(try api.call("POST", "/api/v1/members/\(member)/blocks", token: token, body: ["reason": "self"]).errorName == "FORBIDDEN")
+        #expect(try api.call("POST", "/api/v1/members/\(member)/blocks", body: ["reason": "x", "blocks": ["flying"]]).errorName == "INVALID_FIELD")
+        let block = try #require(((blocked.object["member"] as? [String: Any])?["blocks"] as? [[String: Any]])?.first?["id"] as? Int)
+        #expect(try api.call("POST", "/api/v1/members/\(member)/unblock", body: ["block": block]).status == 200)
+        #expect(try api.call("POST", "/api/v1/members/\(member)/unblock", body: ["block": block]).errorName == "BLOCK_NOT_FOUND")
         for (method, path) in [
             ("GET", "/api/v1/members/\(other)/holds"), ("GET", "/api/v1/items/\(items[0])/holds"),
             ("GET", "/api/v1/members/\(other)"), ("GET", "/api/v1/members"), ("GET", "/api/v1/members/\(other)/loans"),

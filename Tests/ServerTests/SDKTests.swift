@@ -30,6 +30,10 @@ import Glibc
             #expect(try await client.updateMember(member.id, MemberChanges(name: "Ada Byron")).name == "Ada Byron")
             #expect(try await client.suspendMember(member.id).status == .suspended)
             #expect(try await client.reinstateMember(member.id).status == .active)
+            let blocked = try await client.blockMember(member.id, MemberBlockDraft(reason: "card reported stolen", effects: [.borrowing]))
+            #expect(blocked.blocks.map(\.reason) == ["card reported stolen"])
+            await #expect(throws: LibraError.refused(Refusal(.memberBlocked))) { try await client.checkout(member: member.id, item: item.id) }
+            #expect(try await client.unblockMember(member.id, block: blocked.blocks[0].id).blocks.isEmpty)
             let policy = Policy(loanDays: 7, maxLoans: 3, maxRenewals: 1, finePerDayCents: 10, maxFinePerLoanCents: 500, blockThresholdCents: 300)
             #expect(try await client.setPolicy(PolicyKey(tier: "staff", itemType: .book), policy) == policy)
 

@@ -1,6 +1,7 @@
 /// Checkout, as a two-shard saga. Refusals are checked in this order, whichever shard finds them:
-/// member not found, suspended, card expired; item not found, withdrawn; no policy, blocked by
-/// fines, loan limit reached, already holds the item; no copy available.
+/// member not found, suspended, card expired, blocked by a librarian; item not found, withdrawn;
+/// no policy, blocked by fines, too many overdue loans, loan limit reached, already holds the
+/// item; no copy available.
 extension ShardState {
     /// Step 1, on the member's shard. `itemType` is nil when the item does not exist, and then
     /// only the member's own standing is checked (the item's refusal outranks the rest).
@@ -9,9 +10,11 @@ extension ShardState {
         guard let local = memberIndex(id) else { return .refused(Refusal(.memberNotFound)) }
         guard members[local].status == .active else { return .refused(Refusal(.memberSuspended)) }
         guard now.day <= members[local].cardExpiryDay else { return .refused(Refusal(.cardExpired)) }
+        guard !isBlocked(local, .borrowing, at: now) else { return .refused(Refusal(.memberBlocked)) }
         guard let itemType else { return .cleared(dueAt: now) }
         guard let policy = policies.policy(tier: members[local].tier, itemType: itemType) else { return .refused(Refusal(.noPolicy)) }
         guard members[local].finesOwedCents < policy.blockThresholdCents else { return .refused(Refusal(.blockedByFines)) }
+        guard !hasTooManyOverdue(local, policy, at: now) else { return .refused(Refusal(.tooManyOverdueLoans)) }
         guard members[local].activeLoans.count < Int(policy.maxLoans) else { return .refused(Refusal(.loanLimitReached)) }
         guard !members[local].activeLoans.contains(where: { $0.item == item }) else { return .refused(Refusal(.alreadyHoldsItem)) }
         return .cleared(dueAt: Circulation.dueAt(from: now, loanDays: policy.loanDays))
@@ -49,6 +52,21 @@ extension ShardState {
     }
 }
 
+extension ShardState {
+    /// Whether a librarian's block in force stops `effect` for the member in this slot.
+    @inline(__always) func isBlocked(_ local: Int, _ effect: BlockEffects, at now: Timestamp) -> Bool {
+        members[local].blocks.isEmpty ? false : members[local].blocks.contains { $0.stops(effect, at: now) }
+    }
+
+    /// Whether the member has the policy's number of overdue loans or more (never, at 0).
+    @inline(__always) func hasTooManyOverdue(_ local: Int, _ policy: Policy, at now: Timestamp) -> Bool {
+        guard policy.overdueBlockLoans > 0 else { return false }
+        var overdue: Int32 = 0
+        for active in members[local].activeLoans where active.dueAt < now { overdue += 1 }
+        return overdue >= policy.overdueBlockLoans
+    }
+}
+
 enum Circulation {
     /// Loans fall due at the end of the UTC day `loanDays` after the day they start.
     static func dueAt(from start: Timestamp, loanDays: Int32) -> Timestamp {
@@ -68,7 +86,7 @@ enum Circulation {
     static func combineCheckout(member: StepVerdict, item: StepVerdict) -> Refusal? {
         let memberRefusal: Refusal? = if case .refused(let refusal) = member { refusal } else { nil }
         let itemRefusal: Refusal? = if case .refused(let refusal) = item { refusal } else { nil }
-        if let memberRefusal, [.memberNotFound, .memberSuspended, .cardExpired].contains(memberRefusal.code) { return memberRefusal }
+        if let memberRefusal, [.memberNotFound, .memberSuspended, .cardExpired, .memberBlocked].contains(memberRefusal.code) { return memberRefusal }
         if let itemRefusal, itemRefusal.code != .noCopyAvailable && itemRefusal.code != .copyAvailable { return itemRefusal }
         return memberRefusal ?? itemRefusal
     }

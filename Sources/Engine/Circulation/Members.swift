@@ -41,6 +41,24 @@ extension ShardState {
         return .decided(.ok(.member(self.member(id)!)), event: event)
     }
 
+    /// Refusals in order: member not found; already `Limits.blocksPerMemberMax` blocks.
+    mutating func blockMemberStep(member id: MemberID, block: MemberBlock) -> Decision {
+        guard let local = memberIndex(id) else { return .refused(Refusal(.memberNotFound)) }
+        guard members[local].blocks.count < Limits.blocksPerMemberMax else { return .refused(.invalid(.effects)) }
+        let event = Event.memberBlocked(id, block)
+        apply(event)
+        return .decided(.ok(.member(members[local])), event: event)
+    }
+
+    /// Refusals in order: member not found, no block with this id.
+    mutating func unblockMemberStep(member id: MemberID, block: UInt64) -> Decision {
+        guard let local = memberIndex(id) else { return .refused(Refusal(.memberNotFound)) }
+        guard members[local].blocks.contains(where: { $0.id == block }) else { return .refused(Refusal(.blockNotFound)) }
+        let event = Event.memberUnblocked(id, block: block)
+        apply(event)
+        return .decided(.ok(.member(members[local])), event: event)
+    }
+
     func claimEmailStep(email: String, member: MemberID) -> Decision {
         if let owner = emails[email], owner != member { return .refused(Refusal(.emailTaken)) }
         return .cleared(dueAt: .zero)

@@ -47,8 +47,8 @@ extension QueuedHold: CanonicalDecodable {
 }
 
 extension Member: CanonicalDecodable {
-    /// The shortest member encoding: 8 id, 3 x 4 empty strings, 1 status, 4 expiry, 8 fines, 4 loan count.
-    public static let encodedBytesMin = 37
+    /// The shortest member encoding: 8 id, 3 x 4 empty strings, 1 status, 4 expiry, 8 fines, 4 loan count, 4 block count.
+    public static let encodedBytesMin = 41
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let id = MemberID(try reader.read(UInt64.self))
         let email = try reader.readString()
@@ -57,14 +57,31 @@ extension Member: CanonicalDecodable {
         let status = try reader.readEnum(MemberStatus.self)
         let expiry = try reader.read(Int32.self)
         let fines = try reader.read(Int64.self)
-        let count = try reader.readCount(minimumBytes: 16)
+        let count = try reader.readCount(minimumBytes: 24)
         var active: [ActiveLoan] = []
         active.reserveCapacity(count)
         for _ in 0..<count {
             let loan = LoanID(try reader.read(UInt64.self))
-            active.append(ActiveLoan(loan: loan, item: ItemID(try reader.read(UInt64.self))))
+            let item = ItemID(try reader.read(UInt64.self))
+            active.append(ActiveLoan(loan: loan, item: item, dueAt: Timestamp(rawValue: try reader.read(Int64.self))))
         }
-        self.init(id: id, email: email, name: name, tier: tier, status: status, cardExpiryDay: expiry, finesOwedCents: fines, activeLoans: active)
+        var blocks: [MemberBlock] = []
+        for _ in 0..<(try reader.readCount(minimumBytes: MemberBlock.encodedBytesMin)) { blocks.append(try MemberBlock(from: &reader)) }
+        self.init(
+            id: id, email: email, name: name, tier: tier, status: status, cardExpiryDay: expiry, finesOwedCents: fines, activeLoans: active, blocks: blocks)
+    }
+}
+
+extension MemberBlock: CanonicalDecodable {
+    /// 8 id, 4 empty reason, 1 effects, 8 placed at, 1 absent expiry.
+    public static let encodedBytesMin = 22
+
+    public init(from reader: inout ByteReader) throws(DecodingError) {
+        let id = try reader.read(UInt64.self)
+        let reason = try reader.readString(maxBytes: Limits.blockReasonBytesMax)
+        let effects = BlockEffects(rawValue: try reader.read(UInt8.self))
+        let placedAt = Timestamp(rawValue: try reader.read(Int64.self))
+        self.init(id: id, reason: reason, effects: effects, placedAt: placedAt, expiresAt: try reader.readOptional(Int64.self).map { Timestamp(rawValue: $0) })
     }
 }
 
@@ -110,7 +127,8 @@ extension Policy: CanonicalDecodable {
     public init(from reader: inout ByteReader) throws(DecodingError) {
         self.init(
             loanDays: try reader.read(), maxLoans: try reader.read(), maxRenewals: try reader.read(), finePerDayCents: try reader.read(),
-            maxFinePerLoanCents: try reader.read(), blockThresholdCents: try reader.read(), maxHolds: try reader.read(), pickupDays: try reader.read())
+            maxFinePerLoanCents: try reader.read(), blockThresholdCents: try reader.read(), maxHolds: try reader.read(), pickupDays: try reader.read(),
+            overdueBlockLoans: try reader.read())
     }
 }
 
@@ -270,6 +288,14 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
             writer.write(UInt8(14))
             hold.encode(to: &writer)
             writer.write(end.rawValue)
+        case .memberBlocked(let member, let block):
+            writer.write(UInt8(15))
+            writer.write(member.rawValue)
+            block.encode(to: &writer)
+        case .memberUnblocked(let member, let block):
+            writer.write(UInt8(16))
+            writer.write(member.rawValue)
+            writer.write(block)
         }
     }
 
@@ -309,6 +335,12 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
         case 14:
             let hold = try Hold(from: &reader)
             self = .holdEnded(hold, try reader.readEnum(HoldEnd.self))
+        case 15:
+            let member = MemberID(try reader.read(UInt64.self))
+            self = .memberBlocked(member, try MemberBlock(from: &reader))
+        case 16:
+            let member = MemberID(try reader.read(UInt64.self))
+            self = .memberUnblocked(member, block: try reader.read(UInt64.self))
         default: throw DecodingError.invalid("event tag \(tag)", offset: reader.offset - 1)
         }
     }
@@ -357,7 +389,7 @@ extension EngineHeader: CanonicalDecodable {
         let nextMemberID = try reader.read(UInt64.self)
         let nextLoanID = try reader.read(UInt64.self)
         var policies = PolicyTable()
-        for _ in 0..<(try reader.readCount(minimumBytes: 53)) {
+        for _ in 0..<(try reader.readCount(minimumBytes: 57)) {
             let key = try PolicyKey(from: &reader)
             policies.set(key, try Policy(from: &reader))
         }

@@ -62,7 +62,20 @@ extension Member: CanonicalEncodable {
         for active in activeLoans {
             writer.write(active.loan.rawValue)
             writer.write(active.item.rawValue)
+            writer.write(active.dueAt.rawValue)
         }
+        writer.write(UInt32(blocks.count))
+        for block in blocks { block.encode(to: &writer) }
+    }
+}
+
+extension MemberBlock: CanonicalEncodable {
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(id)
+        writer.write(reason)
+        writer.write(effects.rawValue)
+        writer.write(placedAt.rawValue)
+        writer.write(optional: expiresAt?.rawValue)
     }
 }
 
@@ -117,6 +130,7 @@ extension Policy: CanonicalEncodable {
         writer.write(blockThresholdCents)
         writer.write(maxHolds)
         writer.write(pickupDays)
+        writer.write(overdueBlockLoans)
     }
 }
 
@@ -253,6 +267,16 @@ extension Command: CanonicalEncodable {
         case .reinstateMember(let id):
             writer.write(UInt8(9))
             writer.write(id.rawValue)
+        case .blockMember(let id, let draft):
+            writer.write(UInt8(26))
+            writer.write(id.rawValue)
+            writer.write(draft.reason)
+            writer.write(draft.effects.rawValue)
+            writer.write(optional: draft.expiresAt?.rawValue)
+        case .unblockMember(let id, let block):
+            writer.write(UInt8(27))
+            writer.write(id.rawValue)
+            writer.write(block)
         case .setPolicy(let key, let policy):
             writer.write(UInt8(10))
             key.encode(to: &writer)
@@ -334,7 +358,9 @@ extension Command: CanonicalEncodable {
         case .registerMember(let draft): return 1 + text(draft.email) + text(draft.name) + text(draft.tier) + 4
         case .updateMember(_, let changes):
             return 1 + 8 + optional(changes.email) + optional(changes.name) + optional(changes.tier) + optional(changes.cardExpiryDay, 4)
-        case .setPolicy(let key, _): return 1 + text(key.tier) + 1 + 4 * 3 + 8 * 3 + 4 * 2
+        case .setPolicy(let key, _): return 1 + text(key.tier) + 1 + 4 * 3 + 8 * 3 + 4 * 3
+        case .blockMember(_, let draft): return 1 + 8 + text(draft.reason) + 1 + optional(draft.expiresAt, 8)
+        case .unblockMember: return 1 + 8 + 8
         case .checkout, .payFine, .placeHold: return 1 + 8 + 8
         case .itemHolds(_, let after, _): return 1 + 8 + optional(after, 8) + 4
         case .importLoan(let entry): return 1 + 8 * 4 + optional(entry.returnedAt, 8) + optional(entry.fineCents, 8) + 1

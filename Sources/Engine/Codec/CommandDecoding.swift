@@ -83,6 +83,15 @@ extension Command: CanonicalDecodable {
             let after = try reader.readOptional(UInt64.self).map { HoldID($0) }
             self = .itemHolds(item, after: after, limit: try reader.read(Int32.self))
         case 25: self = .memberHolds(MemberID(try reader.read(UInt64.self)))
+        case 26:
+            let member = MemberID(try reader.read(UInt64.self))
+            let reason = try reader.readString()
+            let effects = BlockEffects(rawValue: try reader.read(UInt8.self))
+            let expiry = try reader.readOptional(Int64.self).map { Timestamp(rawValue: $0) }
+            self = .blockMember(member, MemberBlockDraft(reason: reason, effects: effects, expiresAt: expiry))
+        case 27:
+            let member = MemberID(try reader.read(UInt64.self))
+            self = .unblockMember(member, block: try reader.read(UInt64.self))
         default:
             throw DecodingError.invalid("command tag \(tag)", offset: reader.offset - 1)
         }

@@ -14,6 +14,10 @@ public enum Command: Sendable, Hashable {
     indirect case updateMember(MemberID, MemberChanges)
     case suspendMember(MemberID)
     case reinstateMember(MemberID)
+    /// A librarian's block on the account, with a reason.
+    indirect case blockMember(MemberID, MemberBlockDraft)
+    /// Lifts the block with this id.
+    case unblockMember(MemberID, block: UInt64)
     // Policies.
     indirect case setPolicy(PolicyKey, Policy)
     // Circulation.
@@ -61,6 +65,8 @@ public enum Command: Sendable, Hashable {
         case .updateMember: "update_member"
         case .suspendMember: "suspend_member"
         case .reinstateMember: "reinstate_member"
+        case .blockMember: "block_member"
+        case .unblockMember: "unblock_member"
         case .setPolicy: "set_policy"
         case .checkout: "checkout"
         case .returnLoan: "return"

@@ -16,6 +16,9 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
     case holdLimitReached = 110
     case holdExists = 111
     case copyAvailable = 112
+    // Blocks.
+    case memberBlocked = 113
+    case tooManyOverdueLoans = 114
     // Loans and fines.
     case loanNotFound = 120
     case loanNotActive = 121
@@ -23,6 +26,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
     case paymentExceedsFines = 123
     case holdNotFound = 124
     case itemOnHold = 125
+    case blockNotFound = 126
     // Catalog and members.
     case copiesOnLoan = 140
     case itemHasActiveLoans = 141
@@ -70,6 +74,9 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .holdLimitReached: "HOLD_LIMIT_REACHED"
         case .holdExists: "HOLD_EXISTS"
         case .copyAvailable: "COPY_AVAILABLE"
+        case .memberBlocked: "MEMBER_BLOCKED"
+        case .tooManyOverdueLoans: "TOO_MANY_OVERDUE_LOANS"
+        case .blockNotFound: "BLOCK_NOT_FOUND"
         case .holdNotFound: "HOLD_NOT_FOUND"
         case .itemOnHold: "ITEM_ON_HOLD"
         case .loanNotFound: "LOAN_NOT_FOUND"
@@ -120,6 +127,9 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .holdLimitReached: "The member has reached the limit of open holds of their tier."
         case .holdExists: "The member already has a hold on this item."
         case .copyAvailable: "A copy of this item is on the shelf: check it out instead of placing a hold."
+        case .memberBlocked: "A librarian has blocked this member's account for this (see the member's blocks for the reason)."
+        case .tooManyOverdueLoans: "The member has too many overdue loans; returning them lifts the block."
+        case .blockNotFound: "The member has no block with this id."
         case .holdNotFound: "No open hold has this id (it may have been filled, cancelled or expired)."
         case .itemOnHold: "Other members are waiting for this item: the loan cannot be renewed; return it when due."
         case .loanNotFound: "No loan has this id."
@@ -160,7 +170,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
 public enum Field: UInt8, Sendable, Hashable, CaseIterable {
     case isbn = 1, title, author, publisher, year, copies, count, email, name, tier, cardExpiry, amount,
         loanDays, maxLoans, maxRenewals, finePerDay, maxFinePerLoan, blockThreshold, idempotencyKey, pageSize,
-        checkedOutAt, dueAt, returnedAt, fine, maxHolds, pickupDays
+        checkedOutAt, dueAt, returnedAt, fine, maxHolds, pickupDays, reason, effects, expiresAt, overdueBlockLoans
 
     public var name: String {
         switch self {
@@ -190,6 +200,10 @@ public enum Field: UInt8, Sendable, Hashable, CaseIterable {
         case .fine: "fine_cents"
         case .maxHolds: "max_holds"
         case .pickupDays: "pickup_days"
+        case .reason: "reason"
+        case .effects: "blocks"
+        case .expiresAt: "expires_at"
+        case .overdueBlockLoans: "overdue_block_loans"
         }
     }
 }

@@ -64,6 +64,7 @@ public enum Validation {
             try check(Limits.centsPolicyRange.contains(policy.blockThresholdCents), .blockThreshold)
             try check(Limits.maxHoldsRange.contains(policy.maxHolds), .maxHolds)
             try check(Limits.pickupDaysRange.contains(policy.pickupDays), .pickupDays)
+            try check(Limits.overdueBlockLoansRange.contains(policy.overdueBlockLoans), .overdueBlockLoans)
             return command
         case .payFine(_, let amount):
             try check((1...Limits.paymentCentsMax).contains(amount), .amount)
@@ -85,7 +86,12 @@ public enum Validation {
         case .memberLoans(_, _, let limit), .overdueLoans(_, let limit), .listItems(_, let limit), .listMembers(_, let limit), .itemHolds(_, _, let limit):
             try check((1...Int32(Limits.pageSizeMax)).contains(limit), .pageSize)
             return command
-        case .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember, .placeHold, .cancelHold,
+        case .blockMember(_, let draft):
+            try text(draft.reason, .reason, 1...Limits.blockReasonBytesMax)
+            try check(!draft.effects.isEmpty && BlockEffects.all.isSuperset(of: draft.effects), .effects)
+            if let expiry = draft.expiresAt { try check(Limits.timestampRange.contains(expiry.rawValue), .expiresAt) }
+            return command
+        case .unblockMember, .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember, .placeHold, .cancelHold,
             .memberHolds:
             return command
         }

@@ -67,6 +67,8 @@ public enum Event: Sendable, Hashable {
     /// A hold left the queue (the hold as it was). A ready one's copy leaves the hold shelf: to
     /// the member's new loan when filled (the loan event follows), else back to the shelf.
     case holdEnded(Hold, HoldEnd)
+    indirect case memberBlocked(MemberID, MemberBlock)
+    case memberUnblocked(MemberID, block: UInt64)
 }
 
 /// Everything one batch changed, in sequence order, with the header that replay needs to

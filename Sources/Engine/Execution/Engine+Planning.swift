@@ -121,6 +121,12 @@ extension Engine {
                 planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .suspend))
             case .reinstateMember(let id):
                 planMember(&batch, slot, id, .changeMember(slot: slot, member: id, change: .reinstate))
+            case .blockMember(let id, let draft):
+                let block = MemberBlock(
+                    id: batch.firstSequence + UInt64(index), reason: draft.reason, effects: draft.effects, placedAt: batch.now, expiresAt: draft.expiresAt)
+                planMember(&batch, slot, id, .blockMember(slot: slot, member: id, block: block))
+            case .unblockMember(let id, let block):
+                planMember(&batch, slot, id, .unblockMember(slot: slot, member: id, block: block))
             case .getMember(let id):
                 planMember(&batch, slot, id, .getMember(slot: slot, member: id))
             case .memberLoans(let id, let after, let limit):

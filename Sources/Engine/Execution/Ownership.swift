@@ -42,7 +42,7 @@ struct Ownership: Sendable {
             if loan.isActive { distinct(shard(of: loan.member), shard(of: loan.item), body) } else { body(shard(of: loan.member)) }
         case .loanReturned(_, let member, let item, _, _):
             distinct(shard(of: member), shard(of: item), body)
-        case .loanRenewed(_, let member, _, _), .finePaid(let member, _):
+        case .loanRenewed(_, let member, _, _), .finePaid(let member, _), .memberBlocked(let member, _), .memberUnblocked(let member, _):
             body(shard(of: member))
         case .holdReady(let hold), .holdEnded(let hold, _):
             body(shard(of: hold.item))

@@ -82,6 +82,10 @@ actor Shard {
             reply.record(slot, .primary, state.changeMemberStep(member: member, change: change, policies: policies))
         case .claimEmail(let slot, let email, let member):
             reply.record(slot, .secondary, state.claimEmailStep(email: email, member: member))
+        case .blockMember(let slot, let member, let block):
+            reply.record(slot, .primary, state.blockMemberStep(member: member, block: block))
+        case .unblockMember(let slot, let member, let block):
+            reply.record(slot, .primary, state.unblockMemberStep(member: member, block: block))
         case .getItem(let slot, let item):
             reply.record(slot, .primary, state.getItemStep(item: item))
         case .getMember(let slot, let member):

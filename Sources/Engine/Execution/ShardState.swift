@@ -147,7 +147,7 @@ struct ShardState {
         case .loanCreated(let loan):
             if owns(member: loan.member) {
                 let local = ownership.localIndex(of: loan.member)
-                members[local].activeLoans.append(ActiveLoan(loan: loan.id, item: loan.item))
+                members[local].activeLoans.append(ActiveLoan(loan: loan.id, item: loan.item, dueAt: loan.dueAt))
                 loanHistory[local].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
                 loans.append(loan)
             }
@@ -158,7 +158,7 @@ struct ShardState {
             if owns(member: loan.member) {
                 let local = ownership.localIndex(of: loan.member)
                 if loan.isActive {
-                    members[local].activeLoans.append(ActiveLoan(loan: loan.id, item: loan.item))
+                    members[local].activeLoans.append(ActiveLoan(loan: loan.id, item: loan.item, dueAt: loan.dueAt))
                 } else if fineOwed {
                     members[local].finesOwedCents += loan.fineCents
                 }
@@ -184,9 +184,11 @@ struct ShardState {
             }
         case .loanRenewed(let id, let member, let dueAt, let renewals):
             guard owns(member: member) else { return }
-            let position = verified(knownPosition, id) ?? loanPosition(member: ownership.localIndex(of: member), loan: id)!
+            let local = ownership.localIndex(of: member)
+            let position = verified(knownPosition, id) ?? loanPosition(member: local, loan: id)!
             loans[position].dueAt = dueAt
             loans[position].renewals = renewals
+            if let index = members[local].activeLoans.firstIndex(where: { $0.loan == id }) { members[local].activeLoans[index].dueAt = dueAt }
         case .finePaid(let member, let amount):
             guard owns(member: member) else { return }
             members[ownership.localIndex(of: member)].finesOwedCents -= amount
@@ -204,6 +206,12 @@ struct ShardState {
             let local = ownership.localIndex(of: hold.item)
             items[local].awaitingPickup -= 1
             items[local].availableCopies += 1
+        case .memberBlocked(let member, let block):
+            guard owns(member: member) else { return }
+            members[ownership.localIndex(of: member)].blocks.append(block)
+        case .memberUnblocked(let member, let block):
+            guard owns(member: member) else { return }
+            members[ownership.localIndex(of: member)].blocks.removeAll { $0.id == block }
         case .policySet, .keyRemembered, .holdPlaced:
             return
         }

@@ -29,6 +29,8 @@ enum ShardStep: Sendable {
     indirect case changeMember(slot: Int32, member: MemberID, change: MemberChange)
     /// Saga step 2 of an e-mail change: is the address free (or already this member's)?
     indirect case claimEmail(slot: Int32, email: String, member: MemberID)
+    indirect case blockMember(slot: Int32, member: MemberID, block: MemberBlock)
+    case unblockMember(slot: Int32, member: MemberID, block: UInt64)
     case getItem(slot: Int32, item: ItemID)
     case getMember(slot: Int32, member: MemberID)
     case memberLoans(slot: Int32, member: MemberID, after: LoanID?, limit: Int32)

@@ -5,14 +5,17 @@ public enum MemberStatus: UInt8, Sendable, Hashable {
     public var name: String { self == .active ? "active" : "suspended" }
 }
 
-/// A member's active loan, with the item it holds, so that duplicate checks need no lookup.
+/// A member's active loan, with the item it holds and when it is due, so that duplicate and
+/// overdue checks need no lookup.
 public struct ActiveLoan: Sendable, Hashable {
     public var loan: LoanID
     public var item: ItemID
+    public var dueAt: Timestamp
 
-    public init(loan: LoanID, item: ItemID) {
+    public init(loan: LoanID, item: ItemID, dueAt: Timestamp) {
         self.loan = loan
         self.item = item
+        self.dueAt = dueAt
     }
 }
 
@@ -26,6 +29,8 @@ public struct Member: Sendable, Hashable {
     public var finesOwedCents: Int64
     /// Active loans in checkout order (ascending loan id).
     public var activeLoans: [ActiveLoan]
+    /// Blocks a librarian placed, ascending by id (expired ones stay until lifted).
+    public var blocks: [MemberBlock]
     public var tier: String
     /// Stored normalized (lowercased); unique across members.
     public var email: String
@@ -33,8 +38,9 @@ public struct Member: Sendable, Hashable {
 
     public init(
         id: MemberID, email: String, name: String, tier: String, status: MemberStatus, cardExpiryDay: Int32,
-        finesOwedCents: Int64, activeLoans: [ActiveLoan]
+        finesOwedCents: Int64, activeLoans: [ActiveLoan], blocks: [MemberBlock] = []
     ) {
+        self.blocks = blocks
         self.id = id
         self.email = email
         self.name = name

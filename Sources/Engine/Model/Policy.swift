@@ -12,11 +12,15 @@ public struct Policy: Sendable, Hashable {
     public var maxHolds: Int32
     /// Days a copy set aside for a hold waits on the hold shelf before it passes on.
     public var pickupDays: Int32
+    /// Borrowing, renewing and placing holds are blocked while the member has this many overdue
+    /// loans or more; 0: never.
+    public var overdueBlockLoans: Int32
 
     public init(
         loanDays: Int32, maxLoans: Int32, maxRenewals: Int32, finePerDayCents: Int64, maxFinePerLoanCents: Int64, blockThresholdCents: Int64,
-        maxHolds: Int32 = 5, pickupDays: Int32 = 7
+        maxHolds: Int32 = 5, pickupDays: Int32 = 7, overdueBlockLoans: Int32 = 0
     ) {
+        self.overdueBlockLoans = overdueBlockLoans
         self.maxHolds = maxHolds
         self.pickupDays = pickupDays
         self.loanDays = loanDays

@@ -8,13 +8,13 @@ extension ErrorCode {
         case .invalidField, .malformedRequest, .tooManyCommands, .unsupportedVersion, .unknownOpcode: 400
         case .unauthenticated, .loginFailed: 401
         case .forbidden: 403
-        case .memberNotFound, .itemNotFound, .loanNotFound, .holdNotFound, .notFound: 404
+        case .memberNotFound, .itemNotFound, .loanNotFound, .holdNotFound, .blockNotFound, .notFound: 404
         case .noCopyAvailable, .alreadyHoldsItem, .loanNotActive, .copiesOnLoan, .itemHasActiveLoans, .emailTaken, .memberAlreadyActive,
             .memberAlreadySuspended, .itemAlreadyWithdrawn, .idempotencyKeyReused, .holdExists, .copyAvailable, .itemOnHold, .itemHasHolds:
             409
         case .frameTooLarge: 413
         case .memberSuspended, .cardExpired, .itemWithdrawn, .blockedByFines, .loanLimitReached, .noPolicy, .renewalLimitReached,
-            .paymentExceedsFines, .unknownTier, .holdLimitReached:
+            .paymentExceedsFines, .unknownTier, .holdLimitReached, .memberBlocked, .tooManyOverdueLoans:
             422
         case .accountLocked, .rateLimited: 429
         case .tooManyConnections, .storageFull, .shuttingDown, .idleTimeout: 503

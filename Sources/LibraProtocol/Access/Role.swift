@@ -2,7 +2,7 @@
 public enum Role: UInt8, Sendable, Hashable, CaseIterable, Codable {
     /// Catalog, members, policies and tokens: everything.
     case admin = 1
-    /// Desks and kiosks: checkout, return, renew, holds and fine payments for any member, and every read.
+    /// Desks and kiosks: checkout, return, renew, holds, blocks and fine payments for any member, and every read.
     case circulation = 2
     /// One member's own account: their record, loans and holds, renewing their own loans, placing and cancelling their own holds, the catalog.
     case member = 3

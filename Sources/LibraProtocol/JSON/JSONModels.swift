@@ -85,6 +85,44 @@ public struct HoldJSON: Codable, Sendable, Hashable {
 public struct ActiveLoanJSON: Codable, Sendable, Hashable {
     public var loan: UInt64
     public var item: UInt64
+    public var dueAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case loan, item
+        case dueAt = "due_at"
+    }
+}
+
+/// `{"id": 58, "reason": "card reported stolen", "blocks": ["borrowing", "holds"], "placed_at": "…", "expires_at": null}`
+public struct BlockJSON: Codable, Sendable, Hashable {
+    public var id: UInt64
+    public var reason: String
+    public var blocks: [String]
+    public var placedAt: String
+    public var expiresAt: String?
+
+    public init(_ block: MemberBlock) {
+        id = block.id
+        reason = block.reason
+        blocks = block.effects.names
+        placedAt = block.placedAt.description
+        expiresAt = block.expiresAt?.description
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, reason, blocks
+        case placedAt = "placed_at"
+        case expiresAt = "expires_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(blocks, forKey: .blocks)
+        try container.encode(placedAt, forKey: .placedAt)
+        try container.encode(expiresAt, forKey: .expiresAt)
+    }
 }
 
 public struct MemberJSON: Codable, Sendable, Hashable {
@@ -96,8 +134,10 @@ public struct MemberJSON: Codable, Sendable, Hashable {
     public var cardExpiry: String
     public var finesOwedCents: Int64
     public var activeLoans: [ActiveLoanJSON]
+    public var blocks: [BlockJSON]
 
     public init(_ member: Member) {
+        blocks = member.blocks.map(BlockJSON.init)
         id = member.id.rawValue
         email = member.email
         name = member.name
@@ -105,11 +145,11 @@ public struct MemberJSON: Codable, Sendable, Hashable {
         status = member.status.name
         cardExpiry = CivilDate(day: member.cardExpiryDay).description
         finesOwedCents = member.finesOwedCents
-        activeLoans = member.activeLoans.map { ActiveLoanJSON(loan: $0.loan.rawValue, item: $0.item.rawValue) }
+        activeLoans = member.activeLoans.map { ActiveLoanJSON(loan: $0.loan.rawValue, item: $0.item.rawValue, dueAt: $0.dueAt.description) }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, email, name, tier, status
+        case id, email, name, tier, status, blocks
         case cardExpiry = "card_expiry"
         case finesOwedCents = "fines_owed_cents"
         case activeLoans = "active_loans"
@@ -173,8 +213,10 @@ public struct PolicyJSON: Codable, Sendable, Hashable {
     public var blockThresholdCents: Int64
     public var maxHolds: Int32
     public var pickupDays: Int32
+    public var overdueBlockLoans: Int32
 
     public init(_ key: PolicyKey, _ policy: Policy) {
+        overdueBlockLoans = policy.overdueBlockLoans
         maxHolds = policy.maxHolds
         pickupDays = policy.pickupDays
         tier = key.tier
@@ -198,6 +240,7 @@ public struct PolicyJSON: Codable, Sendable, Hashable {
         case blockThresholdCents = "block_threshold_cents"
         case maxHolds = "max_holds"
         case pickupDays = "pickup_days"
+        case overdueBlockLoans = "overdue_block_loans"
     }
 }
 

@@ -22,7 +22,7 @@ public struct RequestJSON: Codable, Sendable, Hashable {
     public static let ops = [
         "create_item", "update_item", "withdraw_item", "add_copies", "remove_copies", "register_member", "update_member", "suspend_member",
         "reinstate_member", "set_policy", "checkout", "return", "renew", "pay_fine", "get_item", "get_member", "member_loans", "overdue_loans",
-        "list_items", "list_members", "import_loan", "place_hold", "cancel_hold", "item_holds", "member_holds",
+        "list_items", "list_members", "import_loan", "place_hold", "cancel_hold", "item_holds", "member_holds", "block_member", "unblock_member",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -90,7 +90,8 @@ public struct RequestJSON: Codable, Sendable, Hashable {
                     loanDays: try required("loan_days"), maxLoans: try required("max_loans"), maxRenewals: try required("max_renewals"),
                     finePerDayCents: try required("fine_per_day_cents"), maxFinePerLoanCents: try required("max_fine_per_loan_cents"),
                     blockThresholdCents: try required("block_threshold_cents"), maxHolds: try optional("max_holds") ?? Policy.standard.maxHolds,
-                    pickupDays: try optional("pickup_days") ?? Policy.standard.pickupDays))
+                    pickupDays: try optional("pickup_days") ?? Policy.standard.pickupDays,
+                    overdueBlockLoans: try optional("overdue_block_loans") ?? Policy.standard.overdueBlockLoans))
         case "checkout": return .checkout(member: MemberID(try required("member")), item: ItemID(try required("item")))
         case "return": return .returnLoan(LoanID(try required("loan")))
         case "renew": return .renewLoan(LoanID(try required("loan")))
@@ -111,6 +112,21 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         case "cancel_hold": return .cancelHold(HoldID(try required("hold")))
         case "item_holds": return .itemHolds(ItemID(try required("item")), after: try optional("after", UInt64.self).map { HoldID($0) }, limit: limit)
         case "member_holds": return .memberHolds(MemberID(try required("member")))
+        case "block_member":
+            // Unknown effect names become an empty set, which the engine refuses as INVALID_FIELD(blocks).
+            let names: [String] = try optional("blocks") ?? BlockEffects.all.names
+            var effects = BlockEffects()
+            for name in names {
+                switch name {
+                case "borrowing": effects.insert(.borrowing)
+                case "renewing": effects.insert(.renewing)
+                case "holds": effects.insert(.holds)
+                default: effects = BlockEffects(rawValue: 0x80)
+                }
+                if effects.rawValue & 0x80 != 0 { break }
+            }
+            return .blockMember(MemberID(try required("member")), MemberBlockDraft(reason: try required("reason"), effects: effects, expiresAt: try time("expires_at")))
+        case "unblock_member": return .unblockMember(MemberID(try required("member")), block: try required("block"))
         default:
             throw Swift.DecodingError.dataCorruptedError(forKey: Key("op"), in: fields, debugDescription: "unknown op '\(op)'")
         }
@@ -156,6 +172,14 @@ public struct RequestJSON: Codable, Sendable, Hashable {
             try put("card_expiry", date(changes.cardExpiryDay))
         case .suspendMember(let id), .reinstateMember(let id), .getMember(let id), .memberHolds(let id): try put("member", id.rawValue)
         case .cancelHold(let hold): try put("hold", hold.rawValue)
+        case .blockMember(let member, let draft):
+            try put("member", member.rawValue)
+            try put("reason", draft.reason)
+            try put("blocks", draft.effects.names)
+            try put("expires_at", draft.expiresAt?.description)
+        case .unblockMember(let member, let block):
+            try put("member", member.rawValue)
+            try put("block", block)
         case .itemHolds(let item, let after, let limit):
             try put("item", item.rawValue)
             try put("after", after?.rawValue)
@@ -172,6 +196,7 @@ public struct RequestJSON: Codable, Sendable, Hashable {
             try put("block_threshold_cents", json.blockThresholdCents)
             try put("max_holds", json.maxHolds)
             try put("pickup_days", json.pickupDays)
+            try put("overdue_block_loans", json.overdueBlockLoans)
         case .checkout(let member, let item), .placeHold(let member, let item):
             try put("member", member.rawValue)
             try put("item", item.rawValue)

@@ -14,8 +14,8 @@ extension HTTPAPI {
                         + "after a lost answer returns the same loan instead of lending a second copy.",
                     access: .command(.checkout(member: 1, item: 1)), body: "Checkout", success: .json(201, "The new loan.", "LoanReply"),
                     refusals: [
-                        .memberNotFound, .memberSuspended, .cardExpired, .itemNotFound, .itemWithdrawn, .noPolicy, .blockedByFines, .loanLimitReached,
-                        .alreadyHoldsItem, .noCopyAvailable,
+                        .memberNotFound, .memberSuspended, .cardExpired, .memberBlocked, .itemNotFound, .itemWithdrawn, .noPolicy, .blockedByFines,
+                        .tooManyOverdueLoans, .loanLimitReached, .alreadyHoldsItem, .noCopyAvailable,
                     ])),
             read(
                 "/api/v1/loans/overdue",
@@ -37,7 +37,10 @@ extension HTTPAPI {
                 HTTPOperation(
                     id: "renewLoan", tag: .circulation, summary: "Renew a loan", description: "Takes no body.", access: .command(.renewLoan(1)),
                     parameters: [loanID], success: .json(200, "The renewed loan with its new due time.", "LoanReply"),
-                    refusals: [.loanNotFound, .loanNotActive, .memberSuspended, .cardExpired, .noPolicy, .blockedByFines, .itemOnHold, .renewalLimitReached])),
+                    refusals: [
+                        .loanNotFound, .loanNotActive, .memberSuspended, .cardExpired, .memberBlocked, .noPolicy, .blockedByFines, .tooManyOverdueLoans,
+                        .itemOnHold, .renewalLimitReached,
+                    ])),
             command(
                 .post, "/api/v1/holds", op: "place_hold", status: .created,
                 HTTPOperation(
@@ -46,8 +49,8 @@ extension HTTPAPI {
                         + "aside for the first in line for the policy's pickup days; a checkout by that member collects it.",
                     access: .command(.placeHold(member: 1, item: 1)), body: "NewHold", success: .json(201, "The hold and its place in the queue.", "HoldReply"),
                     refusals: [
-                        .memberNotFound, .memberSuspended, .cardExpired, .itemNotFound, .itemWithdrawn, .noPolicy, .blockedByFines, .alreadyHoldsItem,
-                        .holdExists, .holdLimitReached, .copyAvailable,
+                        .memberNotFound, .memberSuspended, .cardExpired, .memberBlocked, .itemNotFound, .itemWithdrawn, .noPolicy, .blockedByFines,
+                        .tooManyOverdueLoans, .alreadyHoldsItem, .holdExists, .holdLimitReached, .copyAvailable,
                     ])),
             command(
                 .post, "/api/v1/holds/{id}/cancel", op: "cancel_hold", pathFields: Self.idField("hold"),

@@ -62,6 +62,20 @@ extension HTTPAPI {
                     refusals: [.memberNotFound])
             ) { id, _ in .memberHolds(MemberID(id)) },
             command(
+                .post, "/api/v1/members/{id}/blocks", op: "block_member", pathFields: Self.idField("member"),
+                HTTPOperation(
+                    id: "blockMember", tag: .members, summary: "Block a member's borrowing, renewing or holds, with a reason",
+                    description: "Until lifted, or until `expires_at`. Checkouts, renewals and holds it stops are refused MEMBER_BLOCKED. "
+                        + "At most \(Limits.blocksPerMemberMax) blocks at once (INVALID_FIELD(blocks) beyond).",
+                    access: .command(.blockMember(1, MemberBlockDraft(reason: "r"))), parameters: [memberID], body: "NewBlock",
+                    success: .json(200, "The member with its blocks; the new one is the last.", "MemberReply"),
+                    refusals: [.memberNotFound, .invalidField])),
+            command(
+                .post, "/api/v1/members/{id}/unblock", op: "unblock_member", pathFields: Self.idField("member"),
+                HTTPOperation(
+                    id: "unblockMember", tag: .members, summary: "Lift a block", access: .command(.unblockMember(1, block: 1)), parameters: [memberID],
+                    body: "Unblock", success: .json(200, "The member without the block.", "MemberReply"), refusals: [.memberNotFound, .blockNotFound])),
+            command(
                 .post, "/api/v1/members/{id}/payments", op: "pay_fine", pathFields: Self.idField("member"),
                 HTTPOperation(
                     id: "payFine", tag: .members, summary: "Pay some or all of a member's fines", access: .command(.payFine(1, amountCents: 1)),

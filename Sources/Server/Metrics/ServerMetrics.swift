@@ -173,6 +173,8 @@ extension Command {
         case .cancelHold: 23
         case .itemHolds: 24
         case .memberHolds: 25
+        case .blockMember: 26
+        case .unblockMember: 27
         }
     }
 }

@@ -48,7 +48,7 @@ struct RecordCheck {
             return known(loan.rawValue, record.nextLoanID, "loan") ?? known(member.rawValue, record.nextMemberID, "member") ?? known(item.rawValue, record.nextItemID, "item")
         case .loanRenewed(let loan, let member, _, _):
             return known(loan.rawValue, record.nextLoanID, "loan") ?? known(member.rawValue, record.nextMemberID, "member")
-        case .finePaid(let member, _): return known(member.rawValue, record.nextMemberID, "member")
+        case .finePaid(let member, _), .memberBlocked(let member, _), .memberUnblocked(let member, _): return known(member.rawValue, record.nextMemberID, "member")
         case .holdPlaced(let hold), .holdReady(let hold), .holdEnded(let hold, _):
             return known(hold.member.rawValue, record.nextMemberID, "member") ?? known(hold.item.rawValue, record.nextItemID, "item")
         case .policySet, .keyRemembered: return nil

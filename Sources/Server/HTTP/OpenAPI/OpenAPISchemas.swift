@@ -56,7 +56,18 @@ enum OpenAPISchemas {
         ),
         (
             "ActiveLoan",
-            .object("One of a member's active loans.", [("loan", id), ("item", id)], required: ["loan", "item"])
+            .object("One of a member's active loans.", [("loan", id), ("item", id), ("due_at", time)], required: ["loan", "item", "due_at"])
+        ),
+        (
+            "Block",
+            .object(
+                "A librarian's block on a member's account.",
+                [
+                    ("id", id), ("reason", .string()),
+                    ("blocks", .array(.string(values: BlockEffects.all.names), "What it stops: borrowing, renewing, holds.")),
+                    ("placed_at", time), ("expires_at", time.described("The block ends after this time; null: until lifted.").orNull),
+                ],
+                required: ["id", "reason", "blocks", "placed_at", "expires_at"])
         ),
         (
             "Member",
@@ -66,8 +77,9 @@ enum OpenAPISchemas {
                     ("id", id), ("email", .string(format: "email")), ("name", .string()), ("tier", .string()),
                     ("status", .string(values: ["active", "suspended"])), ("card_expiry", day),
                     ("fines_owed_cents", .integer(minimum: 0)), ("active_loans", .array(.ref("ActiveLoan"), "Ascending by loan id.")),
+                    ("blocks", .array(.ref("Block"), "Librarians' blocks, ascending by id (expired ones stay listed until lifted).")),
                 ],
-                required: ["id", "email", "name", "tier", "status", "card_expiry", "fines_owed_cents", "active_loans"])
+                required: ["id", "email", "name", "tier", "status", "card_expiry", "fines_owed_cents", "active_loans", "blocks"])
         ),
         (
             "Loan",
@@ -92,10 +104,14 @@ enum OpenAPISchemas {
                     ("block_threshold_cents", cents.described("Borrowing, renewing and placing holds are blocked while fines owed are at or above this.")),
                     ("max_holds", .integer("Open holds (on items of any type) a member may have.", Limits.maxHoldsRange)),
                     ("pickup_days", .integer("Days a copy set aside for a hold waits on the hold shelf.", Limits.pickupDaysRange)),
+                    (
+                        "overdue_block_loans",
+                        .integer("Borrowing, renewing and holds are blocked with this many overdue loans or more; 0: never.", Limits.overdueBlockLoansRange)
+                    ),
                 ],
                 required: [
                     "tier", "item_type", "loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents",
-                    "max_holds", "pickup_days",
+                    "max_holds", "pickup_days", "overdue_block_loans",
                 ])
         ),
         (
@@ -234,11 +250,24 @@ enum OpenAPISchemas {
                     ("block_threshold_cents", cents),
                     ("max_holds", .integer("Left out: \(Policy.standard.maxHolds).", Limits.maxHoldsRange)),
                     ("pickup_days", .integer("Left out: \(Policy.standard.pickupDays).", Limits.pickupDaysRange)),
+                    ("overdue_block_loans", .integer("Left out: \(Policy.standard.overdueBlockLoans) (never).", Limits.overdueBlockLoansRange)),
                 ],
                 required: ["loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents"])
         ),
         ("Checkout", .object(nil, [("member", id), ("item", id)], required: ["member", "item"])),
         ("NewHold", .object(nil, [("member", id), ("item", id)], required: ["member", "item"])),
+        (
+            "NewBlock",
+            .object(
+                nil,
+                [
+                    ("reason", text("Why, for the librarians who see it", 1...Limits.blockReasonBytesMax)),
+                    ("blocks", .array(.string(values: BlockEffects.all.names), "What it stops; left out: all three.")),
+                    ("expires_at", time.described("The block ends after this time; left out: until lifted.")),
+                ],
+                required: ["reason"])
+        ),
+        ("Unblock", .object(nil, [("block", id.described("The block's id, from the member's `blocks`."))], required: ["block"])),
         ("Payment", .object(nil, [("amount_cents", .integer(nil, 1...Limits.paymentCentsMax))], required: ["amount_cents"])),
         (
             "Login",
