@@ -24,6 +24,16 @@ extension LibraClient {
         try await item(.removeCopies(id, count: count))
     }
 
+    /// Shelf copies that cannot be found; refused with `COPIES_ON_LOAN` beyond those on the shelf.
+    public func markMissing(_ id: ItemID, count: Int32) async throws(LibraError) -> Item {
+        try await item(.markMissing(id, count: count))
+    }
+
+    /// A lost, missing or claimed-returned copy is back on the shelf (or goes to the first hold).
+    public func markFound(_ id: ItemID, from state: CopyState) async throws(LibraError) -> Item {
+        try await item(.markFound(id, from: state))
+    }
+
     private func item(_ command: Command) async throws(LibraError) -> Item {
         let reply = try await perform(command)
         guard case .item(let item) = reply else { throw unexpected(reply, command) }

@@ -19,6 +19,16 @@ extension LibraClient {
         try await loan(.renewLoan(id))
     }
 
+    /// Ends the loan as lost: the policy's lost-item fee is charged (the loan's `fineCents`).
+    public func declareLost(_ id: LoanID) async throws(LibraError) -> Loan {
+        try await loan(.declareLost(id))
+    }
+
+    /// Ends the loan on the borrower's word that they returned it: no fine.
+    public func claimReturned(_ id: LoanID) async throws(LibraError) -> Loan {
+        try await loan(.claimReturned(id))
+    }
+
     /// Pays fines; returns what the member still owes, in cents.
     public func payFine(member: MemberID, amountCents: Int64) async throws(LibraError) -> Int64 {
         let command = Command.payFine(member, amountCents: amountCents)

@@ -9,7 +9,9 @@ import Testing
     static let readyHold = hold.madeReady(at: Timestamp(rawValue: 1_700_100_000_000))
     static let events: [Event] = [
         .memberBlocked(9, MemberBlock(id: 12, reason: "r", effects: .all, placedAt: Timestamp(rawValue: 3), expiresAt: Timestamp(rawValue: 4))),
-        .memberUnblocked(9, block: 12), .holdPlaced(hold), .holdReady(readyHold), .holdEnded(readyHold, .filled), .holdEnded(hold, .cancelled), .holdEnded(readyHold, .expired),
+        .memberUnblocked(9, block: 12), .holdPlaced(hold),
+        .loanClosed(4, member: 9, item: 7, at: Timestamp(rawValue: 77), feeCents: 2500, end: .lost),
+        .loanCreated(Loan(id: 4, item: 7, member: 9, itemType: .book, checkedOutAt: Timestamp(rawValue: 1), dueAt: Timestamp(rawValue: 2), returnedAt: Timestamp(rawValue: 3), end: .claimedReturned)), .holdReady(readyHold), .holdEnded(readyHold, .filled), .holdEnded(hold, .cancelled), .holdEnded(readyHold, .expired),
         .keyRemembered(IdempotencyRecord(key: "h", fingerprint: 45, sequence: 20, rememberedAt: Timestamp(rawValue: 8), outcome: .ok(.hold(QueuedHold(hold: hold, position: 3))))),
         .itemCreated(item), .itemChanged(item), .memberRegistered(member),
         .memberChanged(MemberProfile(member), previousEmail: "old@example.org"), .memberChanged(MemberProfile(member), previousEmail: nil),
@@ -135,9 +137,13 @@ import Testing
         .blockMember(9, MemberBlockDraft(reason: "card reported stolen", effects: [.borrowing, .holds], expiresAt: Timestamp(rawValue: 1_800_000_000_000))),
         .blockMember(9, MemberBlockDraft(reason: "")),
         .unblockMember(9, block: 12),
+        .declareLost(4),
+        .claimReturned(4),
+        .markMissing(7, count: 2),
+        .markFound(7, from: .claimedReturned),
     ]
 
-    static let commandTagsKnown: ClosedRange<UInt8> = 1...27
+    static let commandTagsKnown: ClosedRange<UInt8> = 1...31
 
     static func requests(_ command: Command) -> [Request] {
         [Request(command), Request(command, idempotencyKey: ""), Request(command, idempotencyKey: String(repeating: "k", count: Limits.idempotencyKeyBytesMax))]
@@ -161,7 +167,7 @@ import Testing
     }
 
     @Test func everyCommandRoundTrips() throws {
-        #expect(Set(Self.commands.map(\.name)).count == 27, "a command case is missing from the list")
+        #expect(Set(Self.commands.map(\.name)).count == 31, "a command case is missing from the list")
         for command in Self.commands {
             var reader = ByteReader(command.canonicalBytes)
             #expect(try Command(from: &reader) == command)

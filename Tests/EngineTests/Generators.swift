@@ -315,10 +315,11 @@ struct ScenarioGenerator {
         var policy = Policy(
             loanDays: rng.int32(1...30), maxLoans: rng.int32(0...4), maxRenewals: rng.int32(0...3), finePerDayCents: rng.int64(0...100),
             maxFinePerLoanCents: rng.int64(0...1500), blockThresholdCents: rng.int64(0...800), maxHolds: rng.int32(0...3), pickupDays: rng.int32(1...5),
-            overdueBlockLoans: rng.chance(50) ? 0 : rng.int32(1...3))
+            overdueBlockLoans: rng.chance(50) ? 0 : rng.int32(1...3), lostItemFeeCents: rng.int64(0...3000))
         if rng.chance(10) {
-            switch rng.int(0...8) {
+            switch rng.int(0...9) {
             case 8: policy.overdueBlockLoans = rng.pick([-1, 1001])
+            case 9: policy.lostItemFeeCents = rng.pick([-1, 100_000_001])
             case 6: policy.maxHolds = rng.pick([-1, 101])
             case 7: policy.pickupDays = rng.pick([0, 366])
             case 0: policy.loanDays = rng.pick([0, 3651])
@@ -390,7 +391,7 @@ struct ScenarioGenerator {
     }
 
     private mutating func command(model: ReferenceModel, context: inout BatchContext) -> Command {
-        let roll = rng.int(0...1279)
+        let roll = rng.int(0...1399)
         switch roll {
         case 0..<260:
             context.checkouts += 1
@@ -481,6 +482,15 @@ struct ScenarioGenerator {
             let expiry: Timestamp? = rng.chance(50) ? nil : now.adding(milliseconds: rng.int64(-2...40) * 3_600_000)
             let reason = rng.chance(5) ? rng.pick(["", String(repeating: "r", count: 257)]) : "lost card"
             return .blockMember(memberID(model), MemberBlockDraft(reason: reason, effects: effects, expiresAt: expiry))
+        case 1280..<1310:
+            return .declareLost(loanID(model, context))
+        case 1310..<1335:
+            return .claimReturned(loanID(model, context))
+        case 1335..<1360:
+            let count: Int32 = rng.chance(8) ? rng.pick([0, -1, 10_001]) : rng.int32(1...2)
+            return .markMissing(itemID(model), count: count)
+        case 1360..<1400:
+            return .markFound(itemID(model), from: rng.pick(CopyState.allCases))
         default:
             let member = memberID(model, preferring: { !$0.blocks.isEmpty })
             let blocks = model.members[member]?.blocks.map(\.id) ?? []

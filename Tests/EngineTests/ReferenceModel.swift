@@ -118,7 +118,8 @@ struct ReferenceModel {
             guard var item = items[id] else { throw Refusal(.itemNotFound) }
             guard item.status == .active else { throw Refusal(.itemAlreadyWithdrawn) }
             guard !holds.values.contains(where: { $0.item == id }) else { throw Refusal(.itemHasHolds) }
-            guard item.availableCopies == item.totalCopies else { throw Refusal(.itemHasActiveLoans) }
+            let onLoan = loans.values.filter { $0.item == id && $0.returnedAt == nil }.count
+            guard onLoan == 0 && item.awaitingPickup == 0 else { throw Refusal(.itemHasActiveLoans) }
             item.status = .withdrawn
             items[id] = item
             return .item(item)
@@ -301,6 +302,48 @@ struct ReferenceModel {
             for index in member.activeLoans.indices where member.activeLoans[index].loan == loanID { member.activeLoans[index].dueAt = loan.dueAt }
             members[loan.member] = member
             return .loan(loan)
+
+        case .declareLost(let loanID), .claimReturned(let loanID):
+            guard var loan = loans[loanID] else { throw Refusal(.loanNotFound) }
+            guard loan.returnedAt == nil else { throw Refusal(.loanNotActive) }
+            var member = members[loan.member]!
+            let lost = if case .declareLost = command { true } else { false }
+            let fee = lost ? policies[PolicyKey(tier: member.tier, itemType: loan.itemType)]?.lostItemFeeCents ?? 0 : 0
+            loan.returnedAt = now
+            loan.end = lost ? .lost : .claimedReturned
+            loan.fineCents = fee
+            loans[loanID] = loan
+            member.finesOwedCents += fee
+            member.activeLoans.removeAll { $0.loan == loanID }
+            members[loan.member] = member
+            if lost { items[loan.item]!.lostCopies += 1 } else { items[loan.item]!.claimedReturnedCopies += 1 }
+            return .loan(loan)
+
+        case .markMissing(let id, let count):
+            guard var item = items[id] else { throw Refusal(.itemNotFound) }
+            guard count <= item.availableCopies else { throw Refusal(.copiesOnLoan) }
+            item.availableCopies -= count
+            item.missingCopies += count
+            items[id] = item
+            return .item(item)
+
+        case .markFound(let id, let state):
+            guard var item = items[id] else { throw Refusal(.itemNotFound) }
+            switch state {
+            case .lost:
+                guard item.lostCopies > 0 else { throw Refusal(.noCopyInState) }
+                item.lostCopies -= 1
+            case .missing:
+                guard item.missingCopies > 0 else { throw Refusal(.noCopyInState) }
+                item.missingCopies -= 1
+            case .claimedReturned:
+                guard item.claimedReturnedCopies > 0 else { throw Refusal(.noCopyInState) }
+                item.claimedReturnedCopies -= 1
+            }
+            item.availableCopies += 1
+            items[id] = item
+            serveHolds(id, now: now)
+            return .item(items[id]!)
 
         case .payFine(let id, let amount):
             guard var member = members[id] else { throw Refusal(.memberNotFound) }

@@ -117,7 +117,8 @@ import Testing
             Request(.placeHold(member: 4, item: 2), idempotencyKey: "hold/1"), Request(.cancelHold(77)), Request(.itemHolds(2, after: 70, limit: 5)),
             Request(.itemHolds(2, after: nil, limit: 100)), Request(.memberHolds(4)),
             Request(.blockMember(4, MemberBlockDraft(reason: "lost card", effects: [.borrowing, .renewing], expiresAt: Timestamp(rawValue: 1_800_000_000_000)))),
-            Request(.blockMember(4, MemberBlockDraft(reason: "fraud"))), Request(.unblockMember(4, block: 58), idempotencyKey: "lift/58"),
+            Request(.blockMember(4, MemberBlockDraft(reason: "fraud"))), Request(.declareLost(9)), Request(.claimReturned(9)),
+            Request(.markMissing(2, count: 1)), Request(.markFound(2, from: .lost)), Request(.unblockMember(4, block: 58), idempotencyKey: "lift/58"),
         ]
         let bytes = JSONPayloads.encode(BatchJSON(commands: all.map(RequestJSON.init)))
         #expect(try JSONPayloads.decodeBatch(bytes) == all)

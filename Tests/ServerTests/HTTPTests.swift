@@ -16,6 +16,8 @@ import Testing
         "POST /api/v1/loans/{id}/renew", "POST /api/v1/auth/login", "POST /api/v1/tokens", "GET /api/v1/tokens", "DELETE /api/v1/tokens/{id}",
         "GET /health", "GET /health/ready", "GET /metrics", "GET /openapi.json", "POST /api/v1/holds", "POST /api/v1/holds/{id}/cancel",
         "GET /api/v1/items/{id}/holds", "GET /api/v1/members/{id}/holds", "POST /api/v1/members/{id}/blocks", "POST /api/v1/members/{id}/unblock",
+        "POST /api/v1/loans/{id}/lost", "POST /api/v1/loans/{id}/claim-returned", "POST /api/v1/items/{id}/copies/missing",
+        "POST /api/v1/items/{id}/copies/found",
     ]
 
     /// The document lists exactly the routes the router serves: each documented operation is

@@ -5,8 +5,8 @@ public protocol CanonicalDecodable {
 }
 
 extension Item: CanonicalDecodable {
-    /// The shortest item encoding: 8 id, 4 x 4 empty strings, 4 year, 1 type, 1 status, 3 x 4 copies.
-    public static let encodedBytesMin = 42
+    /// The shortest item encoding: 8 id, 4 x 4 empty strings, 4 year, 1 type, 1 status, 6 x 4 copies.
+    public static let encodedBytesMin = 54
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let id = ItemID(try reader.read(UInt64.self))
         let isbn = try reader.readString()
@@ -19,9 +19,12 @@ extension Item: CanonicalDecodable {
         let total = try reader.read(Int32.self)
         let available = try reader.read(Int32.self)
         let awaiting = try reader.read(Int32.self)
+        let lost = try reader.read(Int32.self)
+        let missing = try reader.read(Int32.self)
+        let claimed = try reader.read(Int32.self)
         self.init(
             id: id, isbn: isbn, title: title, author: author, publisher: publisher, year: year, type: type, status: status, totalCopies: total,
-            availableCopies: available, awaitingPickup: awaiting)
+            availableCopies: available, awaitingPickup: awaiting, lostCopies: lost, missingCopies: missing, claimedReturnedCopies: claimed)
     }
 }
 
@@ -87,8 +90,8 @@ extension MemberBlock: CanonicalDecodable {
 
 extension Loan: CanonicalDecodable {
     /// An active loan's encoding (no return time): 8 x 3 ids, 1 type, 8 x 2 times, 4 renewals,
-    /// 1 absent return time, 8 fine.
-    public static let encodedBytesMin = 54
+    /// 1 absent return time, 8 fine, 1 end.
+    public static let encodedBytesMin = 55
 
     public init(from reader: inout ByteReader) throws(DecodingError) {
         let id = LoanID(try reader.read(UInt64.self))
@@ -100,7 +103,13 @@ extension Loan: CanonicalDecodable {
         let renewals = try reader.read(Int32.self)
         let returned = try reader.readOptional(Int64.self).map { Timestamp(rawValue: $0) }
         let fine = try reader.read(Int64.self)
-        self.init(id: id, item: item, member: member, itemType: type, checkedOutAt: checkedOut, dueAt: due, renewals: renewals, returnedAt: returned, fineCents: fine)
+        let rawEnd = try reader.read(UInt8.self)
+        // An active loan has no end; an ended one names how it ended.
+        let end = LoanEnd(rawValue: rawEnd)
+        guard (returned == nil && rawEnd == 0) || (returned != nil && end != nil) else { throw DecodingError.invalid("loan end \(rawEnd)", offset: reader.offset - 1) }
+        self.init(
+            id: id, item: item, member: member, itemType: type, checkedOutAt: checkedOut, dueAt: due, renewals: renewals, returnedAt: returned, fineCents: fine,
+            end: end)
     }
 }
 
@@ -128,7 +137,7 @@ extension Policy: CanonicalDecodable {
         self.init(
             loanDays: try reader.read(), maxLoans: try reader.read(), maxRenewals: try reader.read(), finePerDayCents: try reader.read(),
             maxFinePerLoanCents: try reader.read(), blockThresholdCents: try reader.read(), maxHolds: try reader.read(), pickupDays: try reader.read(),
-            overdueBlockLoans: try reader.read())
+            overdueBlockLoans: try reader.read(), lostItemFeeCents: try reader.read())
     }
 }
 
@@ -288,6 +297,14 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
             writer.write(UInt8(14))
             hold.encode(to: &writer)
             writer.write(end.rawValue)
+        case .loanClosed(let loan, let member, let item, let at, let fee, let end):
+            writer.write(UInt8(17))
+            writer.write(loan.rawValue)
+            writer.write(member.rawValue)
+            writer.write(item.rawValue)
+            writer.write(at.rawValue)
+            writer.write(fee)
+            writer.write(end.rawValue)
         case .memberBlocked(let member, let block):
             writer.write(UInt8(15))
             writer.write(member.rawValue)
@@ -341,6 +358,13 @@ extension Event: CanonicalEncodable, CanonicalDecodable {
         case 16:
             let member = MemberID(try reader.read(UInt64.self))
             self = .memberUnblocked(member, block: try reader.read(UInt64.self))
+        case 17:
+            let loan = LoanID(try reader.read(UInt64.self))
+            let member = MemberID(try reader.read(UInt64.self))
+            let item = ItemID(try reader.read(UInt64.self))
+            let at = Timestamp(rawValue: try reader.read(Int64.self))
+            let fee = try reader.read(Int64.self)
+            self = .loanClosed(loan, member: member, item: item, at: at, feeCents: fee, end: try reader.readEnum(LoanEnd.self))
         default: throw DecodingError.invalid("event tag \(tag)", offset: reader.offset - 1)
         }
     }
@@ -389,7 +413,7 @@ extension EngineHeader: CanonicalDecodable {
         let nextMemberID = try reader.read(UInt64.self)
         let nextLoanID = try reader.read(UInt64.self)
         var policies = PolicyTable()
-        for _ in 0..<(try reader.readCount(minimumBytes: 57)) {
+        for _ in 0..<(try reader.readCount(minimumBytes: 65)) {
             let key = try PolicyKey(from: &reader)
             policies.set(key, try Policy(from: &reader))
         }

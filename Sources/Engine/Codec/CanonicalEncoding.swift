@@ -25,6 +25,9 @@ extension Item: CanonicalEncodable {
         writer.write(totalCopies)
         writer.write(availableCopies)
         writer.write(awaitingPickup)
+        writer.write(lostCopies)
+        writer.write(missingCopies)
+        writer.write(claimedReturnedCopies)
     }
 }
 
@@ -81,7 +84,7 @@ extension MemberBlock: CanonicalEncodable {
 
 extension Loan: CanonicalEncodable {
     /// The longest loan encoding: a returned one.
-    public static let encodedBytesMax = 62
+    public static let encodedBytesMax = 63
 
     public func encode(to writer: inout ByteWriter) {
         // In one block: loans are encoded by the million (log records, answers, snapshots).
@@ -95,6 +98,7 @@ extension Loan: CanonicalEncodable {
             block.write(renewals)
             block.write(optional: returnedAt?.rawValue)
             block.write(fineCents)
+            block.write(end?.rawValue ?? 0)
         }
     }
 }
@@ -131,6 +135,7 @@ extension Policy: CanonicalEncodable {
         writer.write(maxHolds)
         writer.write(pickupDays)
         writer.write(overdueBlockLoans)
+        writer.write(lostItemFeeCents)
     }
 }
 
@@ -295,6 +300,20 @@ extension Command: CanonicalEncodable {
             writer.write(UInt8(14))
             writer.write(member.rawValue)
             writer.write(amount)
+        case .declareLost(let loan):
+            writer.write(UInt8(28))
+            writer.write(loan.rawValue)
+        case .claimReturned(let loan):
+            writer.write(UInt8(29))
+            writer.write(loan.rawValue)
+        case .markMissing(let item, let count):
+            writer.write(UInt8(30))
+            writer.write(item.rawValue)
+            writer.write(count)
+        case .markFound(let item, let state):
+            writer.write(UInt8(31))
+            writer.write(item.rawValue)
+            writer.write(state.rawValue)
         case .importLoan(let entry):
             writer.write(UInt8(21))
             entry.encode(to: &writer)
@@ -353,12 +372,14 @@ extension Command: CanonicalEncodable {
         case .updateItem(_, let changes):
             return 1 + 8 + optional(changes.isbn) + optional(changes.title) + optional(changes.author) + optional(changes.publisher)
                 + optional(changes.year, 4) + optional(changes.type, 1)
-        case .withdrawItem, .suspendMember, .reinstateMember, .returnLoan, .renewLoan, .getItem, .getMember, .cancelHold, .memberHolds: return 1 + 8
+        case .withdrawItem, .suspendMember, .reinstateMember, .returnLoan, .renewLoan, .getItem, .getMember, .cancelHold, .memberHolds, .declareLost, .claimReturned: return 1 + 8
+        case .markMissing: return 1 + 8 + 4
+        case .markFound: return 1 + 8 + 1
         case .addCopies, .removeCopies: return 1 + 8 + 4
         case .registerMember(let draft): return 1 + text(draft.email) + text(draft.name) + text(draft.tier) + 4
         case .updateMember(_, let changes):
             return 1 + 8 + optional(changes.email) + optional(changes.name) + optional(changes.tier) + optional(changes.cardExpiryDay, 4)
-        case .setPolicy(let key, _): return 1 + text(key.tier) + 1 + 4 * 3 + 8 * 3 + 4 * 3
+        case .setPolicy(let key, _): return 1 + text(key.tier) + 1 + 4 * 3 + 8 * 3 + 4 * 3 + 8
         case .blockMember(_, let draft): return 1 + 8 + text(draft.reason) + 1 + optional(draft.expiresAt, 8)
         case .unblockMember: return 1 + 8 + 8
         case .checkout, .payFine, .placeHold: return 1 + 8 + 8

@@ -89,6 +89,14 @@ extension Command: CanonicalDecodable {
             let effects = BlockEffects(rawValue: try reader.read(UInt8.self))
             let expiry = try reader.readOptional(Int64.self).map { Timestamp(rawValue: $0) }
             self = .blockMember(member, MemberBlockDraft(reason: reason, effects: effects, expiresAt: expiry))
+        case 28: self = .declareLost(LoanID(try reader.read(UInt64.self)))
+        case 29: self = .claimReturned(LoanID(try reader.read(UInt64.self)))
+        case 30:
+            let item = ItemID(try reader.read(UInt64.self))
+            self = .markMissing(item, count: try reader.read(Int32.self))
+        case 31:
+            let item = ItemID(try reader.read(UInt64.self))
+            self = .markFound(item, from: try reader.readEnum(CopyState.self))
         case 27:
             let member = MemberID(try reader.read(UInt64.self))
             self = .unblockMember(member, block: try reader.read(UInt64.self))

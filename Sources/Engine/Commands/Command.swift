@@ -25,6 +25,14 @@ public enum Command: Sendable, Hashable {
     case returnLoan(LoanID)
     case renewLoan(LoanID)
     case payFine(MemberID, amountCents: Int64)
+    /// Ends an active loan as lost: the lost-item fee is charged and the copy counts as lost.
+    case declareLost(LoanID)
+    /// Ends an active loan on the member's word that they returned it: no fine.
+    case claimReturned(LoanID)
+    /// Copies that should be on the shelf and are not.
+    case markMissing(ItemID, count: Int32)
+    /// A lost, missing or claimed-returned copy is back on the shelf.
+    case markFound(ItemID, from: CopyState)
     /// A historical loan with its own times (admin only): migrations and seeding.
     indirect case importLoan(LoanImport)
     // Holds.
@@ -72,6 +80,10 @@ public enum Command: Sendable, Hashable {
         case .returnLoan: "return"
         case .renewLoan: "renew"
         case .payFine: "pay_fine"
+        case .declareLost: "declare_lost"
+        case .claimReturned: "claim_returned"
+        case .markMissing: "mark_missing"
+        case .markFound: "mark_found"
         case .importLoan: "import_loan"
         case .getItem: "get_item"
         case .getMember: "get_member"

@@ -36,6 +36,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
     case memberAlreadySuspended = 145
     case itemAlreadyWithdrawn = 146
     case itemHasHolds = 147
+    case noCopyInState = 148
     // Requests.
     case invalidField = 160
     case idempotencyKeyReused = 161
@@ -91,6 +92,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .memberAlreadySuspended: "MEMBER_ALREADY_SUSPENDED"
         case .itemAlreadyWithdrawn: "ITEM_ALREADY_WITHDRAWN"
         case .itemHasHolds: "ITEM_HAS_HOLDS"
+        case .noCopyInState: "NO_COPY_IN_STATE"
         case .invalidField: "INVALID_FIELD"
         case .idempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED"
         case .storageFull: "STORAGE_FULL"
@@ -144,6 +146,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .memberAlreadySuspended: "The member is already suspended."
         case .itemAlreadyWithdrawn: "The item is already withdrawn."
         case .itemHasHolds: "Members are waiting for this item; cancel their holds before withdrawing it."
+        case .noCopyInState: "No copy of this item is in that state (lost, missing or claimed returned)."
         case .invalidField: "A field is missing, malformed or beyond its limit."
         case .idempotencyKeyReused: "This idempotency key was used for a different command."
         case .storageFull: "The server's disk is full: nothing was changed. Reads still work; retry once an operator frees space."
@@ -170,7 +173,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
 public enum Field: UInt8, Sendable, Hashable, CaseIterable {
     case isbn = 1, title, author, publisher, year, copies, count, email, name, tier, cardExpiry, amount,
         loanDays, maxLoans, maxRenewals, finePerDay, maxFinePerLoan, blockThreshold, idempotencyKey, pageSize,
-        checkedOutAt, dueAt, returnedAt, fine, maxHolds, pickupDays, reason, effects, expiresAt, overdueBlockLoans
+        checkedOutAt, dueAt, returnedAt, fine, maxHolds, pickupDays, reason, effects, expiresAt, overdueBlockLoans, lostItemFee
 
     public var name: String {
         switch self {
@@ -204,6 +207,7 @@ public enum Field: UInt8, Sendable, Hashable, CaseIterable {
         case .effects: "blocks"
         case .expiresAt: "expires_at"
         case .overdueBlockLoans: "overdue_block_loans"
+        case .lostItemFee: "lost_item_fee_cents"
         }
     }
 }

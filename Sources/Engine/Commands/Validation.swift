@@ -39,7 +39,7 @@ public enum Validation {
             if let value = changes.publisher { try text(value, .publisher, 0...Limits.publisherBytesMax) }
             if let value = changes.year { try check(Limits.yearRange.contains(value), .year) }
             return .updateItem(id, changes)
-        case .addCopies(_, let count), .removeCopies(_, let count):
+        case .addCopies(_, let count), .removeCopies(_, let count), .markMissing(_, let count):
             try check((1...Limits.copiesPerItemMax).contains(count), .count)
             return command
         case .registerMember(var draft):
@@ -65,6 +65,7 @@ public enum Validation {
             try check(Limits.maxHoldsRange.contains(policy.maxHolds), .maxHolds)
             try check(Limits.pickupDaysRange.contains(policy.pickupDays), .pickupDays)
             try check(Limits.overdueBlockLoansRange.contains(policy.overdueBlockLoans), .overdueBlockLoans)
+            try check(Limits.centsPolicyRange.contains(policy.lostItemFeeCents), .lostItemFee)
             return command
         case .payFine(_, let amount):
             try check((1...Limits.paymentCentsMax).contains(amount), .amount)
@@ -91,7 +92,7 @@ public enum Validation {
             try check(!draft.effects.isEmpty && BlockEffects.all.isSuperset(of: draft.effects), .effects)
             if let expiry = draft.expiresAt { try check(Limits.timestampRange.contains(expiry.rawValue), .expiresAt) }
             return command
-        case .unblockMember, .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember, .placeHold, .cancelHold,
+        case .declareLost, .claimReturned, .markFound, .unblockMember, .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember, .placeHold, .cancelHold,
             .memberHolds:
             return command
         }

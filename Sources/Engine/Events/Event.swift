@@ -67,6 +67,9 @@ public enum Event: Sendable, Hashable {
     /// A hold left the queue (the hold as it was). A ready one's copy leaves the hold shelf: to
     /// the member's new loan when filled (the loan event follows), else back to the shelf.
     case holdEnded(Hold, HoldEnd)
+    /// A loan ended otherwise than by a return (`LoanEnd.lost`, `.claimedReturned`): the member
+    /// part as for a return (with the fee), the item part one copy more in that state.
+    case loanClosed(LoanID, member: MemberID, item: ItemID, at: Timestamp, feeCents: Int64, end: LoanEnd)
     indirect case memberBlocked(MemberID, MemberBlock)
     case memberUnblocked(MemberID, block: UInt64)
 }

@@ -11,7 +11,7 @@ enum SlotPlan: Sendable {
     case importLoan(Int32, loan: LoanID)
     /// A return or renewal, decided on the loan's member's shard. The loan's position there is
     /// looked up when its wave is built, since the loan may be created earlier in the batch.
-    case loan(LoanID, renew: Bool)
+    case loan(LoanID, action: LoanAction)
     /// One shard decides alone (`BatchRun.steps[step]`); the event it emits is forwarded to any
     /// other owners.
     case single(shard: Int32, step: Int32)
@@ -32,6 +32,11 @@ enum SlotPlan: Sendable {
     case itemHolds(ItemID, after: HoldID?, limit: Int32)
     /// The member's shard confirms the member exists; the coordinator answers from its book.
     case memberHolds(MemberID)
+}
+
+/// What a command decided on its loan's member's shard does to the loan.
+enum LoanAction: UInt8, Sendable {
+    case giveBack, renew, declareLost, claimReturned
 }
 
 struct EmailChange: Sendable {

@@ -72,13 +72,19 @@ extension Engine {
                 batch.plans[index] = .importLoan(Int32(batch.imports.count - 1), loan: loan)
                 // A returned import only reads its item (existence and type): see WaveScheduler.
                 scheduler.schedule(slot: slot, member: entry.member, memberStep: .onMemberShard, item: entry.item, itemReadOnly: !entry.isActive)
-            case .returnLoan(let loan), .renewLoan(let loan):
+            case .returnLoan(let loan), .renewLoan(let loan), .declareLost(let loan), .claimReturned(let loan):
                 guard let route = route(of: loan, firstLoanID: firstLoanID, pending: batch.pendingRoutes) else {
                     batch.settle(index, .refused(Refusal(.loanNotFound)))
                     continue
                 }
-                let renew = if case .renewLoan = command { true } else { false }
-                batch.plans[index] = .loan(loan, renew: renew)
+                let action: LoanAction =
+                    switch command {
+                    case .renewLoan: .renew
+                    case .declareLost: .declareLost
+                    case .claimReturned: .claimReturned
+                    default: .giveBack
+                    }
+                batch.plans[index] = .loan(loan, action: action)
                 scheduler.schedule(slot: slot, member: MemberID(route.member), memberStep: .decidedOnMemberShard, item: ItemID(route.item))
             case .payFine(let member, let amount):
                 planMember(&batch, slot, member, .payFine(slot: slot, member: member, amountCents: amount))
@@ -100,6 +106,10 @@ extension Engine {
                 planItem(&batch, slot, id, .removeCopies(slot: slot, item: id, count: count))
             case .getItem(let id):
                 planItem(&batch, slot, id, .getItem(slot: slot, item: id))
+            case .markMissing(let id, let count):
+                planItem(&batch, slot, id, .markMissing(slot: slot, item: id, count: count))
+            case .markFound(let id, let state):
+                planItem(&batch, slot, id, .markFound(slot: slot, item: id, from: state))
             case .registerMember(let draft):
                 let id = MemberID(nextMemberID)
                 nextMemberID += 1
@@ -227,17 +237,18 @@ extension Engine {
         return loanRoutes[Int(id)]
     }
 
-    /// The step for a return or renewal, or nil when no loan has the id (its checkout, earlier
+    /// The step for a return, renewal or other end of a loan, or nil when no loan has the id (its checkout, earlier
     /// in this batch, was refused).
-    func loanStep(slot: Int32, loan: LoanID, renew: Bool) -> (shard: Int, step: ShardStep)? {
+    func loanStep(slot: Int32, loan: LoanID, action: LoanAction) -> (shard: Int, step: ShardStep)? {
         guard loan.rawValue < UInt64(loanRoutes.count) else { return nil }
         let route = loanRoutes[Int(loan.rawValue)]
         guard route.member != 0 else { return nil }
         let step: ShardStep =
-            if renew {
-                .renewLoan(slot: slot, loan: loan, index: route.position, itemOnHold: holdBook.waitingCount(of: ItemID(route.item)) > 0)
-            } else {
-                .returnLoan(slot: slot, loan: loan, index: route.position)
+            switch action {
+            case .renew: .renewLoan(slot: slot, loan: loan, index: route.position, itemOnHold: holdBook.waitingCount(of: ItemID(route.item)) > 0)
+            case .giveBack: .returnLoan(slot: slot, loan: loan, index: route.position)
+            case .declareLost: .closeLoan(slot: slot, loan: loan, index: route.position, end: .lost)
+            case .claimReturned: .closeLoan(slot: slot, loan: loan, index: route.position, end: .claimedReturned)
             }
         return (ownership.shard(of: MemberID(route.member)), step)
     }

@@ -110,7 +110,7 @@ extension Engine {
                 var position = UInt32.max
                 var memberShard = -1
                 switch event {
-                case .loanReturned(let loan, let member, _, _, _), .loanRenewed(let loan, let member, _, _):
+                case .loanReturned(let loan, let member, _, _, _), .loanRenewed(let loan, let member, _, _), .loanClosed(let loan, let member, _, _, _, _):
                     position = loanRoutes[Int(loan.rawValue)].position
                     memberShard = ownership.shard(of: member)
                 default:

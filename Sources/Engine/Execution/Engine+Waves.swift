@@ -90,8 +90,8 @@ extension Engine {
                     continue
                 }
                 work[Int(shard)].steps.append(batch.steps[Int(step)])
-            case .loan(let loan, let renew):
-                if let (shard, step) = loanStep(slot: slot, loan: loan, renew: renew) {
+            case .loan(let loan, let action):
+                if let (shard, step) = loanStep(slot: slot, loan: loan, action: action) {
                     work[shard].steps.append(step)
                 } else {
                     batch.decide(slot, .refused(Refusal(.loanNotFound)), event: nil)

@@ -154,7 +154,7 @@ public actor Engine {
             holdBook.markReady(hold)
         case .holdEnded(let hold, _):
             holdBook.remove(hold.id)
-        case .memberRegistered, .memberChanged, .loanReturned, .loanRenewed, .finePaid, .memberBlocked, .memberUnblocked:
+        case .memberRegistered, .memberChanged, .loanReturned, .loanClosed, .loanRenewed, .finePaid, .memberBlocked, .memberUnblocked:
             return
         }
     }

@@ -40,7 +40,7 @@ struct Ownership: Sendable {
         case .loanImported(let loan, _):
             // A returned import is history on the member's shard; only an active one holds a copy.
             if loan.isActive { distinct(shard(of: loan.member), shard(of: loan.item), body) } else { body(shard(of: loan.member)) }
-        case .loanReturned(_, let member, let item, _, _):
+        case .loanReturned(_, let member, let item, _, _), .loanClosed(_, let member, let item, _, _, _):
             distinct(shard(of: member), shard(of: item), body)
         case .loanRenewed(_, let member, _, _), .finePaid(let member, _), .memberBlocked(let member, _), .memberUnblocked(let member, _):
             body(shard(of: member))

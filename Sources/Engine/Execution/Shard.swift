@@ -64,6 +64,12 @@ actor Shard {
             reply.record(slot, .primary, state.returnLoanStep(loan: loan, position: index, now: now, policies: policies))
         case .renewLoan(let slot, let loan, let index, let itemOnHold):
             reply.record(slot, .primary, state.renewLoanStep(loan: loan, position: index, itemOnHold: itemOnHold, now: now, policies: policies))
+        case .closeLoan(let slot, let loan, let index, let end):
+            reply.record(slot, .primary, state.closeLoanStep(loan: loan, position: index, end: end, now: now, policies: policies))
+        case .markMissing(let slot, let item, let count):
+            reply.record(slot, .primary, state.markMissingStep(item: item, count: count))
+        case .markFound(let slot, let item, let from):
+            reply.record(slot, .primary, state.markFoundStep(item: item, from: from))
         case .payFine(let slot, let member, let amount):
             reply.record(slot, .primary, state.payFineStep(member: member, amountCents: amount))
         case .createItem(let slot, let item):

@@ -54,10 +54,11 @@ extension ShardState {
         report.emailIndex = emails
         for member in members where member.id.rawValue != 0 { report.memberEmails[member.email] = member.id }
         for item in items where item.id.rawValue != 0 {
-            if item.availableCopies < 0 || item.awaitingPickup < 0 || item.availableCopies + item.awaitingPickup > item.totalCopies {
-                report.violations.append("item \(item.id): available \(item.availableCopies) + awaiting pickup \(item.awaitingPickup) outside 0...\(item.totalCopies)")
+            let states = [item.availableCopies, item.awaitingPickup, item.lostCopies, item.missingCopies, item.claimedReturnedCopies]
+            if states.contains(where: { $0 < 0 }) || item.copiesOnLoan < 0 {
+                report.violations.append("item \(item.id): copy counts \(states) do not fit its \(item.totalCopies) copies")
             }
-            let out = item.totalCopies - item.availableCopies - item.awaitingPickup
+            let out = item.copiesOnLoan
             if out != 0 { report.copiesOut[item.id] = out }
             if item.awaitingPickup != 0 { report.awaitingPickup[item.id] = item.awaitingPickup }
             if item.availableCopies > 0 { report.itemsWithCopyAvailable.insert(item.id) }

@@ -182,6 +182,20 @@ struct ShardState {
             if owns(item: item) {
                 items[ownership.localIndex(of: item)].availableCopies += 1
             }
+        case .loanClosed(let id, let member, let item, let at, let fee, let end):
+            if owns(member: member) {
+                let local = ownership.localIndex(of: member)
+                let position = verified(knownPosition, id) ?? loanPosition(member: local, loan: id)!
+                loans[position].returnedAt = at
+                loans[position].end = end
+                loans[position].fineCents = fee
+                members[local].finesOwedCents += fee
+                members[local].activeLoans.removeAll { $0.loan == id }
+            }
+            if owns(item: item) {
+                let local = ownership.localIndex(of: item)
+                if end == .lost { items[local].lostCopies += 1 } else { items[local].claimedReturnedCopies += 1 }
+            }
         case .loanRenewed(let id, let member, let dueAt, let renewals):
             guard owns(member: member) else { return }
             let local = ownership.localIndex(of: member)

@@ -17,6 +17,10 @@ enum ShardStep: Sendable {
     case returnLoan(slot: Int32, loan: LoanID, index: UInt32)
     /// `itemOnHold`: other members wait for the loan's item (the coordinator's hold book).
     case renewLoan(slot: Int32, loan: LoanID, index: UInt32, itemOnHold: Bool)
+    /// Ends the loan as lost or claimed returned (`LoanEnd`), like a return on the member's shard.
+    case closeLoan(slot: Int32, loan: LoanID, index: UInt32, end: LoanEnd)
+    case markMissing(slot: Int32, item: ItemID, count: Int32)
+    case markFound(slot: Int32, item: ItemID, from: CopyState)
     case payFine(slot: Int32, member: MemberID, amountCents: Int64)
     indirect case createItem(slot: Int32, item: Item)
     indirect case updateItem(slot: Int32, item: ItemID, changes: ItemChanges)

@@ -15,8 +15,18 @@ public struct Item: Sendable, Hashable {
     /// Copies on the shelf, free for anyone.
     public var availableCopies: Int32
     /// Copies on the hold shelf, each set aside for the member of a ready hold. The rest,
-    /// `totalCopies - availableCopies - awaitingPickup`, are out on loan.
+    /// `totalCopies - availableCopies - awaitingPickup - lostCopies - missingCopies -
+    /// claimedReturnedCopies`, are out on loan.
     public var awaitingPickup: Int32
+    /// Copies declared lost with their loan.
+    public var lostCopies: Int32
+    /// Copies that should be on the shelf and are not.
+    public var missingCopies: Int32
+    /// Copies whose borrower says they returned them, not found since.
+    public var claimedReturnedCopies: Int32
+
+    /// Copies out on loan.
+    public var copiesOnLoan: Int32 { totalCopies - availableCopies - awaitingPickup - lostCopies - missingCopies - claimedReturnedCopies }
     public var year: Int32
     public var isbn: String
     public var title: String
@@ -25,9 +35,13 @@ public struct Item: Sendable, Hashable {
 
     public init(
         id: ItemID, isbn: String, title: String, author: String, publisher: String, year: Int32,
-        type: ItemType, status: ItemStatus, totalCopies: Int32, availableCopies: Int32, awaitingPickup: Int32 = 0
+        type: ItemType, status: ItemStatus, totalCopies: Int32, availableCopies: Int32, awaitingPickup: Int32 = 0, lostCopies: Int32 = 0,
+        missingCopies: Int32 = 0, claimedReturnedCopies: Int32 = 0
     ) {
         self.awaitingPickup = awaitingPickup
+        self.lostCopies = lostCopies
+        self.missingCopies = missingCopies
+        self.claimedReturnedCopies = claimedReturnedCopies
         self.id = id
         self.isbn = isbn
         self.title = title

@@ -1,4 +1,23 @@
-/// One checkout of one copy of an item by one member, active until returned.
+/// How a loan ended.
+public enum LoanEnd: UInt8, Sendable, Hashable {
+    case returned = 1
+    /// Declared lost: the member is charged the policy's lost-item fee; the copy counts as lost.
+    case lost = 2
+    /// The member says they returned it and the library cannot find it: no fine; the copy counts
+    /// as claimed returned until found.
+    case claimedReturned = 3
+
+    public var name: String {
+        switch self {
+        case .returned: "returned"
+        case .lost: "lost"
+        case .claimedReturned: "claimed_returned"
+        }
+    }
+}
+
+/// One checkout of one copy of an item by one member, active until returned (or declared lost,
+/// or claimed returned).
 public struct Loan: Sendable, Hashable {
     public var id: LoanID
     public var item: ItemID
@@ -12,18 +31,32 @@ public struct Loan: Sendable, Hashable {
     public var renewals: Int32
     /// The item's type at checkout; fines and renewals follow the policy for this type.
     public var itemType: ItemType
+    /// `LoanEnd.rawValue` once ended, 0 while active.
+    private var endRaw: UInt8
 
+    /// How the loan ended; nil while active. `returnedAt` is when.
+    public var end: LoanEnd? {
+        get { LoanEnd(rawValue: endRaw) }
+        set { endRaw = newValue?.rawValue ?? 0 }
+    }
+
+    /// When the loan ended; setting it on an active loan ends it as `.returned` (set `end`
+    /// after it for another ending).
     public var returnedAt: Timestamp? {
         get { returnedAtRaw == Int64.min ? nil : Timestamp(rawValue: returnedAtRaw) }
-        set { returnedAtRaw = newValue?.rawValue ?? Int64.min }
+        set {
+            returnedAtRaw = newValue?.rawValue ?? Int64.min
+            if newValue == nil { endRaw = 0 } else if endRaw == 0 { endRaw = LoanEnd.returned.rawValue }
+        }
     }
 
     public var isActive: Bool { returnedAtRaw == Int64.min }
 
     public init(
         id: LoanID, item: ItemID, member: MemberID, itemType: ItemType, checkedOutAt: Timestamp, dueAt: Timestamp,
-        renewals: Int32 = 0, returnedAt: Timestamp? = nil, fineCents: Int64 = 0
+        renewals: Int32 = 0, returnedAt: Timestamp? = nil, fineCents: Int64 = 0, end: LoanEnd? = nil
     ) {
+        self.endRaw = returnedAt == nil ? 0 : (end ?? .returned).rawValue
         self.id = id
         self.item = item
         self.member = member

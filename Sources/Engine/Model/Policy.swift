@@ -15,11 +15,14 @@ public struct Policy: Sendable, Hashable {
     /// Borrowing, renewing and placing holds are blocked while the member has this many overdue
     /// loans or more; 0: never.
     public var overdueBlockLoans: Int32
+    /// Charged when a loan is declared lost.
+    public var lostItemFeeCents: Int64
 
     public init(
         loanDays: Int32, maxLoans: Int32, maxRenewals: Int32, finePerDayCents: Int64, maxFinePerLoanCents: Int64, blockThresholdCents: Int64,
-        maxHolds: Int32 = 5, pickupDays: Int32 = 7, overdueBlockLoans: Int32 = 0
+        maxHolds: Int32 = 5, pickupDays: Int32 = 7, overdueBlockLoans: Int32 = 0, lostItemFeeCents: Int64 = 2_500
     ) {
+        self.lostItemFeeCents = lostItemFeeCents
         self.overdueBlockLoans = overdueBlockLoans
         self.maxHolds = maxHolds
         self.pickupDays = pickupDays

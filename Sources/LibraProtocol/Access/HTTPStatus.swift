@@ -10,7 +10,7 @@ extension ErrorCode {
         case .forbidden: 403
         case .memberNotFound, .itemNotFound, .loanNotFound, .holdNotFound, .blockNotFound, .notFound: 404
         case .noCopyAvailable, .alreadyHoldsItem, .loanNotActive, .copiesOnLoan, .itemHasActiveLoans, .emailTaken, .memberAlreadyActive,
-            .memberAlreadySuspended, .itemAlreadyWithdrawn, .idempotencyKeyReused, .holdExists, .copyAvailable, .itemOnHold, .itemHasHolds:
+            .memberAlreadySuspended, .itemAlreadyWithdrawn, .idempotencyKeyReused, .holdExists, .copyAvailable, .itemOnHold, .itemHasHolds, .noCopyInState:
             409
         case .frameTooLarge: 413
         case .memberSuspended, .cardExpired, .itemWithdrawn, .blockedByFines, .loanLimitReached, .noPolicy, .renewalLimitReached,

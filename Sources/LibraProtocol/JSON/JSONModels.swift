@@ -15,9 +15,15 @@ public struct ItemJSON: Codable, Sendable, Hashable {
     public var availableCopies: Int32
     /// Copies on the hold shelf, set aside for members whose holds are ready.
     public var awaitingPickup: Int32
+    public var lostCopies: Int32
+    public var missingCopies: Int32
+    public var claimedReturnedCopies: Int32
 
     public init(_ item: Item) {
         awaitingPickup = item.awaitingPickup
+        lostCopies = item.lostCopies
+        missingCopies = item.missingCopies
+        claimedReturnedCopies = item.claimedReturnedCopies
         id = item.id.rawValue
         isbn = item.isbn
         title = item.title
@@ -35,6 +41,9 @@ public struct ItemJSON: Codable, Sendable, Hashable {
         case totalCopies = "total_copies"
         case availableCopies = "available_copies"
         case awaitingPickup = "awaiting_pickup"
+        case lostCopies = "lost_copies"
+        case missingCopies = "missing_copies"
+        case claimedReturnedCopies = "claimed_returned_copies"
     }
 }
 
@@ -166,6 +175,8 @@ public struct LoanJSON: Codable, Sendable, Hashable {
     public var renewals: Int32
     public var returnedAt: String?
     public var fineCents: Int64
+    /// How the loan ended: `returned`, `lost` or `claimed_returned`; null while active.
+    public var end: String?
 
     public init(_ loan: Loan) {
         id = loan.id.rawValue
@@ -177,6 +188,7 @@ public struct LoanJSON: Codable, Sendable, Hashable {
         renewals = loan.renewals
         returnedAt = loan.returnedAt?.description
         fineCents = loan.fineCents
+        end = loan.end?.name
     }
 
     enum CodingKeys: String, CodingKey {
@@ -186,6 +198,7 @@ public struct LoanJSON: Codable, Sendable, Hashable {
         case dueAt = "due_at"
         case returnedAt = "returned_at"
         case fineCents = "fine_cents"
+        case end
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -199,6 +212,7 @@ public struct LoanJSON: Codable, Sendable, Hashable {
         try container.encode(renewals, forKey: .renewals)
         try container.encode(returnedAt, forKey: .returnedAt)  // null while active
         try container.encode(fineCents, forKey: .fineCents)
+        try container.encode(end, forKey: .end)
     }
 }
 
@@ -214,8 +228,10 @@ public struct PolicyJSON: Codable, Sendable, Hashable {
     public var maxHolds: Int32
     public var pickupDays: Int32
     public var overdueBlockLoans: Int32
+    public var lostItemFeeCents: Int64
 
     public init(_ key: PolicyKey, _ policy: Policy) {
+        lostItemFeeCents = policy.lostItemFeeCents
         overdueBlockLoans = policy.overdueBlockLoans
         maxHolds = policy.maxHolds
         pickupDays = policy.pickupDays
@@ -241,6 +257,7 @@ public struct PolicyJSON: Codable, Sendable, Hashable {
         case maxHolds = "max_holds"
         case pickupDays = "pickup_days"
         case overdueBlockLoans = "overdue_block_loans"
+        case lostItemFeeCents = "lost_item_fee_cents"
     }
 }
 

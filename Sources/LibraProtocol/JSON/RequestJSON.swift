@@ -22,7 +22,8 @@ public struct RequestJSON: Codable, Sendable, Hashable {
     public static let ops = [
         "create_item", "update_item", "withdraw_item", "add_copies", "remove_copies", "register_member", "update_member", "suspend_member",
         "reinstate_member", "set_policy", "checkout", "return", "renew", "pay_fine", "get_item", "get_member", "member_loans", "overdue_loans",
-        "list_items", "list_members", "import_loan", "place_hold", "cancel_hold", "item_holds", "member_holds", "block_member", "unblock_member",
+        "list_items", "list_members", "import_loan", "place_hold", "cancel_hold", "item_holds", "member_holds", "block_member", "unblock_member", "declare_lost", "claim_returned",
+        "mark_missing", "mark_found",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -91,7 +92,8 @@ public struct RequestJSON: Codable, Sendable, Hashable {
                     finePerDayCents: try required("fine_per_day_cents"), maxFinePerLoanCents: try required("max_fine_per_loan_cents"),
                     blockThresholdCents: try required("block_threshold_cents"), maxHolds: try optional("max_holds") ?? Policy.standard.maxHolds,
                     pickupDays: try optional("pickup_days") ?? Policy.standard.pickupDays,
-                    overdueBlockLoans: try optional("overdue_block_loans") ?? Policy.standard.overdueBlockLoans))
+                    overdueBlockLoans: try optional("overdue_block_loans") ?? Policy.standard.overdueBlockLoans,
+                    lostItemFeeCents: try optional("lost_item_fee_cents") ?? Policy.standard.lostItemFeeCents))
         case "checkout": return .checkout(member: MemberID(try required("member")), item: ItemID(try required("item")))
         case "return": return .returnLoan(LoanID(try required("loan")))
         case "renew": return .renewLoan(LoanID(try required("loan")))
@@ -126,6 +128,15 @@ public struct RequestJSON: Codable, Sendable, Hashable {
                 if effects.rawValue & 0x80 != 0 { break }
             }
             return .blockMember(MemberID(try required("member")), MemberBlockDraft(reason: try required("reason"), effects: effects, expiresAt: try time("expires_at")))
+        case "declare_lost": return .declareLost(LoanID(try required("loan")))
+        case "claim_returned": return .claimReturned(LoanID(try required("loan")))
+        case "mark_missing": return .markMissing(ItemID(try required("item")), count: try required("count"))
+        case "mark_found":
+            let name: String = try required("from")
+            guard let state = CopyState(name: name) else {
+                throw Swift.DecodingError.dataCorruptedError(forKey: Key("from"), in: fields, debugDescription: "unknown copy state '\(name)' (lost, missing, claimed_returned)")
+            }
+            return .markFound(ItemID(try required("item")), from: state)
         case "unblock_member": return .unblockMember(MemberID(try required("member")), block: try required("block"))
         default:
             throw Swift.DecodingError.dataCorruptedError(forKey: Key("op"), in: fields, debugDescription: "unknown op '\(op)'")
@@ -197,10 +208,17 @@ public struct RequestJSON: Codable, Sendable, Hashable {
             try put("max_holds", json.maxHolds)
             try put("pickup_days", json.pickupDays)
             try put("overdue_block_loans", json.overdueBlockLoans)
+            try put("lost_item_fee_cents", json.lostItemFeeCents)
         case .checkout(let member, let item), .placeHold(let member, let item):
             try put("member", member.rawValue)
             try put("item", item.rawValue)
-        case .returnLoan(let loan), .renewLoan(let loan): try put("loan", loan.rawValue)
+        case .returnLoan(let loan), .renewLoan(let loan), .declareLost(let loan), .claimReturned(let loan): try put("loan", loan.rawValue)
+        case .markMissing(let item, let count):
+            try put("item", item.rawValue)
+            try put("count", count)
+        case .markFound(let item, let state):
+            try put("item", item.rawValue)
+            try put("from", state.name)
         case .payFine(let member, let amount):
             try put("member", member.rawValue)
             try put("amount_cents", amount)

@@ -31,7 +31,9 @@ extension Principal {
         case .readOnly: return command.isRead ? .allowed : .forbidden
         case .circulation:
             switch command {
-            case .checkout, .returnLoan, .renewLoan, .payFine, .placeHold, .cancelHold, .blockMember, .unblockMember: return .allowed
+            case .checkout, .returnLoan, .renewLoan, .payFine, .placeHold, .cancelHold, .blockMember, .unblockMember, .declareLost, .claimReturned, .markMissing,
+                .markFound:
+                return .allowed
             default: return command.isRead ? .allowed : .forbidden
             }
         case .member:

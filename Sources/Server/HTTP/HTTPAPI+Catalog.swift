@@ -27,6 +27,19 @@ extension HTTPAPI {
                     id: "getItem", tag: .catalog, summary: "Read an item", access: .command(.getItem(1)), parameters: [itemID],
                     success: .json(200, "The item.", "ItemReply"), refusals: [.itemNotFound])
             ) { id, _ in .getItem(ItemID(id)) },
+            command(
+                .post, "/api/v1/items/{id}/copies/missing", op: "mark_missing", pathFields: Self.idField("item"),
+                HTTPOperation(
+                    id: "markMissing", tag: .catalog, summary: "Record shelf copies that cannot be found", access: .command(.markMissing(1, count: 1)),
+                    parameters: [itemID], body: "CopyCount", success: .json(200, "The item, with the copies counted as missing.", "ItemReply"),
+                    refusals: [.itemNotFound, .copiesOnLoan, .invalidField])),
+            command(
+                .post, "/api/v1/items/{id}/copies/found", op: "mark_found", pathFields: Self.idField("item"),
+                HTTPOperation(
+                    id: "markFound", tag: .catalog, summary: "Put a lost, missing or claimed-returned copy back on the shelf",
+                    description: "The copy goes to the item's first waiting hold, if any. A lost copy's fee is not refunded.",
+                    access: .command(.markFound(1, from: .missing)), parameters: [itemID], body: "FoundCopy",
+                    success: .json(200, "The item as it is now.", "ItemReply"), refusals: [.itemNotFound, .noCopyInState])),
             read(
                 "/api/v1/items/{id}/holds",
                 HTTPOperation(

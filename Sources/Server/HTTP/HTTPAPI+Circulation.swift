@@ -42,6 +42,21 @@ extension HTTPAPI {
                         .itemOnHold, .renewalLimitReached,
                     ])),
             command(
+                .post, "/api/v1/loans/{id}/lost", op: "declare_lost", pathFields: Self.idField("loan"),
+                HTTPOperation(
+                    id: "declareLost", tag: .circulation, summary: "Declare a loan's copy lost",
+                    description: "Takes no body. Ends the loan (`end`: lost), charges the policy's lost-item fee (in `fine_cents`) and counts the copy "
+                        + "as lost until found.",
+                    access: .command(.declareLost(1)), parameters: [loanID], success: .json(200, "The ended loan.", "LoanReply"),
+                    refusals: [.loanNotFound, .loanNotActive])),
+            command(
+                .post, "/api/v1/loans/{id}/claim-returned", op: "claim_returned", pathFields: Self.idField("loan"),
+                HTTPOperation(
+                    id: "claimReturned", tag: .circulation, summary: "Record that the borrower says the copy was returned",
+                    description: "Takes no body. Ends the loan (`end`: claimed_returned) without a fine; the copy counts as claimed returned until found.",
+                    access: .command(.claimReturned(1)), parameters: [loanID], success: .json(200, "The ended loan.", "LoanReply"),
+                    refusals: [.loanNotFound, .loanNotActive])),
+            command(
                 .post, "/api/v1/holds", op: "place_hold", status: .created,
                 HTTPOperation(
                     id: "placeHold", tag: .circulation, summary: "Place a hold: join an item's queue for the next free copy",

@@ -175,6 +175,10 @@ extension Command {
         case .memberHolds: 25
         case .blockMember: 26
         case .unblockMember: 27
+        case .declareLost: 28
+        case .claimReturned: 29
+        case .markMissing: 30
+        case .markFound: 31
         }
     }
 }

@@ -44,7 +44,7 @@ struct RecordCheck {
         case .loanCreated(let loan), .loanImported(let loan, _):
             return new(loan.id.rawValue, nextLoanID, record.nextLoanID, "loan") ?? known(loan.member.rawValue, record.nextMemberID, "member")
                 ?? known(loan.item.rawValue, record.nextItemID, "item")
-        case .loanReturned(let loan, let member, let item, _, _):
+        case .loanReturned(let loan, let member, let item, _, _), .loanClosed(let loan, let member, let item, _, _, _):
             return known(loan.rawValue, record.nextLoanID, "loan") ?? known(member.rawValue, record.nextMemberID, "member") ?? known(item.rawValue, record.nextItemID, "item")
         case .loanRenewed(let loan, let member, _, _):
             return known(loan.rawValue, record.nextLoanID, "loan") ?? known(member.rawValue, record.nextMemberID, "member")

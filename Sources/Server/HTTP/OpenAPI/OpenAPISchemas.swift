@@ -39,8 +39,14 @@ enum OpenAPISchemas {
                     ("total_copies", .integer(nil, 0...Limits.copiesPerItemMax)),
                     ("available_copies", .integer("Copies on the shelf now, free for anyone.", 0...Limits.copiesPerItemMax)),
                     ("awaiting_pickup", .integer("Copies on the hold shelf, each set aside for a member whose hold is ready.", 0...Limits.copiesPerItemMax)),
+                    ("lost_copies", .integer("Copies declared lost with their loan.", 0...Limits.copiesPerItemMax)),
+                    ("missing_copies", .integer("Copies that should be on the shelf and are not.", 0...Limits.copiesPerItemMax)),
+                    ("claimed_returned_copies", .integer("Copies whose borrower says they returned them, not found since.", 0...Limits.copiesPerItemMax)),
                 ],
-                required: ["id", "isbn", "title", "author", "publisher", "year", "type", "status", "total_copies", "available_copies", "awaiting_pickup"])
+                required: [
+                    "id", "isbn", "title", "author", "publisher", "year", "type", "status", "total_copies", "available_copies", "awaiting_pickup",
+                    "lost_copies", "missing_copies", "claimed_returned_copies",
+                ])
         ),
         (
             "Hold",
@@ -89,9 +95,10 @@ enum OpenAPISchemas {
                     ("id", id), ("item", id), ("member", id), ("item_type", itemType), ("checked_out_at", time),
                     ("due_at", time.described("The last millisecond of the due day.")), ("renewals", .integer(minimum: 0, format: "int32")),
                     ("returned_at", time.described("Null while the loan is active.").orNull),
-                    ("fine_cents", .integer("The fine charged when the loan was returned late; 0 otherwise.", minimum: 0)),
+                    ("fine_cents", .integer("The fine charged when the loan was returned late (or the fee when declared lost); 0 otherwise.", minimum: 0)),
+                    ("end", .string("How the loan ended; null while active.", values: ["returned", "lost", "claimed_returned"]).orNull),
                 ],
-                required: ["id", "item", "member", "item_type", "checked_out_at", "due_at", "renewals", "returned_at", "fine_cents"])
+                required: ["id", "item", "member", "item_type", "checked_out_at", "due_at", "renewals", "returned_at", "fine_cents", "end"])
         ),
         (
             "Policy",
@@ -108,10 +115,11 @@ enum OpenAPISchemas {
                         "overdue_block_loans",
                         .integer("Borrowing, renewing and holds are blocked with this many overdue loans or more; 0: never.", Limits.overdueBlockLoansRange)
                     ),
+                    ("lost_item_fee_cents", cents.described("Charged when a loan is declared lost.")),
                 ],
                 required: [
                     "tier", "item_type", "loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents",
-                    "max_holds", "pickup_days", "overdue_block_loans",
+                    "max_holds", "pickup_days", "overdue_block_loans", "lost_item_fee_cents",
                 ])
         ),
         (
@@ -251,6 +259,7 @@ enum OpenAPISchemas {
                     ("max_holds", .integer("Left out: \(Policy.standard.maxHolds).", Limits.maxHoldsRange)),
                     ("pickup_days", .integer("Left out: \(Policy.standard.pickupDays).", Limits.pickupDaysRange)),
                     ("overdue_block_loans", .integer("Left out: \(Policy.standard.overdueBlockLoans) (never).", Limits.overdueBlockLoansRange)),
+                    ("lost_item_fee_cents", cents.described("Left out: \(Policy.standard.lostItemFeeCents).")),
                 ],
                 required: ["loan_days", "max_loans", "max_renewals", "fine_per_day_cents", "max_fine_per_loan_cents", "block_threshold_cents"])
         ),
@@ -267,6 +276,8 @@ enum OpenAPISchemas {
                 ],
                 required: ["reason"])
         ),
+        ("CopyCount", .object(nil, [("count", .integer(nil, 1...Limits.copiesPerItemMax))], required: ["count"])),
+        ("FoundCopy", .object(nil, [("from", .string("Where the copy was.", values: CopyState.allCases.map(\.name)))], required: ["from"])),
         ("Unblock", .object(nil, [("block", id.described("The block's id, from the member's `blocks`."))], required: ["block"])),
         ("Payment", .object(nil, [("amount_cents", .integer(nil, 1...Limits.paymentCentsMax))], required: ["amount_cents"])),
         (
