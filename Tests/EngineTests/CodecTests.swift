@@ -43,6 +43,9 @@ import Testing
         .ok(.members([Member(id: 10, email: "", name: "", tier: "", status: .active, cardExpiryDay: 0, finesOwedCents: 0, activeLoans: []), member], next: nil)),
         .ok(.holds([], next: nil)), .ok(.holds([QueuedHold(hold: readyHold, position: 0), QueuedHold(hold: hold, position: 1)], next: 31)),
         .ok(.hold(QueuedHold(hold: hold, position: 2))),
+        .ok(.summary(CirculationSummary(items: 1, activeItems: 2, copies: 3, members: 4, activeLoans: 5, overdueLoans: 6, loansEver: 7, openHolds: 8, utilizationPermille: 9))),
+        .ok(.ranking([])), .ok(.ranking([RankedCount(id: 3, count: 9), RankedCount(id: 1, count: 2)])), .ok(.dailyCounts([DayCount(day: 20_000, count: 4)])),
+        .ok(.inventory(InventoryHealth(neverBorrowed: 2, neverBorrowedSample: [1, 5], allCopiesOut: 0, allCopiesOutSample: []))),
     ]
 
     /// Pages of items and members (tags 8 and 9), including the shortest encodings at the end.
@@ -141,9 +144,11 @@ import Testing
         .claimReturned(4),
         .markMissing(7, count: 2),
         .markFound(7, from: .claimedReturned),
+        .analytics(.summary), .analytics(.topItems(limit: 10)), .analytics(.topMembers(limit: 3)),
+        .analytics(.dailyCheckouts(fromDay: 20_000, toDay: 20_030)), .analytics(.inventory(limit: 0)),
     ]
 
-    static let commandTagsKnown: ClosedRange<UInt8> = 1...31
+    static let commandTagsKnown: ClosedRange<UInt8> = 1...32
 
     static func requests(_ command: Command) -> [Request] {
         [Request(command), Request(command, idempotencyKey: ""), Request(command, idempotencyKey: String(repeating: "k", count: Limits.idempotencyKeyBytesMax))]
@@ -167,7 +172,7 @@ import Testing
     }
 
     @Test func everyCommandRoundTrips() throws {
-        #expect(Set(Self.commands.map(\.name)).count == 31, "a command case is missing from the list")
+        #expect(Set(Self.commands.map(\.name)).count == 32, "a command case is missing from the list")
         for command in Self.commands {
             var reader = ByteReader(command.canonicalBytes)
             #expect(try Command(from: &reader) == command)

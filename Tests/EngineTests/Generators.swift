@@ -391,7 +391,7 @@ struct ScenarioGenerator {
     }
 
     private mutating func command(model: ReferenceModel, context: inout BatchContext) -> Command {
-        let roll = rng.int(0...1399)
+        let roll = rng.int(0...1449)
         switch roll {
         case 0..<260:
             context.checkouts += 1
@@ -491,6 +491,16 @@ struct ScenarioGenerator {
             return .markMissing(itemID(model), count: count)
         case 1360..<1400:
             return .markFound(itemID(model), from: rng.pick(CopyState.allCases))
+        case 1400..<1450:
+            switch rng.int(0...5) {
+            case 0: return .analytics(.summary)
+            case 1: return .analytics(.topItems(limit: rng.chance(5) ? rng.pick([0, 101]) : rng.int32(1...4)))
+            case 2: return .analytics(.topMembers(limit: rng.int32(1...4)))
+            case 3:
+                let from = now.day - rng.int32(0...60)
+                return .analytics(.dailyCheckouts(fromDay: from, toDay: rng.chance(5) ? from + 400 : from + rng.int32(0...70)))
+            default: return .analytics(.inventory(limit: rng.chance(5) ? -1 : rng.int32(0...3)))
+            }
         default:
             let member = memberID(model, preferring: { !$0.blocks.isEmpty })
             let blocks = model.members[member]?.blocks.map(\.id) ?? []

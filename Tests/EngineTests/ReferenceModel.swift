@@ -416,6 +416,35 @@ struct ReferenceModel {
             let shown = Array(all.prefix(Int(limit)))
             return .holds(shown.map { QueuedHold(hold: $0, position: position(of: $0)) }, next: all.count > shown.count ? shown.last?.id : nil)
 
+        case .analytics(let query):
+            let circulating = items.values.filter { $0.status == .active }
+            let active = loans.values.filter { $0.returnedAt == nil }
+            func ranking(_ key: (Loan) -> UInt64, _ limit: Int32) -> Reply {
+                let counts = Dictionary(grouping: loans.values, by: key).mapValues { Int64($0.count) }
+                let sorted = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                return .ranking(sorted.prefix(Int(limit)).map { RankedCount(id: $0.key, count: $0.value) })
+            }
+            switch query {
+            case .summary:
+                let copies = circulating.reduce(Int64(0)) { $0 + Int64($1.totalCopies) }
+                return .summary(
+                    CirculationSummary(
+                        items: Int64(items.count), activeItems: Int64(circulating.count), copies: copies, members: Int64(members.count),
+                        activeLoans: Int64(active.count), overdueLoans: Int64(active.filter { $0.dueAt.day < now.day }.count), loansEver: Int64(loans.count),
+                        openHolds: Int64(holds.count), utilizationPermille: copies > 0 ? Int64(active.count) * 1000 / copies : 0))
+            case .topItems(let limit): return ranking({ $0.item.rawValue }, limit)
+            case .topMembers(let limit): return ranking({ $0.member.rawValue }, limit)
+            case .dailyCheckouts(let from, let to):
+                return .dailyCounts((from...to).map { day in DayCount(day: day, count: Int64(loans.values.filter { $0.checkedOutAt.day == day }.count)) })
+            case .inventory(let limit):
+                let never = circulating.filter { item in !loans.values.contains { $0.item == item.id } }.map(\.id).sorted()
+                let out = circulating.filter { item in item.totalCopies > 0 && active.filter { $0.item == item.id }.count >= Int(item.totalCopies) }.map(\.id).sorted()
+                return .inventory(
+                    InventoryHealth(
+                        neverBorrowed: Int64(never.count), neverBorrowedSample: Array(never.prefix(Int(limit))), allCopiesOut: Int64(out.count),
+                        allCopiesOutSample: Array(out.prefix(Int(limit)))))
+            }
+
         case .memberHolds(let memberID):
             guard members[memberID] != nil else { throw Refusal(.memberNotFound) }
             let own = holds.values.filter { $0.member == memberID }.sorted { $0.id < $1.id }

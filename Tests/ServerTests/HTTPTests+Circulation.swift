@@ -2,6 +2,29 @@ import Foundation
 import Testing
 
 extension HTTPTests {
+    /// The analytics answer from the same counters the commands just moved (the shared fixture
+    /// has other tests' records too, so the checks are on differences and on this test's ids).
+    @Test func analyticsFollowTheCommands() throws {
+        let api = try HTTPFixture.current.api
+        let before = try api.call("GET", "/api/v1/analytics/summary").record("summary")
+        let item = try api.call("POST", "/api/v1/items", body: HTTPSamples.item(copies: 2)).id("item")
+        let member = try api.call("POST", "/api/v1/members", body: HTTPSamples.member()).id("member")
+        #expect(try api.call("POST", "/api/v1/loans", body: ["member": member, "item": item]).status == 201)
+        let after = try api.call("GET", "/api/v1/analytics/summary").record("summary")
+        for (key, delta) in [("items", 1), ("copies", 2), ("members", 1), ("active_loans", 1), ("loans_ever", 1)] {
+            #expect((after[key] as? Int ?? 0) - (before[key] as? Int ?? 0) == delta, "\(key)")
+        }
+        let top = try api.call("GET", "/api/v1/analytics/top-members?limit=100").records("ranking")
+        #expect(top.contains { $0["id"] as? Int == Int(member) && $0["count"] as? Int == 1 })
+        let inventory = try api.call("GET", "/api/v1/analytics/inventory?limit=1000").record("inventory")
+        #expect(!((inventory["never_borrowed_sample"] as? [Int]) ?? []).contains(Int(item)))
+        let days = try api.call("GET", "/api/v1/analytics/daily-checkouts?from=2026-01-01&to=2026-01-02").records("days")
+        #expect(days.map { $0["day"] as? String } == ["2026-01-01", "2026-01-02"])
+        #expect(try api.call("GET", "/api/v1/analytics/daily-checkouts?from=2026-01-01&to=2027-12-31").errorName == "INVALID_FIELD")
+        #expect(try api.call("GET", "/api/v1/analytics/top-items?limit=0").errorName == "INVALID_FIELD")
+        #expect(try api.call("GET", "/api/v1/analytics/summary?limit=3").errorName == "MALFORMED_REQUEST")
+    }
+
     @Test func checkoutRenewAndReturn() throws {
         let api = try HTTPFixture.current.api
         let item = try api.call("POST", "/api/v1/items", body: HTTPSamples.item(copies: 1)).id("item")

@@ -193,6 +193,35 @@ extension Reply: CanonicalDecodable {
             holds.reserveCapacity(count)
             for _ in 0..<count { holds.append(try QueuedHold(from: &reader)) }
             self = .holds(holds, next: try reader.readOptional(UInt64.self).map { HoldID($0) })
+        case 12:
+            var values: [Int64] = []
+            for _ in 0..<9 { values.append(try reader.read(Int64.self)) }
+            self = .summary(
+                CirculationSummary(
+                    items: values[0], activeItems: values[1], copies: values[2], members: values[3], activeLoans: values[4], overdueLoans: values[5],
+                    loansEver: values[6], openHolds: values[7], utilizationPermille: values[8]))
+        case 13:
+            var ranking: [RankedCount] = []
+            for _ in 0..<(try reader.readCount(minimumBytes: 16)) {
+                let id = try reader.read(UInt64.self)
+                ranking.append(RankedCount(id: id, count: try reader.read(Int64.self)))
+            }
+            self = .ranking(ranking)
+        case 14:
+            var days: [DayCount] = []
+            for _ in 0..<(try reader.readCount(minimumBytes: 12)) {
+                let day = try reader.read(Int32.self)
+                days.append(DayCount(day: day, count: try reader.read(Int64.self)))
+            }
+            self = .dailyCounts(days)
+        case 15:
+            let never = try reader.read(Int64.self)
+            var neverSample: [ItemID] = []
+            for _ in 0..<(try reader.readCount(minimumBytes: 8)) { neverSample.append(ItemID(try reader.read(UInt64.self))) }
+            let out = try reader.read(Int64.self)
+            var outSample: [ItemID] = []
+            for _ in 0..<(try reader.readCount(minimumBytes: 8)) { outSample.append(ItemID(try reader.read(UInt64.self))) }
+            self = .inventory(InventoryHealth(neverBorrowed: never, neverBorrowedSample: neverSample, allCopiesOut: out, allCopiesOutSample: outSample))
         default:
             throw DecodingError.invalid("reply tag \(tag)", offset: reader.offset - 1)
         }

@@ -194,6 +194,34 @@ extension Reply: CanonicalEncodable {
             writer.write(UInt32(holds.count))
             for queued in holds { queued.encode(to: &writer) }
             writer.write(optional: next?.rawValue)
+        case .summary(let summary):
+            writer.write(UInt8(12))
+            for value in [
+                summary.items, summary.activeItems, summary.copies, summary.members, summary.activeLoans, summary.overdueLoans, summary.loansEver,
+                summary.openHolds, summary.utilizationPermille,
+            ] { writer.write(value) }
+        case .ranking(let ranking):
+            writer.write(UInt8(13))
+            writer.write(UInt32(ranking.count))
+            for entry in ranking {
+                writer.write(entry.id)
+                writer.write(entry.count)
+            }
+        case .dailyCounts(let days):
+            writer.write(UInt8(14))
+            writer.write(UInt32(days.count))
+            for entry in days {
+                writer.write(entry.day)
+                writer.write(entry.count)
+            }
+        case .inventory(let health):
+            writer.write(UInt8(15))
+            writer.write(health.neverBorrowed)
+            writer.write(UInt32(health.neverBorrowedSample.count))
+            for id in health.neverBorrowedSample { writer.write(id.rawValue) }
+            writer.write(health.allCopiesOut)
+            writer.write(UInt32(health.allCopiesOutSample.count))
+            for id in health.allCopiesOutSample { writer.write(id.rawValue) }
         }
     }
 }
@@ -355,6 +383,24 @@ extension Command: CanonicalEncodable {
         case .memberHolds(let member):
             writer.write(UInt8(25))
             writer.write(member.rawValue)
+        case .analytics(let query):
+            writer.write(UInt8(32))
+            switch query {
+            case .summary: writer.write(UInt8(1))
+            case .topItems(let limit):
+                writer.write(UInt8(2))
+                writer.write(limit)
+            case .topMembers(let limit):
+                writer.write(UInt8(3))
+                writer.write(limit)
+            case .dailyCheckouts(let from, let to):
+                writer.write(UInt8(4))
+                writer.write(from)
+                writer.write(to)
+            case .inventory(let limit):
+                writer.write(UInt8(5))
+                writer.write(limit)
+            }
         }
     }
 
@@ -375,6 +421,12 @@ extension Command: CanonicalEncodable {
         case .withdrawItem, .suspendMember, .reinstateMember, .returnLoan, .renewLoan, .getItem, .getMember, .cancelHold, .memberHolds, .declareLost, .claimReturned: return 1 + 8
         case .markMissing: return 1 + 8 + 4
         case .markFound: return 1 + 8 + 1
+        case .analytics(let query):
+            switch query {
+            case .summary: return 2
+            case .topItems, .topMembers, .inventory: return 2 + 4
+            case .dailyCheckouts: return 2 + 8
+            }
         case .addCopies, .removeCopies: return 1 + 8 + 4
         case .registerMember(let draft): return 1 + text(draft.email) + text(draft.name) + text(draft.tier) + 4
         case .updateMember(_, let changes):

@@ -97,6 +97,18 @@ extension Command: CanonicalDecodable {
         case 31:
             let item = ItemID(try reader.read(UInt64.self))
             self = .markFound(item, from: try reader.readEnum(CopyState.self))
+        case 32:
+            let kind = try reader.read(UInt8.self)
+            switch kind {
+            case 1: self = .analytics(.summary)
+            case 2: self = .analytics(.topItems(limit: try reader.read(Int32.self)))
+            case 3: self = .analytics(.topMembers(limit: try reader.read(Int32.self)))
+            case 4:
+                let from = try reader.read(Int32.self)
+                self = .analytics(.dailyCheckouts(fromDay: from, toDay: try reader.read(Int32.self)))
+            case 5: self = .analytics(.inventory(limit: try reader.read(Int32.self)))
+            default: throw DecodingError.invalid("analytics query \(kind)", offset: reader.offset - 1)
+            }
         case 27:
             let member = MemberID(try reader.read(UInt64.self))
             self = .unblockMember(member, block: try reader.read(UInt64.self))

@@ -54,10 +54,12 @@ public enum Command: Sendable, Hashable {
     case itemHolds(ItemID, after: HoldID?, limit: Int32)
     /// A member's open holds, ascending by id.
     case memberHolds(MemberID)
+    /// Circulation figures kept up to date as commands run (see `AnalyticsQuery`).
+    case analytics(AnalyticsQuery)
 
     public var isRead: Bool {
         switch self {
-        case .getItem, .getMember, .memberLoans, .overdueLoans, .listItems, .listMembers, .itemHolds, .memberHolds: true
+        case .getItem, .getMember, .memberLoans, .overdueLoans, .listItems, .listMembers, .itemHolds, .memberHolds, .analytics: true
         default: false
         }
     }
@@ -95,6 +97,7 @@ public enum Command: Sendable, Hashable {
         case .cancelHold: "cancel_hold"
         case .itemHolds: "item_holds"
         case .memberHolds: "member_holds"
+        case .analytics: "analytics"
         }
     }
 }

@@ -26,4 +26,9 @@ public enum Reply: Sendable, Hashable {
     case hold(QueuedHold)
     /// Holds with their places; `next` as for loans (nil for a member's holds, which come whole).
     indirect case holds([QueuedHold], next: HoldID?)
+    indirect case summary(CirculationSummary)
+    /// Items or members with their loan counts, most first.
+    indirect case ranking([RankedCount])
+    indirect case dailyCounts([DayCount])
+    indirect case inventory(InventoryHealth)
 }

@@ -92,6 +92,16 @@ public enum Validation {
             try check(!draft.effects.isEmpty && BlockEffects.all.isSuperset(of: draft.effects), .effects)
             if let expiry = draft.expiresAt { try check(Limits.timestampRange.contains(expiry.rawValue), .expiresAt) }
             return command
+        case .analytics(let query):
+            switch query {
+            case .summary: break
+            case .topItems(let limit), .topMembers(let limit): try check((1...AnalyticsLimits.rankingMax).contains(limit), .pageSize)
+            case .inventory(let limit): try check((0...AnalyticsLimits.sampleMax).contains(limit), .pageSize)
+            case .dailyCheckouts(let from, let to):
+                try check(Limits.cardExpiryDayRange.contains(from) && Limits.cardExpiryDayRange.contains(to) && from <= to, .day)
+                try check(to - from < AnalyticsLimits.daysMax, .day)
+            }
+            return command
         case .declareLost, .claimReturned, .markFound, .unblockMember, .withdrawItem, .suspendMember, .reinstateMember, .checkout, .returnLoan, .renewLoan, .getItem, .getMember, .placeHold, .cancelHold,
             .memberHolds:
             return command

@@ -32,6 +32,8 @@ enum SlotPlan: Sendable {
     case itemHolds(ItemID, after: HoldID?, limit: Int32)
     /// The member's shard confirms the member exists; the coordinator answers from its book.
     case memberHolds(MemberID)
+    /// Answered by the coordinator from its counters when the (barrier) wave is built.
+    indirect case analytics(AnalyticsQuery)
 }
 
 /// What a command decided on its loan's member's shard does to the loan.

@@ -169,6 +169,9 @@ extension Engine {
                 // The item's queue changes only with commands on the item (and expiries, before
                 // any command), so the queue's readers need only follow its writers.
                 scheduler.schedule(slot: slot, item: item, itemReadOnly: true)
+            case .analytics(let query):
+                batch.plans[index] = .analytics(query)
+                scheduler.scheduleBarrier(slot: slot)
             case .memberHolds(let member):
                 // A member's holds become ready with other members' returns: a barrier sees them all.
                 batch.plans[index] = .memberHolds(member)

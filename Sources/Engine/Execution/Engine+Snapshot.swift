@@ -78,8 +78,13 @@ extension Engine {
             for shard in shards {
                 group.addTask { await shard.loadOwned(items: items, members: members, loans: loans) }
             }
-            for item in items { itemTypes[Int(item.id.rawValue)] = item.type.rawValue }
+            for item in items {
+                itemTypes[Int(item.id.rawValue)] = item.type.rawValue
+                statistics.itemSet(item)
+            }
+            statistics.memberRegistered(count: members.count)
             for loan in loans {
+                statistics.loanMade(loan)
                 let shard = ownership.shard(of: loan.member)
                 loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
                 shardLoanCounts[shard] += 1

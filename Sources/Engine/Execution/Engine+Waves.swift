@@ -139,6 +139,8 @@ extension Engine {
                 batch.decide(slot, .ok(.holds(page, next: next)), event: nil)
             case .memberHolds(let member):
                 work[ownership.shard(of: member)].steps.append(.getMember(slot: slot, member: member))
+            case .analytics(let query):
+                batch.decide(slot, .ok(analytics(query, now: batch.now)), event: nil)
             }
         }
         return work
@@ -298,7 +300,7 @@ extension Engine {
             default:
                 preconditionFailure("member look-up answered with the wrong verdict")
             }
-        case .setPolicy, .settled, .cancelHold, .itemHolds:
+        case .setPolicy, .settled, .cancelHold, .itemHolds, .analytics:
             preconditionFailure("no shard step belongs to this command")
         }
     }

@@ -16,6 +16,7 @@ public actor Engine {
     var policies: PolicyTable
     var keys = IdempotencyStore()
     var holdBook = HoldBook()
+    var statistics = CirculationStatistics()
     /// Item types by item id (0: no item), for policy look-ups during planning.
     var itemTypes: [UInt8] = [0]
     /// Where each loan lives, by loan id, to route returns and renewals.
@@ -138,7 +139,9 @@ public actor Engine {
         switch event {
         case .itemCreated(let item), .itemChanged(let item):
             itemTypes[Int(item.id.rawValue)] = item.type.rawValue
+            statistics.itemSet(item)
         case .loanCreated(let loan), .loanImported(let loan, _):
+            statistics.loanMade(loan)
             // The member's shard appends the loan when it applies this event, in the same order
             // as events reach it from here, so its position is known now.
             let shard = ownership.shard(of: loan.member)
@@ -154,7 +157,13 @@ public actor Engine {
             holdBook.markReady(hold)
         case .holdEnded(let hold, _):
             holdBook.remove(hold.id)
-        case .memberRegistered, .memberChanged, .loanReturned, .loanClosed, .loanRenewed, .finePaid, .memberBlocked, .memberUnblocked:
+        case .memberRegistered:
+            statistics.memberRegistered()
+        case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
+            statistics.loanEnded(loan, item: item)
+        case .loanRenewed(let loan, _, let dueAt, _):
+            statistics.loanRenewed(loan, dueAt: dueAt)
+        case .memberChanged, .finePaid, .memberBlocked, .memberUnblocked:
             return
         }
     }
@@ -170,5 +179,6 @@ public actor Engine {
         if itemTypes.count < items { itemTypes.append(contentsOf: repeatElement(0, count: items - itemTypes.count)) }
         let loans = Int(nextLoanID)
         if loanRoutes.count < loans { loanRoutes.append(contentsOf: repeatElement(.none, count: loans - loanRoutes.count)) }
+        statistics.grow(items: items, members: Int(nextMemberID), loans: loans)
     }
 }

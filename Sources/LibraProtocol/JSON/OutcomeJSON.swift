@@ -2,7 +2,8 @@ import Engine
 
 /// An outcome in JSON: `{"ok": true, ...reply}` or `{"ok": false, "error": {...}}`.
 /// The reply's keys depend on its kind: `item`, `member` (+ `loans`), `loan`, `loans` + `next`,
-/// `items` + `next`, `members` + `next`, `policy`, `fines`, `hold`, `holds` + `next`.
+/// `items` + `next`, `members` + `next`, `policy`, `fines`, `hold`, `holds` + `next`, `summary`,
+/// `ranking`, `days`, `inventory`.
 public struct OutcomeJSON: Encodable, Sendable {
     public var outcome: Outcome
 
@@ -52,6 +53,10 @@ public struct ReplyJSON: Encodable, Sendable {
         case .policy(let key, let policy): try fields.encode(PolicyJSON(key, policy), forKey: .init("policy"))
         case .finesOwed(let member, let cents): try fields.encode(FinesJSON(member: member.rawValue, finesOwedCents: cents), forKey: .init("fines"))
         case .hold(let queued): try fields.encode(HoldJSON(queued), forKey: .init("hold"))
+        case .summary(let summary): try fields.encode(SummaryJSON(summary), forKey: .init("summary"))
+        case .ranking(let ranking): try fields.encode(ranking.map { RankedJSON(id: $0.id, count: $0.count) }, forKey: .init("ranking"))
+        case .dailyCounts(let days): try fields.encode(days.map { DayCountJSON(day: CivilDate(day: $0.day).description, count: $0.count) }, forKey: .init("days"))
+        case .inventory(let health): try fields.encode(InventoryJSON(health), forKey: .init("inventory"))
         case .holds(let holds, let next):
             try fields.encode(holds.map(HoldJSON.init), forKey: .init("holds"))
             try fields.encode(next?.rawValue, forKey: .init("next"))

@@ -23,7 +23,7 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         "create_item", "update_item", "withdraw_item", "add_copies", "remove_copies", "register_member", "update_member", "suspend_member",
         "reinstate_member", "set_policy", "checkout", "return", "renew", "pay_fine", "get_item", "get_member", "member_loans", "overdue_loans",
         "list_items", "list_members", "import_loan", "place_hold", "cancel_hold", "item_holds", "member_holds", "block_member", "unblock_member", "declare_lost", "claim_returned",
-        "mark_missing", "mark_found",
+        "mark_missing", "mark_found", "analytics",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -128,6 +128,22 @@ public struct RequestJSON: Codable, Sendable, Hashable {
                 if effects.rawValue & 0x80 != 0 { break }
             }
             return .blockMember(MemberID(try required("member")), MemberBlockDraft(reason: try required("reason"), effects: effects, expiresAt: try time("expires_at")))
+        case "analytics":
+            let query: String = try required("query")
+            switch query {
+            case "summary": return .analytics(.summary)
+            case "top_items": return .analytics(.topItems(limit: try optional("limit") ?? 10))
+            case "top_members": return .analytics(.topMembers(limit: try optional("limit") ?? 10))
+            case "inventory": return .analytics(.inventory(limit: try optional("limit") ?? 10))
+            case "daily_checkouts":
+                guard let from = try day("from"), let to = try day("to") else {
+                    throw Swift.DecodingError.keyNotFound(Key("from"), .init(codingPath: fields.codingPath, debugDescription: "missing 'from' or 'to'"))
+                }
+                return .analytics(.dailyCheckouts(fromDay: from, toDay: to))
+            default:
+                throw Swift.DecodingError.dataCorruptedError(
+                    forKey: Key("query"), in: fields, debugDescription: "unknown query '\(query)' (summary, top_items, top_members, daily_checkouts, inventory)")
+            }
         case "declare_lost": return .declareLost(LoanID(try required("loan")))
         case "claim_returned": return .claimReturned(LoanID(try required("loan")))
         case "mark_missing": return .markMissing(ItemID(try required("item")), count: try required("count"))
@@ -219,6 +235,23 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         case .markFound(let item, let state):
             try put("item", item.rawValue)
             try put("from", state.name)
+        case .analytics(let query):
+            switch query {
+            case .summary: try put("query", "summary")
+            case .topItems(let limit):
+                try put("query", "top_items")
+                try put("limit", limit)
+            case .topMembers(let limit):
+                try put("query", "top_members")
+                try put("limit", limit)
+            case .inventory(let limit):
+                try put("query", "inventory")
+                try put("limit", limit)
+            case .dailyCheckouts(let from, let to):
+                try put("query", "daily_checkouts")
+                try put("from", date(from))
+                try put("to", date(to))
+            }
         case .payFine(let member, let amount):
             try put("member", member.rawValue)
             try put("amount_cents", amount)

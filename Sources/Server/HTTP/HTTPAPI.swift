@@ -35,7 +35,7 @@ struct HTTPAPI: Sendable {
     /// Every route, in the order /openapi.json lists them. `openAPI` is the document that
     /// GET /openapi.json serves: rendered first from the same list.
     func routes(openAPI: [UInt8]) -> [HTTPRoute] {
-        catalogRoutes + memberRoutes + circulationRoutes + accessRoutes + operationRoutes(openAPI: openAPI)
+        catalogRoutes + memberRoutes + circulationRoutes + analyticsRoutes + accessRoutes + operationRoutes(openAPI: openAPI)
     }
 
     func makeRouter() -> Router<BasicRequestContext> {

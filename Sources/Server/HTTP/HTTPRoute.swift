@@ -28,7 +28,7 @@ struct HTTPRoute: Sendable {
 /// What /openapi.json says about one route.
 struct HTTPOperation: Sendable {
     enum Tag: String, Sendable, CaseIterable {
-        case catalog, members, circulation, access, operations
+        case catalog, members, circulation, analytics, access, operations
     }
 
     /// Who may call an operation.

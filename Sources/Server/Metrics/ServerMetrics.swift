@@ -179,6 +179,7 @@ extension Command {
         case .claimReturned: 29
         case .markMissing: 30
         case .markFound: 31
+        case .analytics: 32
         }
     }
 }

@@ -62,7 +62,8 @@ enum OpenAPIDocument {
         switch tag {
         case .catalog: "Items, their copies, and loan policies."
         case .members: "Members, their loans and fines."
-        case .circulation: "Checkouts, returns, renewals and overdue loans."
+        case .circulation: "Checkouts, returns, renewals, holds, lost and claimed copies, and overdue loans."
+        case .analytics: "Circulation figures kept up to date as commands run: none scans the loans."
         case .access: "Tokens, member passwords and logins."
         case .operations: "Health, metrics and this document."
         }

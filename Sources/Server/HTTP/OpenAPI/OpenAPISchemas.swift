@@ -183,6 +183,49 @@ enum OpenAPISchemas {
         ("FinesReply", .object(nil, [("fines", .ref("Fines"))], required: ["fines"])),
         ("HoldReply", .object(nil, [("hold", .ref("Hold"))], required: ["hold"])),
         (
+            "SummaryReply",
+            .object(
+                nil,
+                [
+                    (
+                        "summary",
+                        .object(
+                            "Circulation as of the request. Overdue: active loans past their due day. Utilization: active loans per thousand copies.",
+                            ["items", "active_items", "copies", "members", "active_loans", "overdue_loans", "loans_ever", "open_holds", "utilization_permille"].map {
+                                ($0, Schema.integer(minimum: 0))
+                            },
+                            required: ["items", "active_items", "copies", "members", "active_loans", "overdue_loans", "loans_ever", "open_holds", "utilization_permille"])
+                    )
+                ], required: ["summary"])
+        ),
+        (
+            "RankingReply",
+            .object(
+                "Most loans first, ties by id.",
+                [("ranking", .array(.object(nil, [("id", id), ("count", .integer(minimum: 1))], required: ["id", "count"])))], required: ["ranking"])
+        ),
+        (
+            "DailyReply",
+            .object(nil, [("days", .array(.object(nil, [("day", day), ("count", .integer(minimum: 0))], required: ["day", "count"])))], required: ["days"])
+        ),
+        (
+            "InventoryReply",
+            .object(
+                nil,
+                [
+                    (
+                        "inventory",
+                        .object(
+                            "Circulating items never borrowed, and those with every copy out on loan, each with the first ids by id.",
+                            [
+                                ("never_borrowed", .integer(minimum: 0)), ("never_borrowed_sample", .array(id)), ("all_copies_out", .integer(minimum: 0)),
+                                ("all_copies_out_sample", .array(id)),
+                            ],
+                            required: ["never_borrowed", "never_borrowed_sample", "all_copies_out", "all_copies_out_sample"])
+                    )
+                ], required: ["inventory"])
+        ),
+        (
             "HoldPage",
             .object(
                 "Holds in queue order (ascending id: ready ones first). For a member's holds, all of them and `next` null.",

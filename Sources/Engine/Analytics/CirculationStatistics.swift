@@ -1,0 +1,158 @@
+/// Counters kept by the coordinator as events apply (live and on replay) and rebuilt from a
+/// snapshot's records: per item, member and day, so that every analytics answer is a walk over
+/// dense arrays, never over loans. Each array is indexed by id (slot 0 unused) or by day.
+struct CirculationStatistics: Sendable {
+    private(set) var items: Int64 = 0
+    private(set) var activeItems: Int64 = 0
+    private(set) var copies: Int64 = 0
+    private(set) var members: Int64 = 0
+    private(set) var activeLoans: Int64 = 0
+    private(set) var loansEver: Int64 = 0
+    /// By item id: copies if circulating, -1 if withdrawn, 0 if no item has the id (or it has none).
+    private var itemCopies: [Int32] = [0]
+    private var itemExists: [Bool] = [false]
+    private var itemOnLoan: [Int32] = [0]
+    private var itemBorrows: [UInt32] = [0]
+    private var memberBorrows: [UInt32] = [0]
+    /// By day since 1970-01-01.
+    private var checkoutsByDay: [UInt32] = []
+    private var dueByDay: [Int32] = []
+    /// By loan id: the due day of an active loan.
+    private var loanDueDays = ChunkedArray<Int32>(repeating: 0, count: 1)
+
+    mutating func grow(items limit: Int, members memberLimit: Int, loans loanLimit: Int) {
+        if itemCopies.count < limit {
+            let missing = limit - itemCopies.count
+            itemCopies.append(contentsOf: repeatElement(0, count: missing))
+            itemExists.append(contentsOf: repeatElement(false, count: missing))
+            itemOnLoan.append(contentsOf: repeatElement(0, count: missing))
+            itemBorrows.append(contentsOf: repeatElement(0, count: missing))
+        }
+        if memberBorrows.count < memberLimit { memberBorrows.append(contentsOf: repeatElement(0, count: memberLimit - memberBorrows.count)) }
+        if loanDueDays.count < loanLimit { loanDueDays.append(contentsOf: repeatElement(0, count: loanLimit - loanDueDays.count)) }
+    }
+
+    private static func bump(_ array: inout [UInt32], _ day: Int32) {
+        let index = Int(max(0, day))
+        if index >= array.count { array.append(contentsOf: repeatElement(0, count: index - array.count + 1)) }
+        array[index] &+= 1
+    }
+
+    private static func add(_ array: inout [Int32], _ day: Int32, _ delta: Int32) {
+        let index = Int(max(0, day))
+        if index >= array.count { array.append(contentsOf: repeatElement(0, count: index - array.count + 1)) }
+        array[index] += delta
+    }
+
+    // MARK: Events
+
+    mutating func itemSet(_ item: Item) {
+        let id = Int(item.id.rawValue)
+        if !itemExists[id] {
+            itemExists[id] = true
+            items += 1
+        } else if itemCopies[id] >= 0 {
+            activeItems -= 1
+            copies -= Int64(itemCopies[id])
+        }
+        if item.status == .active {
+            itemCopies[id] = item.totalCopies
+            activeItems += 1
+            copies += Int64(item.totalCopies)
+        } else {
+            itemCopies[id] = -1
+        }
+    }
+
+    mutating func memberRegistered(count: Int = 1) { members += Int64(count) }
+
+    mutating func loanMade(_ loan: Loan) {
+        let item = Int(loan.item.rawValue)
+        itemBorrows[item] &+= 1
+        memberBorrows[Int(loan.member.rawValue)] &+= 1
+        Self.bump(&checkoutsByDay, loan.checkedOutAt.day)
+        loansEver += 1
+        guard loan.isActive else { return }
+        itemOnLoan[item] += 1
+        Self.add(&dueByDay, loan.dueAt.day, 1)
+        loanDueDays[Int(loan.id.rawValue)] = loan.dueAt.day
+        activeLoans += 1
+    }
+
+    mutating func loanEnded(_ loan: LoanID, item: ItemID) {
+        itemOnLoan[Int(item.rawValue)] -= 1
+        Self.add(&dueByDay, loanDueDays[Int(loan.rawValue)], -1)
+        activeLoans -= 1
+    }
+
+    mutating func loanRenewed(_ loan: LoanID, dueAt: Timestamp) {
+        let index = Int(loan.rawValue)
+        Self.add(&dueByDay, loanDueDays[index], -1)
+        Self.add(&dueByDay, dueAt.day, 1)
+        loanDueDays[index] = dueAt.day
+    }
+
+    // MARK: Answers
+
+    func summary(today: Int32, openHolds: Int) -> CirculationSummary {
+        var overdue: Int64 = 0
+        for day in 0..<min(Int(max(0, today)), dueByDay.count) { overdue += Int64(dueByDay[day]) }
+        return CirculationSummary(
+            items: items, activeItems: activeItems, copies: copies, members: members, activeLoans: activeLoans, overdueLoans: overdue,
+            loansEver: loansEver, openHolds: Int64(openHolds), utilizationPermille: copies > 0 ? activeLoans * 1000 / copies : 0)
+    }
+
+    func topItems(_ limit: Int) -> [RankedCount] { Self.top(itemBorrows, limit) }
+    func topMembers(_ limit: Int) -> [RankedCount] { Self.top(memberBorrows, limit) }
+
+    /// The `limit` largest non-zero counts, most first, ties by id: one pass, a short sorted list.
+    private static func top(_ counts: [UInt32], _ limit: Int) -> [RankedCount] {
+        var best: [(count: UInt32, id: Int)] = []
+        best.reserveCapacity(limit + 1)
+        for id in counts.indices where counts[id] > 0 {
+            let count = counts[id]
+            if best.count == limit, let last = best.last, count <= last.count { continue }
+            // Ids ascend, so an equal count goes after those already in.
+            var index = best.count
+            while index > 0 && best[index - 1].count < count { index -= 1 }
+            best.insert((count, id), at: index)
+            if best.count > limit { best.removeLast() }
+        }
+        return best.map { RankedCount(id: UInt64($0.id), count: Int64($0.count)) }
+    }
+
+    func dailyCheckouts(from: Int32, to: Int32) -> [DayCount] {
+        guard from <= to else { return [] }
+        return (from...to).map { day in DayCount(day: day, count: day >= 0 && Int(day) < checkoutsByDay.count ? Int64(checkoutsByDay[Int(day)]) : 0) }
+    }
+
+    func inventory(sample limit: Int) -> InventoryHealth {
+        var never: Int64 = 0
+        var out: Int64 = 0
+        var neverSample: [ItemID] = []
+        var outSample: [ItemID] = []
+        for id in itemCopies.indices where itemExists[id] && itemCopies[id] >= 0 {
+            if itemBorrows[id] == 0 {
+                never += 1
+                if neverSample.count < limit { neverSample.append(ItemID(UInt64(id))) }
+            }
+            if itemCopies[id] > 0 && itemOnLoan[id] >= itemCopies[id] {
+                out += 1
+                if outSample.count < limit { outSample.append(ItemID(UInt64(id))) }
+            }
+        }
+        return InventoryHealth(neverBorrowed: never, neverBorrowedSample: neverSample, allCopiesOut: out, allCopiesOutSample: outSample)
+    }
+}
+
+extension Engine {
+    func analytics(_ query: AnalyticsQuery, now: Timestamp) -> Reply {
+        switch query {
+        case .summary: .summary(statistics.summary(today: now.day, openHolds: holdBook.count))
+        case .topItems(let limit): .ranking(statistics.topItems(Int(limit)))
+        case .topMembers(let limit): .ranking(statistics.topMembers(Int(limit)))
+        case .dailyCheckouts(let from, let to): .dailyCounts(statistics.dailyCheckouts(from: from, to: to))
+        case .inventory(let limit): .inventory(statistics.inventory(sample: Int(limit)))
+        }
+    }
+}
