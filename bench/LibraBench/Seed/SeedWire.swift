@@ -65,6 +65,25 @@ enum SeedWire {
 
     /// Checks the hand-written layouts against the codec once, so that a change in the protocol
     /// fails loudly instead of seeding garbage.
+    /// Whether `skimResults` walks the codec's own encoding of every reply seeding gets (items,
+    /// members with loans and blocks, active and ended loans, refusals) to its exact end.
+    static func verifySkim() -> Bool {
+        let at = Timestamp(rawValue: 1_700_000_000_000)
+        let item = Item(id: 7, isbn: "9780306406157", title: "T", author: "A", publisher: "P", year: 2000, type: .book, status: .active, totalCopies: 3, availableCopies: 1)
+        let block = MemberBlock(id: 9, reason: "r", effects: .all, placedAt: at, expiresAt: at)
+        let member = Member(
+            id: 5, email: "a@b.org", name: "N", tier: "standard", status: .active, cardExpiryDay: 1, finesOwedCents: 0,
+            activeLoans: [ActiveLoan(loan: 1, item: 7, dueAt: at)], blocks: [block, MemberBlock(id: 10, reason: "", effects: .holds, placedAt: at, expiresAt: nil)])
+        let active = Loan(id: 1, item: 7, member: 5, itemType: .book, checkedOutAt: at, dueAt: at)
+        let ended = Loan(id: 2, item: 7, member: 5, itemType: .book, checkedOutAt: at, dueAt: at, returnedAt: at, fineCents: 25, end: .lost)
+        let outcomes: [Outcome] = [.ok(.item(item)), .ok(.member(member)), .ok(.loan(active)), .ok(.loan(ended)), .refused(Refusal(.emailTaken))]
+        var writer = ByteWriter()
+        BinaryPayloads.encodeResults(outcomes, into: &writer)
+        var buffer = ByteBuffer(bytes: writer.bytes)
+        guard let skimmed = try? skimResults(&buffer, wantIDs: true) else { return false }
+        return skimmed.ids == [7, 5, 1, 2, 0] && skimmed.ok == 4 && skimmed.refused == [.emailTaken: 1]
+    }
+
     static func verifyEncoding(item: ItemDraft, member: MemberDraft) -> Bool {
         let loan = SeedLoan(member: 0, item: 0, checkedOutAt: 1_000, dueAt: 2_000, returnedAt: 1_500, fineOwed: true)
         var buffer = ByteBuffer()
@@ -124,22 +143,33 @@ enum SeedWire {
                 if wantIDs { skimmed.ids.append(id) }
                 offset += 10
                 switch reply {
-                case 3:  // loan: item, member, type, two times, renewals, then returned at?, fine
+                case 3:  // loan: item, member, type, two times, renewals, then returned at?, fine, end
                     try need(8 + 8 + 1 + 8 + 8 + 4 + 1)
                     offset += 8 + 8 + 1 + 8 + 8 + 4
                     let present = bytes[offset]
-                    offset += 1 + (present == 1 ? 8 : 0) + 8
-                case 1, 2:  // item: 4 strings, then 14 bytes; member: 3 strings, 13 bytes, active loans
+                    offset += 1 + (present == 1 ? 8 : 0) + 8 + 1
+                case 1, 2:  // item: 4 strings, then 30 bytes; member: 3 strings, 13 bytes, active loans, blocks
                     for _ in 0..<(reply == 1 ? 4 : 3) {
                         try need(4)
                         offset += 4 + u32(offset)
                     }
                     if reply == 1 {
-                        offset += 4 + 1 + 1 + 4 + 4
+                        offset += 4 + 1 + 1 + 4 * 6
                     } else {
                         try need(13 + 4)
                         offset += 13
-                        offset += 4 + u32(offset) * 16
+                        offset += 4 + u32(offset) * 24
+                        try need(4)
+                        let blocks = u32(offset)
+                        offset += 4
+                        for _ in 0..<blocks {  // id, reason, effects, placed at, expires at?
+                            try need(8 + 4)
+                            offset += 8
+                            offset += 4 + u32(offset)
+                            try need(1 + 8 + 1)
+                            offset += 1 + 8
+                            offset += 1 + (bytes[offset] == 1 ? 8 : 0)
+                        }
                     }
                 default:
                     throw SkimError.malformed("reply tag \(reply)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import LibraProtocol
+import LibraClient
 import NIOCore
 import NIOPosix
 
@@ -59,8 +60,8 @@ struct SeedWorkload: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let catalog = SeedCatalog(scenario: scenario, seed: seed)
-        guard SeedWire.verifyEncoding(item: catalog.itemDraft(0), member: catalog.memberDraft(0, expiryDay: endDay)) else {
-            progress("seed: the hand-written command layouts no longer match the codec")
+        guard SeedWire.verifyEncoding(item: catalog.itemDraft(0), member: catalog.memberDraft(0, expiryDay: endDay)), SeedWire.verifySkim() else {
+            progress("seed: the hand-written command or answer layouts no longer match the codec")
             throw ExitCode(1)
         }
         describe(catalog, endDay: endDay)
@@ -133,6 +134,8 @@ struct SeedWorkload: AsyncParsableCommand {
         if rss == nil { progress("seed: could not read the server's resident memory (give --http-port or --server-pid)") }
         peakRSS = max(peakRSS, rss ?? 0)
 
+        let analytics = await Self.timeAnalytics(host: host, port: port, token: token, today: endDay)
+
         let seconds = finished - began
         let loanSeconds = finished - loansBegan
         let records = answered
@@ -145,13 +148,40 @@ struct SeedWorkload: AsyncParsableCommand {
                 + "\"records\":\(records),\"records_per_sec\":\(format(Double(records) / seconds)),\"seconds\":\(format(seconds, decimals: 2)),"
                 + "\"catalog_seconds\":\(format(catalogSeconds, decimals: 2)),\"loans_per_sec\":\(format(Double(history.produced) / loanSeconds)),"
                 + "\"refused\":{\(refusedJSON)},\"server_rss_bytes\":\(rss.map(String.init) ?? "null"),\"server_rss_peak_bytes\":\(peakRSS > 0 ? String(peakRSS) : "null"),"
-                + "\"connections\":\(connections),\"in_flight\":\(inFlight),\"batch\":\(batch)}")
+                + "\"analytics_ms\":{\(analytics)},\"connections\":\(connections),\"in_flight\":\(inFlight),\"batch\":\(batch)}")
         // The dataset is built to be accepted whole: a refusal means the server was not empty,
         // its clock is behind --until, or its policies differ.
         if !refused.isEmpty {
             progress("seed: the server refused \(Self.describe(refused))")
             throw ExitCode(1)
         }
+    }
+
+    /// Each analytics query on the loaded library, 21 times over the binary protocol: the median
+    /// and the slowest answer in milliseconds, round trip (the answer waits for the log like any).
+    static func timeAnalytics(host: String, port: Int, token: String, today: Int32) async -> String {
+        guard let client = try? await LibraClient.connect(host: host, port: port, token: token) else {
+            progress("seed: cannot connect to time the analytics")
+            return ""
+        }
+        let queries: [(String, AnalyticsQuery)] = [
+            ("summary", .summary), ("top_items", .topItems(limit: 10)), ("top_members", .topMembers(limit: 10)),
+            ("daily_checkouts", .dailyCheckouts(fromDay: today - 365, toDay: today)), ("inventory", .inventory(limit: 10)),
+        ]
+        var fields: [String] = []
+        for (name, query) in queries {
+            var samples: [Double] = []
+            for _ in 0..<21 {
+                let began = monotonicSeconds()
+                guard let outcomes = try? await client.execute([Request(.analytics(query))]), outcomes.first?.isOK == true else { break }
+                samples.append((monotonicSeconds() - began) * 1000)
+            }
+            guard !samples.isEmpty else { continue }
+            samples.sort()
+            fields.append("\"\(name)\":[\(format(samples[samples.count / 2], decimals: 3)),\(format(samples.last!, decimals: 3))]")
+        }
+        await client.close()
+        return fields.joined(separator: ",")
     }
 
     /// Reads the pump's counters from its event loop.
