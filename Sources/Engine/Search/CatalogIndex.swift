@@ -1,0 +1,93 @@
+/// Catalog search over title, author and ISBN: prefix and typo-tolerant, ranked, paginated
+/// with a keyset cursor. One index holds the items of one shard; a query goes to every shard
+/// and `merge` combines their pages (see `SearchHit` for the order).
+///
+/// ## Matching
+/// - Text is read as words (`SearchText`): lowercase, Latin diacritics folded (é → e),
+///   split on anything that is not a letter or a digit. Title and author words are indexed.
+/// - An item matches when every query word matches a word of its title or author:
+///   - exactly;
+///   - as a prefix ("pot" → "potter"): the query's last word always, the others from
+///     3 characters;
+///   - within one typo from 4 characters ("potetr" → "potter"), two from 8. A typo inserts,
+///     deletes or replaces one character or swaps two adjacent ones.
+/// - A query of digits, X, hyphens and spaces with at least 6 of those characters also matches
+///   the items whose ISBN (digits and X as stored, ISBN-10 or ISBN-13) starts with it, so
+///   "978-0-306-40615-7" and "9780306406157" find the same book.
+///
+/// ## Ranking
+/// Each query word earns the points of its best match in the item: an exact title word 60,
+/// an exact author word 50, a title prefix 40, an author prefix 30, a title typo 20, an author
+/// typo 10. An item whose best match for every word is in the title earns 5 more. An ISBN
+/// match outranks any words: 1000 for the whole ISBN, 500 for its start. Equal scores are
+/// ordered by item id. A score depends only on the query and the item's own text, never on the
+/// rest of the catalog, so scores from different shards compare.
+///
+/// ## Cost
+/// Terms are kept in byte order with a posting list of item positions each; an item's
+/// position follows its id, so a posting list is in id order and a new item (the engine's
+/// ids only grow) appends. A search expands each word into its terms (a binary-searched range
+/// for prefixes, a length- and letter-filtered scan for typos), then reads the postings of its
+/// rarest word in score tiers (exact title, exact author, prefix title, ...) and in id order,
+/// checks the other words against each candidate's own terms, and stops as soon as no later
+/// candidate can enter the page. Limits are in `SearchLimits`.
+///
+/// Changing an item's words touches only the words that changed (a removal or an insertion
+/// within each one's posting list); a removal leaves a hole that compaction reclaims once
+/// holes are many. An id below the largest indexed id that the index has never held costs a
+/// rebuild: use `init(_:)` to load items in any order.
+public struct CatalogIndex: Sendable {
+    var terms = TermDictionary()
+    /// Per term: `slot << 1 | field` (title 0, author 1) for every item word, ascending.
+    var postings: [[UInt32]] = []
+    /// Per term: how many of its postings are title postings.
+    var titlePostingCounts: [UInt32] = []
+    /// Terms whose posting list is empty (items changed or removed); compaction drops them.
+    var emptyTermCount = 0
+    /// Per slot: the item id. Strictly ascending, so slot order is id order.
+    var slotItems: [UInt64] = []
+    var slots: [SlotRecord] = []
+    /// Per slot: the packed ISBN key, 0 for none.
+    var slotISBNs: [UInt64] = []
+    /// Each slot's terms, title terms first: `slots[slot].termStart` onwards.
+    var termPool: [UInt32] = []
+    /// Entries of `termPool` no slot refers to any more.
+    var termPoolGarbage = 0
+    var isbns = ISBNIndex()
+    /// Items held.
+    public internal(set) var count = 0
+
+    public init() {}
+
+    /// An index of `items`, in any order (the last of equal ids wins).
+    public init(_ items: some Sequence<Item>) {
+        var entries = Array(items)
+        // A stable sort keeps equal ids in input order, so the last one is upserted last.
+        entries = entries.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
+        for item in entries { upsert(item) }
+        terms.mergeUnsorted()
+    }
+
+    /// Bytes held by the index, counting each array's capacity (allocator overhead aside).
+    public var memoryBytes: Int {
+        var bytes = terms.memoryBytes + isbns.memoryBytes
+        bytes += postings.capacity * 8 + titlePostingCounts.capacity * 4
+        for list in postings where list.capacity > 0 { bytes += list.capacity * 4 + 32 }
+        bytes += slotItems.capacity * 8 + slots.capacity * MemoryLayout<SlotRecord>.stride + slotISBNs.capacity * 8
+        bytes += termPool.capacity * 4
+        return bytes
+    }
+
+    var deadSlotCount: Int { slots.count - count }
+}
+
+/// Where one item's terms are, and whether the slot holds an item (a removed item's slot stays
+/// until compaction, so that positions keep following ids).
+struct SlotRecord: Sendable {
+    var termStart: UInt32
+    var titleCount: UInt8
+    var authorCount: UInt8
+    var isLive: Bool
+
+    var termCount: Int { Int(titleCount) + Int(authorCount) }
+}

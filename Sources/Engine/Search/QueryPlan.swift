@@ -1,0 +1,116 @@
+/// A query resolved against an index's terms: for each word, the terms it matches and how,
+/// and what its postings hold at each match level.
+struct QueryPlan {
+    var words: [QueryWord] = []
+    var isbn: ISBNKey?
+
+    init(_ query: String, terms: TermDictionary, postings: [[UInt32]], titlePostingCounts: [UInt32]) {
+        isbn = ISBNKey(query: query)
+        var texts: [[UInt8]] = []
+        SearchText.forEachWord(in: query, bytesMax: SearchLimits.queryBytesMax) { word in
+            texts.append(Array(word))
+            return texts.count < SearchLimits.queryWordsMax
+        }
+        for (index, text) in texts.enumerated() {
+            let isLast = index == texts.count - 1
+            words.append(QueryWord(text, isLast: isLast, terms: terms, postings: postings, titlePostingCounts: titlePostingCounts))
+        }
+    }
+
+    /// True when every word matches at least one posting: otherwise no item matches all words.
+    var wordsCanMatch: Bool { !words.isEmpty && words.allSatisfy { $0.postingsTotal > 0 } }
+}
+
+/// One query word: its exact term, its prefix range of terms, its typo terms.
+struct QueryWord {
+    static let noTerm = UInt32.max
+
+    var exact = noTerm
+    /// Positions in the dictionary's byte order of the terms it starts (the exact term included).
+    var prefixRanks: Range<UInt32> = 0..<0
+    /// Terms it starts that are not in the byte order yet.
+    var unsortedPrefixTerms: [UInt32] = []
+    /// Terms within its typo distance that it neither equals nor starts, ascending.
+    var typoTerms: [UInt32] = []
+    /// Postings at each match level (index: `MatchLevel`).
+    var postingsByLevel = [Int](repeating: 0, count: 7)
+    var postingsTotal = 0
+    /// The best and worst levels any item can reach on this word (0 when none).
+    var levelMax: UInt8 = 0
+    var levelMin: UInt8 = 0
+    /// True when the word can match a title word.
+    var reachesTitle = false
+
+    init(_ text: [UInt8], isLast: Bool, terms: TermDictionary, postings: [[UInt32]], titlePostingCounts: [UInt32]) {
+        text.withUnsafeBufferPointer { word in
+            let characters = SearchText.characterCount(word)
+            exact = terms.find(word) ?? Self.noTerm
+            let prefixes = isLast || characters >= SearchLimits.prefixCharactersMin
+            if prefixes {
+                let range = terms.prefixRange(word)
+                prefixRanks = UInt32(range.lowerBound)..<UInt32(range.upperBound)
+                unsortedPrefixTerms = terms.unsortedTerms(withPrefix: word)
+            }
+            let typos = characters >= SearchLimits.twoTyposCharactersMin ? 2 : characters >= SearchLimits.oneTypoCharactersMin ? 1 : 0
+            if typos > 0 {
+                terms.withView { view in
+                    terms.typoFilter.forEachTerm(within: typos, of: word, view: view) { term in
+                        if term != exact && !isPrefix(term, rank: terms.ranks[Int(term)]) { typoTerms.append(term) }
+                    }
+                }
+                typoTerms.sort()
+            }
+        }
+        for kind in [MatchLevel.exact, MatchLevel.prefix, MatchLevel.typo] {
+            for term in self.terms(ofKind: kind, sorted: terms.sorted) {
+                let total = postings[Int(term)].count
+                let title = Int(titlePostingCounts[Int(term)])
+                postingsByLevel[Int(MatchLevel.level(kind: kind, field: 0))] += title
+                postingsByLevel[Int(MatchLevel.level(kind: kind, field: 1))] += total - title
+            }
+        }
+        postingsTotal = postingsByLevel.reduce(0, +)
+        for level in 1...MatchLevel.exactTitle where postingsByLevel[Int(level)] > 0 {
+            if levelMin == 0 { levelMin = level }
+            levelMax = level
+            if MatchLevel.isTitle(level) { reachesTitle = true }
+        }
+    }
+
+    @inline(__always) private func isPrefix(_ term: UInt32, rank: UInt32) -> Bool {
+        rank != TermDictionary.unranked ? prefixRanks.contains(rank) : unsortedPrefixTerms.contains(term)
+    }
+
+    /// How this word matches an item word: its level, 0 when it does not.
+    @inline(__always) func level(term: UInt32, rank: UInt32, field: UInt32) -> UInt8 {
+        if term == exact { return MatchLevel.level(kind: MatchLevel.exact, field: field) }
+        if isPrefix(term, rank: rank) { return MatchLevel.level(kind: MatchLevel.prefix, field: field) }
+        if containsTypo(term) { return MatchLevel.level(kind: MatchLevel.typo, field: field) }
+        return MatchLevel.none
+    }
+
+    @inline(__always) private func containsTypo(_ term: UInt32) -> Bool {
+        if typoTerms.count <= 8 { return typoTerms.contains(term) }
+        var low = 0
+        var high = typoTerms.count
+        while low < high {
+            let middle = (low + high) / 2
+            if typoTerms[middle] < term { low = middle + 1 } else { high = middle }
+        }
+        return low < typoTerms.count && typoTerms[low] == term
+    }
+
+    /// The terms this word matches with `kind`, each once, the exact term only as exact.
+    func terms(ofKind kind: UInt8, sorted: [UInt32]) -> [UInt32] {
+        switch kind {
+        case MatchLevel.exact:
+            return exact == Self.noTerm ? [] : [exact]
+        case MatchLevel.prefix:
+            var terms = sorted[Int(prefixRanks.lowerBound)..<Int(prefixRanks.upperBound)].filter { $0 != exact }
+            terms += unsortedPrefixTerms.filter { $0 != exact }
+            return terms
+        default:
+            return typoTerms
+        }
+    }
+}
