@@ -224,6 +224,53 @@ struct CatalogIndexTests {
         #expect(index.memoryBytes > 0)
     }
 
+    /// Two common words that rarely meet: most candidates of the rarer one fail on the other,
+    /// which makes the search build its candidate filter; results still equal the reference's.
+    @Test func wordsThatRarelyMeet() {
+        var index = CatalogIndex()
+        var reference = CatalogSearchReference()
+        for id in 1...3000 as ClosedRange<UInt64> {
+            let title = id % 997 == 0 ? "alpha beta" : id % 2 == 0 ? "alpha gamma \(id % 7)" : "beta delta \(id % 5)"
+            let author = id % 13 == 0 ? "Beta" : "Writer"
+            index.upsert(ItemID(id), title: title, author: author, isbn: "")
+            reference.upsert(ItemID(id), title: title, author: author, isbn: "")
+        }
+        for query in ["alpha beta", "beta alpha", "alpha bet", "alpah beta", "gamma delta", "alpha beta writer"] {
+            var cursor: SearchCursor?
+            for _ in 0..<4 {
+                let expected = reference.page(query, after: cursor, limit: 3)
+                #expect(index.search(query, after: cursor, limit: 3) == expected, "\(query)")
+                guard let last = expected.last else { break }
+                cursor = SearchCursor(after: last)
+            }
+        }
+    }
+
+    /// A one-word prefix over hundreds of terms: dense, it is read by walking the items; when its
+    /// items all come late, the walk finds too few and the lists take over. Every page still
+    /// equals the reference's.
+    @Test(arguments: [false, true])
+    func shortPrefixOverManyTerms(clustered: Bool) {
+        var index = CatalogIndex()
+        var reference = CatalogSearchReference()
+        for id in 1...4000 as ClosedRange<UInt64> {
+            let prefixed = clustered ? id > 3850 : id % 3 != 0
+            let title = prefixed ? "pa\(id % 300)x volume" : "zz\(id % 7)"
+            let author = id % 11 == 0 ? "Pablo" : "Writer"
+            index.upsert(ItemID(id), title: title, author: author, isbn: "")
+            reference.upsert(ItemID(id), title: title, author: author, isbn: "")
+        }
+        for query in ["p", "pa", "pa1", "w"] {
+            var cursor: SearchCursor?
+            for _ in 0..<6 {
+                let expected = reference.page(query, after: cursor, limit: 20)
+                #expect(index.search(query, after: cursor, limit: 20) == expected, "\(query) after \(String(describing: cursor))")
+                guard expected.count == 20, let last = expected.last else { break }
+                cursor = SearchCursor(after: last)
+            }
+        }
+    }
+
     static func item(_ id: UInt64, title: String) -> Item {
         Item(id: ItemID(id), isbn: "", title: title, author: "", publisher: "", year: 2000, type: .book, status: .active, totalCopies: 1, availableCopies: 1)
     }

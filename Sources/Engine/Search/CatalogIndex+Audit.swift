@@ -9,7 +9,9 @@ extension CatalogIndex {
         check(slotItems.count == slots.count && slots.count == slotISBNs.count, "slot arrays differ in length")
         check(zip(slotItems, slotItems.dropFirst()).allSatisfy { $0 < $1 }, "slot ids are not strictly ascending")
         check(slots.count(where: \.isLive) == count, "count \(count) is not the number of live slots")
-        check(postings.count == terms.count && titlePostingCounts.count == terms.count, "per-term arrays differ from the term count")
+        check(
+            postings.count == terms.count && postingCounts.count == terms.count && titlePostingCounts.count == terms.count && firstPostings.count == terms.count,
+            "per-term arrays differ from the term count")
 
         // Each live slot's terms, as (term, posting) facts, against the posting lists.
         var expected = [Int](repeating: 0, count: terms.count)
@@ -41,6 +43,7 @@ extension CatalogIndex {
             check(list.count == expected[term], "term \(term) has \(list.count) postings, its items \(expected[term])")
             check(zip(list, list.dropFirst()).allSatisfy { $0 < $1 }, "term \(term) postings are not strictly ascending")
             check(list.count(where: { $0 & 1 == 0 }) == Int(titlePostingCounts[term]), "term \(term) title count is wrong")
+            check(list.count == Int(postingCounts[term]) && (list.first ?? .max) == firstPostings[term], "term \(term) count or first posting is wrong")
         }
         check(empty == emptyTermCount, "empty term count \(emptyTermCount), found \(empty)")
 

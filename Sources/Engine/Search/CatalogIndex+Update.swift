@@ -73,7 +73,9 @@ extension CatalogIndex {
         let term = terms.insert(word)
         if Int(term) == postings.count {
             postings.append([])
+            postingCounts.append(0)
             titlePostingCounts.append(0)
+            firstPostings.append(.max)
             emptyTermCount += 1
         }
         return term
@@ -136,7 +138,7 @@ extension CatalogIndex {
         if postings[index].isEmpty { emptyTermCount -= 1 }
         assert(postings[index].last.map { $0 < posting } ?? true, "posting \(posting) of term \(term) out of order")
         postings[index].append(posting)
-        if posting & 1 == 0 { titlePostingCounts[index] += 1 }
+        noteChange(of: index, posting, added: true)
     }
 
     private mutating func insertPosting(_ term: UInt32, _ posting: UInt32) {
@@ -145,7 +147,7 @@ extension CatalogIndex {
         let position = Self.lowerBound(postings[index], posting)
         precondition(position == postings[index].count || postings[index][position] != posting, "posting \(posting) of term \(term) already held")
         postings[index].insert(posting, at: position)
-        if posting & 1 == 0 { titlePostingCounts[index] += 1 }
+        noteChange(of: index, posting, added: true)
     }
 
     private mutating func removePosting(_ term: UInt32, _ posting: UInt32) {
@@ -153,8 +155,20 @@ extension CatalogIndex {
         let position = Self.lowerBound(postings[index], posting)
         precondition(position < postings[index].count && postings[index][position] == posting, "posting \(posting) of term \(term) is not held")
         postings[index].remove(at: position)
-        if posting & 1 == 0 { titlePostingCounts[index] -= 1 }
+        noteChange(of: index, posting, added: false)
         if postings[index].isEmpty { emptyTermCount += 1 }
+    }
+
+    /// Keeps the per-term counts and first posting in step with the list.
+    @inline(__always) private mutating func noteChange(of term: Int, _ posting: UInt32, added: Bool) {
+        if added {
+            postingCounts[term] += 1
+            if posting & 1 == 0 { titlePostingCounts[term] += 1 }
+        } else {
+            postingCounts[term] -= 1
+            if posting & 1 == 0 { titlePostingCounts[term] -= 1 }
+        }
+        firstPostings[term] = postings[term].first ?? .max
     }
 
     /// The first position in `list` whose posting is `posting` or above.

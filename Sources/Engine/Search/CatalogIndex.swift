@@ -40,8 +40,12 @@ public struct CatalogIndex: Sendable {
     var terms = TermDictionary()
     /// Per term: `slot << 1 | field` (title 0, author 1) for every item word, ascending.
     var postings: [[UInt32]] = []
-    /// Per term: how many of its postings are title postings.
+    /// Per term, kept beside `postings` so that a search over thousands of terms (a short
+    /// prefix) reads two dense arrays instead of thousands of list headers: how many postings,
+    /// how many of them title postings, and the first posting (`UInt32.max` when none).
+    var postingCounts: [UInt32] = []
     var titlePostingCounts: [UInt32] = []
+    var firstPostings: [UInt32] = []
     /// Terms whose posting list is empty (items changed or removed); compaction drops them.
     var emptyTermCount = 0
     /// Per slot: the item id. Strictly ascending, so slot order is id order.
@@ -71,7 +75,7 @@ public struct CatalogIndex: Sendable {
     /// Bytes held by the index, counting each array's capacity (allocator overhead aside).
     public var memoryBytes: Int {
         var bytes = terms.memoryBytes + isbns.memoryBytes
-        bytes += postings.capacity * 8 + titlePostingCounts.capacity * 4
+        bytes += postings.capacity * 8 + (postingCounts.capacity + titlePostingCounts.capacity + firstPostings.capacity) * 4
         for list in postings where list.capacity > 0 { bytes += list.capacity * 4 + 32 }
         bytes += slotItems.capacity * 8 + slots.capacity * MemoryLayout<SlotRecord>.stride + slotISBNs.capacity * 8
         bytes += termPool.capacity * 4

@@ -4,16 +4,15 @@ struct QueryPlan {
     var words: [QueryWord] = []
     var isbn: ISBNKey?
 
-    init(_ query: String, terms: TermDictionary, postings: [[UInt32]], titlePostingCounts: [UInt32]) {
+    init(_ query: String, index: CatalogIndex) {
         isbn = ISBNKey(query: query)
         var texts: [[UInt8]] = []
         SearchText.forEachWord(in: query, bytesMax: SearchLimits.queryBytesMax) { word in
             texts.append(Array(word))
             return texts.count < SearchLimits.queryWordsMax
         }
-        for (index, text) in texts.enumerated() {
-            let isLast = index == texts.count - 1
-            words.append(QueryWord(text, isLast: isLast, terms: terms, postings: postings, titlePostingCounts: titlePostingCounts))
+        for (position, text) in texts.enumerated() {
+            words.append(QueryWord(text, isLast: position == texts.count - 1, index: index))
         }
     }
 
@@ -41,7 +40,8 @@ struct QueryWord {
     /// True when the word can match a title word.
     var reachesTitle = false
 
-    init(_ text: [UInt8], isLast: Bool, terms: TermDictionary, postings: [[UInt32]], titlePostingCounts: [UInt32]) {
+    init(_ text: [UInt8], isLast: Bool, index: CatalogIndex) {
+        let terms = index.terms
         text.withUnsafeBufferPointer { word in
             let characters = SearchText.characterCount(word)
             exact = terms.find(word) ?? Self.noTerm
@@ -51,20 +51,18 @@ struct QueryWord {
                 prefixRanks = UInt32(range.lowerBound)..<UInt32(range.upperBound)
                 unsortedPrefixTerms = terms.unsortedTerms(withPrefix: word)
             }
-            let typos = characters >= SearchLimits.twoTyposCharactersMin ? 2 : characters >= SearchLimits.oneTypoCharactersMin ? 1 : 0
+            let typos = TypoIndex.typosAllowed(characters: characters)
             if typos > 0 {
-                terms.withView { view in
-                    terms.typoFilter.forEachTerm(within: typos, of: word, view: view) { term in
-                        if term != exact && !isPrefix(term, rank: terms.ranks[Int(term)]) { typoTerms.append(term) }
-                    }
+                terms.typos.forEachTerm(within: typos, of: word, terms: terms) { term in
+                    if term != exact && !isPrefix(term, rank: terms.ranks[Int(term)]) { typoTerms.append(term) }
                 }
                 typoTerms.sort()
             }
         }
         for kind in [MatchLevel.exact, MatchLevel.prefix, MatchLevel.typo] {
             for term in self.terms(ofKind: kind, sorted: terms.sorted) {
-                let total = postings[Int(term)].count
-                let title = Int(titlePostingCounts[Int(term)])
+                let total = Int(index.postingCounts[Int(term)])
+                let title = Int(index.titlePostingCounts[Int(term)])
                 postingsByLevel[Int(MatchLevel.level(kind: kind, field: 0))] += title
                 postingsByLevel[Int(MatchLevel.level(kind: kind, field: 1))] += total - title
             }

@@ -20,8 +20,8 @@ struct TermDictionary: Sendable {
     private(set) var unsorted: [UInt32] = []
     /// Open addressing, linear probing; an entry is a term id plus one, zero when free.
     private var table = [UInt32](repeating: 0, count: 64)
-    /// Typo candidates: `TypoFilter`.
-    private(set) var typoFilter = TypoFilter()
+    /// Typo candidates: `TypoIndex`.
+    private(set) var typos = TypoIndex()
 
     var count: Int { starts.count }
 
@@ -51,7 +51,7 @@ struct TermDictionary: Sendable {
         arena.append(contentsOf: word)
         ranks.append(Self.unranked)
         unsorted.append(term)
-        typoFilter.add(term, word)
+        typos.add(term, word)
         place(term, hash: Self.hash(word))
         if unsorted.count >= Self.unsortedMax { mergeUnsorted() }
         return term
@@ -122,7 +122,7 @@ struct TermDictionary: Sendable {
     /// Bytes held, counting capacity.
     var memoryBytes: Int {
         arena.capacity + starts.capacity * 4 + lengths.capacity + sorted.capacity * 4 + ranks.capacity * 4
-            + unsorted.capacity * 4 + table.capacity * 4 + typoFilter.memoryBytes
+            + unsorted.capacity * 4 + table.capacity * 4 + typos.memoryBytes
     }
 
     private mutating func rehash(capacity: Int) {
