@@ -23,19 +23,37 @@
 /// ordered by item id. A score depends only on the query and the item's own text, never on the
 /// rest of the catalog, so scores from different shards compare.
 ///
-/// ## Cost
-/// Terms are kept in byte order with a posting list of item positions each; an item's
-/// position follows its id, so a posting list is in id order and a new item (the engine's
-/// ids only grow) appends. A search expands each word into its terms (a binary-searched range
-/// for prefixes, a length- and letter-filtered scan for typos), then reads the postings of its
-/// rarest word in score tiers (exact title, exact author, prefix title, ...) and in id order,
-/// checks the other words against each candidate's own terms, and stops as soon as no later
-/// candidate can enter the page. Limits are in `SearchLimits`.
+/// ## How it works
+/// Each distinct word is a term, kept in byte order (a prefix is a range of terms) with a
+/// posting list of the items that hold it, by position; an item's position follows its id, so
+/// every list is in id order and a new item (the engine's ids only grow) appends. Typo
+/// candidates come from deletion neighbourhoods (`TypoIndex`). A search resolves each query
+/// word into its terms (`QueryPlan`), then reads its rarest word's postings tier by tier
+/// (exact title, exact author, title prefix, ...) in id order, scores each candidate on all
+/// words from the item's own terms, and stops as soon as no later candidate can enter the
+/// page: with scores in a few discrete tiers, a page of common words is settled after a few
+/// dozen candidates. When the words rarely meet, a bitmap of the other words' items rules
+/// candidates out first (`CandidateFilter`). Figures at a million items are in
+/// docs/benchmarks.md ("Catalog search").
 ///
-/// Changing an item's words touches only the words that changed (a removal or an insertion
-/// within each one's posting list); a removal leaves a hole that compaction reclaims once
-/// holes are many. An id below the largest indexed id that the index has never held costs a
-/// rebuild: use `init(_:)` to load items in any order.
+/// ## Changes
+/// `upsert` of a new item costs O(its words) amortized; changing an item touches only the
+/// words that changed (an insertion or a removal inside each one's posting list, O(list
+/// length)); a removed item leaves a hole that compaction reclaims once holes outnumber what
+/// is held (O(size), amortized O(1) per change). An id below the largest the index holds that
+/// it has never held costs a rebuild (O(size)): load items in any order with `init(_:)`,
+/// which sorts them first. Limits are in `SearchLimits`.
+///
+/// The index is a value: a copy (a snapshot of a shard's state) shares its storage until one
+/// side changes, and the first change after a copy copies the arrays it touches, the largest
+/// ones whole (the term pool and the per-item arrays, tens of megabytes at a million items).
+///
+/// ## Beyond the first sketch
+/// `search` takes `after` with a default and clamps `limit` to `SearchLimits.hitsPerCallMax`
+/// (a page and one more, what a coordinator asks of each shard). `init(_:)` and
+/// `upsert(_ item:)` take the engine's `Item`, for rebuilding from a snapshot.
+/// `SearchCursor(after:)` and `SearchHit.ranks(before:)` state the order in one place, for
+/// coordinators. `invariantViolations()` and `memoryBytes` are for tests and metrics.
 public struct CatalogIndex: Sendable {
     var terms = TermDictionary()
     /// Per term: `slot << 1 | field` (title 0, author 1) for every item word, ascending.

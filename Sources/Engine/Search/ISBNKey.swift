@@ -1,7 +1,7 @@
 /// An ISBN as a search key: its digits and X (anything else, such as hyphens, is left out),
 /// packed four bits a character from the top, so that the keys' numeric order is the text's
 /// order and the keys starting with some characters form one contiguous range.
-struct ISBNKey: Hashable, Comparable, Sendable {
+struct ISBNKey: Hashable, Sendable {
     /// Characters as nibbles 1...11 ("0"..."9", "X"); zero nibbles after the last character.
     let packed: UInt64
     let characterCount: Int
@@ -57,6 +57,4 @@ struct ISBNKey: Hashable, Comparable, Sendable {
 
     /// True when `key` starts with this key.
     @inline(__always) func isPrefix(of key: UInt64) -> Bool { prefixRange.contains(key) }
-
-    static func < (lhs: Self, rhs: Self) -> Bool { lhs.packed < rhs.packed }
 }

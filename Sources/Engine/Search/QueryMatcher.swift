@@ -8,7 +8,6 @@ struct QueryMatcher {
     static let lowBits: UInt64 = 0x0101_0101_0101_0101
     static let highBits: UInt64 = 0x8080_8080_8080_8080
 
-    let wordCount: Int
     /// 0x01 in the byte of each of the query's words.
     let usedLowBits: UInt64
     private var prefixLows: [UInt32] = []
@@ -22,7 +21,6 @@ struct QueryMatcher {
 
     init(_ words: [QueryWord]) {
         precondition(words.count <= 8, "a query has at most 8 words")
-        wordCount = words.count
         usedLowBits = words.isEmpty ? 0 : Self.lowBits >> UInt64(64 - 8 * words.count)
         var entries = 0
         for word in words { entries += 1 + word.typoTerms.count + word.unsortedPrefixTerms.count }

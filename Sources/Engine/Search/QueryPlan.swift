@@ -20,7 +20,8 @@ struct QueryPlan {
     var wordsCanMatch: Bool { !words.isEmpty && words.allSatisfy { $0.postingsTotal > 0 } }
 }
 
-/// One query word: its exact term, its prefix range of terms, its typo terms.
+/// One query word: its exact term, its prefix range of terms, its typo terms, and how many
+/// postings each match level holds (which picks the driver word and sizes its tiers).
 struct QueryWord {
     static let noTerm = UInt32.max
 
@@ -51,7 +52,7 @@ struct QueryWord {
                 prefixRanks = UInt32(range.lowerBound)..<UInt32(range.upperBound)
                 unsortedPrefixTerms = terms.unsortedTerms(withPrefix: word)
             }
-            let typos = TypoIndex.typosAllowed(characters: characters)
+            let typos = TypoIndex.edits(characters: characters)
             if typos > 0 {
                 terms.typos.forEachTerm(within: typos, of: word, terms: terms) { term in
                     if term != exact && !isPrefix(term, rank: terms.ranks[Int(term)]) { typoTerms.append(term) }
@@ -77,25 +78,6 @@ struct QueryWord {
 
     @inline(__always) private func isPrefix(_ term: UInt32, rank: UInt32) -> Bool {
         rank != TermDictionary.unranked ? prefixRanks.contains(rank) : unsortedPrefixTerms.contains(term)
-    }
-
-    /// How this word matches an item word: its level, 0 when it does not.
-    @inline(__always) func level(term: UInt32, rank: UInt32, field: UInt32) -> UInt8 {
-        if term == exact { return MatchLevel.level(kind: MatchLevel.exact, field: field) }
-        if isPrefix(term, rank: rank) { return MatchLevel.level(kind: MatchLevel.prefix, field: field) }
-        if containsTypo(term) { return MatchLevel.level(kind: MatchLevel.typo, field: field) }
-        return MatchLevel.none
-    }
-
-    @inline(__always) private func containsTypo(_ term: UInt32) -> Bool {
-        if typoTerms.count <= 8 { return typoTerms.contains(term) }
-        var low = 0
-        var high = typoTerms.count
-        while low < high {
-            let middle = (low + high) / 2
-            if typoTerms[middle] < term { low = middle + 1 } else { high = middle }
-        }
-        return low < typoTerms.count && typoTerms[low] == term
     }
 
     /// The terms this word matches with `kind`, each once, the exact term only as exact.

@@ -41,9 +41,10 @@ struct TopHits {
             var parent = 0
             while true {
                 var largest = parent
-                for child in [2 * parent + 1, 2 * parent + 2] where child < heap.count && heap[child].ranks(after: heap[largest]) {
-                    largest = child
-                }
+                let left = 2 * parent + 1
+                let right = left + 1
+                if left < heap.count && heap[left].ranks(after: heap[largest]) { largest = left }
+                if right < heap.count && heap[right].ranks(after: heap[largest]) { largest = right }
                 if largest == parent { break }
                 heap.swapAt(parent, largest)
                 parent = largest

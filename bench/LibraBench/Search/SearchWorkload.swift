@@ -17,7 +17,8 @@ struct SearchWorkload: ParsableCommand {
             (15 %), two words of one title, the second a prefix half the time (20 %), an author's surname or \
             full name (10 %), and the first 6 to 13 digits of an ISBN (10 %); words are drawn from random \
             items, so frequent words are queried often. A tenth of the queries also fetch their second page \
-            with the cursor; each call is one latency sample.
+            with the cursor; each call is one latency sample. Then --changes random items get new text \
+            (upsert of an existing id), each timed.
             """
     )
 
@@ -29,11 +30,12 @@ struct SearchWorkload: ParsableCommand {
     @Option(help: "Distinct title words in the lexicon.") var lexicon = 50_000
     @Option(help: "Zipf exponent of word frequencies.") var zipf = 1.0
     @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "After the queries, replace this many random items' text (new title, author and ISBN), each timed.") var changes = 10_000
     @Option(name: .customLong("show-slowest"), help: "Print this many of the slowest calls, with their queries.") var showSlowest = 0
     @Option(help: "Time these queries alone after building (100 calls of each of the first two pages) and print their figures.") var probe: [String] = []
 
     func validate() throws {
-        guard items > 0, queries > 0, warmup >= 0 else { throw ValidationError("items and queries must be positive") }
+        guard items > 0, queries > 0, warmup >= 0, changes >= 0 else { throw ValidationError("items and queries must be positive") }
         guard SearchLimits.pageSizeRange.contains(limit) else { throw ValidationError("limit must be in \(SearchLimits.pageSizeRange)") }
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("shards must be in 1...\(Limits.shardCountMax)") }
         guard lexicon >= 1000, zipf > 0 else { throw ValidationError("lexicon must be at least 1000 words and zipf positive") }
@@ -121,11 +123,24 @@ struct SearchWorkload: ParsableCommand {
             progress("search: \(kind.rawValue): \(histogram.totalCount) calls, p50 \(Self.micros(histogram.valueAtPercentile(50))) µs, p99 \(Self.micros(histogram.valueAtPercentile(99))) µs, max \(Self.micros(histogram.max)) µs")
         }
         progress("search: \(samples) calls, p50 \(Self.micros(latency.valueAtPercentile(50))) µs, p99 \(Self.micros(latency.valueAtPercentile(99))) µs, max \(Self.micros(latency.max)) µs, \(format(Double(hitsTotal) / Double(samples), decimals: 1)) hits per call")
+        // Changes: an existing item gets new text, as an update would give it.
+        var changeLatency = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
+        for _ in 0..<changes {
+            let id = 1 + random.next() % UInt64(itemCount)
+            let entry = catalog.entry(Int(id), random: &random)
+            let start = monotonicNanoseconds()
+            indexes[Int(id % UInt64(shards))].upsert(ItemID(id), title: entry.title, author: entry.author, isbn: entry.isbn)
+            _ = changeLatency.record(max(1, monotonicNanoseconds() - start))
+        }
+        if changes > 0 {
+            progress("search: \(changes) changes, p50 \(Self.micros(changeLatency.valueAtPercentile(50))) µs, p99 \(Self.micros(changeLatency.valueAtPercentile(99))) µs, max \(Self.micros(changeLatency.max)) µs")
+        }
         print(
             #"{"workload":"search","items":\#(itemCount),"shards":\#(shards),"calls":\#(samples),"build_seconds":\#(format(buildSeconds, decimals: 2)),"#
                 + #""index_bytes_per_item":\#(indexBytes / itemCount),"resident_bytes_per_item":\#(residentDelta / itemCount),"#
                 + #""p50_us":\#(Self.micros(latency.valueAtPercentile(50))),"p99_us":\#(Self.micros(latency.valueAtPercentile(99))),"max_us":\#(Self.micros(latency.max)),"#
-                + #""mean_us":\#(format(latency.mean / 1000, decimals: 1)),"hits_per_call":\#(format(Double(hitsTotal) / Double(samples), decimals: 1))}"#)
+                + #""mean_us":\#(format(latency.mean / 1000, decimals: 1)),"hits_per_call":\#(format(Double(hitsTotal) / Double(samples), decimals: 1)),"#
+                + #""change_p50_us":\#(Self.micros(changeLatency.valueAtPercentile(50))),"change_p99_us":\#(Self.micros(changeLatency.valueAtPercentile(99)))}"#)
     }
 
     /// One page over all the indexes, as a coordinator would get it.
