@@ -50,4 +50,12 @@ extension LibraClient {
         guard case .loans(let loans, let next) = reply else { throw unexpected(reply, command) }
         return Page(elements: loans, next: next)
     }
+
+    /// Catalog search by title, author or ISBN, best first; pass `next` as `after:` for more.
+    public func searchCatalog(_ query: String, after: SearchCursor? = nil, limit: Int = 20) async throws(LibraError) -> (hits: [ScoredItem], next: SearchCursor?) {
+        let command = Command.searchCatalog(query, after: after, limit: Int32(clamping: limit))
+        let reply = try await perform(command)
+        guard case .searchResults(let hits, let next) = reply else { throw unexpected(reply, command) }
+        return (hits, next)
+    }
 }

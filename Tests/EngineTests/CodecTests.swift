@@ -44,6 +44,7 @@ import Testing
         .ok(.holds([], next: nil)), .ok(.holds([QueuedHold(hold: readyHold, position: 0), QueuedHold(hold: hold, position: 1)], next: 31)),
         .ok(.hold(QueuedHold(hold: hold, position: 2))),
         .ok(.summary(CirculationSummary(items: 1, activeItems: 2, copies: 3, members: 4, activeLoans: 5, overdueLoans: 6, loansEver: 7, openHolds: 8, utilizationPermille: 9))),
+        .ok(.searchResults([], next: nil)), .ok(.searchResults([ScoredItem(item: item, score: 105)], next: SearchCursor(score: 105, item: 7))),
         .ok(.ranking([])), .ok(.ranking([RankedCount(id: 3, count: 9), RankedCount(id: 1, count: 2)])), .ok(.dailyCounts([DayCount(day: 20_000, count: 4)])),
         .ok(.inventory(InventoryHealth(neverBorrowed: 2, neverBorrowedSample: [1, 5], allCopiesOut: 0, allCopiesOutSample: []))),
     ]
@@ -146,9 +147,10 @@ import Testing
         .markFound(7, from: .claimedReturned),
         .analytics(.summary), .analytics(.topItems(limit: 10)), .analytics(.topMembers(limit: 3)),
         .analytics(.dailyCheckouts(fromDay: 20_000, toDay: 20_030)), .analytics(.inventory(limit: 0)),
+        .searchCatalog("sïgnals", after: nil, limit: 20), .searchCatalog("", after: SearchCursor(score: -3, item: 9), limit: 0),
     ]
 
-    static let commandTagsKnown: ClosedRange<UInt8> = 1...32
+    static let commandTagsKnown: ClosedRange<UInt8> = 1...33
 
     static func requests(_ command: Command) -> [Request] {
         [Request(command), Request(command, idempotencyKey: ""), Request(command, idempotencyKey: String(repeating: "k", count: Limits.idempotencyKeyBytesMax))]
@@ -172,7 +174,7 @@ import Testing
     }
 
     @Test func everyCommandRoundTrips() throws {
-        #expect(Set(Self.commands.map(\.name)).count == 32, "a command case is missing from the list")
+        #expect(Set(Self.commands.map(\.name)).count == 33, "a command case is missing from the list")
         for command in Self.commands {
             var reader = ByteReader(command.canonicalBytes)
             #expect(try Command(from: &reader) == command)

@@ -391,7 +391,7 @@ struct ScenarioGenerator {
     }
 
     private mutating func command(model: ReferenceModel, context: inout BatchContext) -> Command {
-        let roll = rng.int(0...1449)
+        let roll = rng.int(0...1499)
         switch roll {
         case 0..<260:
             context.checkouts += 1
@@ -491,6 +491,11 @@ struct ScenarioGenerator {
             return .markMissing(itemID(model), count: count)
         case 1360..<1400:
             return .markFound(itemID(model), from: rng.pick(CopyState.allCases))
+        case 1450..<1500:
+            var queries = ["title", "titl", "Title 1", "retitled", "retitld", "autor", "new title", "a", "someone", "tilte 2", "9780", "", String(repeating: "q", count: 257)]
+            if let item = model.items.values.sorted(by: { $0.id < $1.id }).first { queries += [String(item.isbn.prefix(rng.int(6...13))), item.title] }
+            let after: SearchCursor? = rng.chance(60) ? nil : SearchCursor(score: rng.pick([0, 40, 50, 60, 105, 500]), item: ItemID(UInt64(rng.int(0...8))))
+            return .searchCatalog(rng.pick(queries), after: after, limit: rng.chance(5) ? rng.pick([0, 101]) : rng.int32(1...3))
         case 1400..<1450:
             switch rng.int(0...5) {
             case 0: return .analytics(.summary)

@@ -416,6 +416,14 @@ struct ReferenceModel {
             let shown = Array(all.prefix(Int(limit)))
             return .holds(shown.map { QueuedHold(hold: $0, position: position(of: $0)) }, next: all.count > shown.count ? shown.last?.id : nil)
 
+        case .searchCatalog(let query, let after, let limit):
+            // The rules as CatalogSearchReference spells them out, over circulating items.
+            var reference = CatalogSearchReference()
+            for item in items.values where item.status == .active { reference.upsert(item.id, title: item.title, author: item.author, isbn: item.isbn) }
+            let hits = reference.page(query, after: after, limit: Int(limit) + 1)
+            let page = hits.prefix(Int(limit)).map { ScoredItem(item: items[$0.item]!, score: $0.score) }
+            return .searchResults(page, next: hits.count > page.count ? page.last.map { SearchCursor(score: $0.score, item: $0.item.id) } : nil)
+
         case .analytics(let query):
             let circulating = items.values.filter { $0.status == .active }
             let active = loans.values.filter { $0.returnedAt == nil }

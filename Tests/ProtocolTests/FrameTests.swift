@@ -119,7 +119,8 @@ import Testing
             Request(.blockMember(4, MemberBlockDraft(reason: "lost card", effects: [.borrowing, .renewing], expiresAt: Timestamp(rawValue: 1_800_000_000_000)))),
             Request(.blockMember(4, MemberBlockDraft(reason: "fraud"))), Request(.declareLost(9)), Request(.claimReturned(9)),
             Request(.markMissing(2, count: 1)), Request(.markFound(2, from: .lost)), Request(.analytics(.summary)),
-            Request(.analytics(.topItems(limit: 5))), Request(.analytics(.dailyCheckouts(fromDay: 20_400, toDay: 20_410))), Request(.analytics(.inventory(limit: 3))), Request(.unblockMember(4, block: 58), idempotencyKey: "lift/58"),
+            Request(.analytics(.topItems(limit: 5))), Request(.analytics(.dailyCheckouts(fromDay: 20_400, toDay: 20_410))), Request(.analytics(.inventory(limit: 3))),
+            Request(.searchCatalog("signals and systems", after: nil, limit: 20)), Request(.searchCatalog("oppenheim", after: SearchCursor(score: 60, item: 12), limit: 5)), Request(.unblockMember(4, block: 58), idempotencyKey: "lift/58"),
         ]
         let bytes = JSONPayloads.encode(BatchJSON(commands: all.map(RequestJSON.init)))
         #expect(try JSONPayloads.decodeBatch(bytes) == all)

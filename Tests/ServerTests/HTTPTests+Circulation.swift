@@ -2,6 +2,24 @@ import Foundation
 import Testing
 
 extension HTTPTests {
+    @Test func catalogSearchFindsByWordsPrefixesTyposAndISBN() throws {
+        let api = try HTTPFixture.current.api
+        let title = "Quixotic Zephyrs \(UInt32.random(in: 0...UInt32.max))"
+        let item = try api.call("POST", "/api/v1/items", body: HTTPSamples.item(copies: 1, title: title)).id("item")
+        for query in ["quixotic", "quixo", "qiuxotic zephyr", title] {
+            let found = try api.call("GET", "/api/v1/search?q=\(query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&limit=100")
+            #expect(found.records("results").contains { ($0["item"] as? [String: Any])?["id"] as? Int == Int(item) }, "\(query)")
+        }
+        let first = try api.call("GET", "/api/v1/search?q=signals&limit=1")
+        if let next = first.object["next"] as? String {
+            #expect(try api.call("GET", "/api/v1/search?q=signals&limit=1&after=\(next)").status == 200)
+        }
+        #expect(try api.call("GET", "/api/v1/search?q=signals&after=nonsense").errorName == "MALFORMED_REQUEST")
+        #expect(try api.call("GET", "/api/v1/search?q=signals&limit=101").errorName == "INVALID_FIELD")
+        _ = try api.call("POST", "/api/v1/items/\(item)/withdraw")
+        #expect(try api.call("GET", "/api/v1/search?q=quixotic").records("results").allSatisfy { ($0["item"] as? [String: Any])?["id"] as? Int != Int(item) })
+    }
+
     /// The analytics answer from the same counters the commands just moved (the shared fixture
     /// has other tests' records too, so the checks are on differences and on this test's ids).
     @Test func analyticsFollowTheCommands() throws {

@@ -18,7 +18,7 @@ import Testing
         "GET /api/v1/items/{id}/holds", "GET /api/v1/members/{id}/holds", "POST /api/v1/members/{id}/blocks", "POST /api/v1/members/{id}/unblock",
         "POST /api/v1/loans/{id}/lost", "POST /api/v1/loans/{id}/claim-returned", "POST /api/v1/items/{id}/copies/missing",
         "POST /api/v1/items/{id}/copies/found", "GET /api/v1/analytics/summary", "GET /api/v1/analytics/top-items", "GET /api/v1/analytics/top-members",
-        "GET /api/v1/analytics/daily-checkouts", "GET /api/v1/analytics/inventory",
+        "GET /api/v1/analytics/daily-checkouts", "GET /api/v1/analytics/inventory", "GET /api/v1/search",
     ]
 
     /// The document lists exactly the routes the router serves: each documented operation is

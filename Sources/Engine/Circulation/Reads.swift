@@ -88,3 +88,11 @@ extension Circulation {
         return low
     }
 }
+
+extension ShardState {
+    /// This shard's first `limit` hits after the cursor, with their items.
+    func searchStep(_ query: String, after: SearchCursor?, limit: Int32) -> Decision {
+        let hits = catalog.search(query, after: after, limit: Int(limit))
+        return .hits(hits.compactMap { hit in item(hit.item).map { ScoredItem(item: $0, score: hit.score) } })
+    }
+}

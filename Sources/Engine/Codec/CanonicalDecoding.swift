@@ -214,6 +214,18 @@ extension Reply: CanonicalDecodable {
                 days.append(DayCount(day: day, count: try reader.read(Int64.self)))
             }
             self = .dailyCounts(days)
+        case 16:
+            var hits: [ScoredItem] = []
+            for _ in 0..<(try reader.readCount(minimumBytes: 4 + Item.encodedBytesMin)) {
+                let score = try reader.read(Int32.self)
+                hits.append(ScoredItem(item: try Item(from: &reader), score: score))
+            }
+            var next: SearchCursor?
+            if try reader.readBool() {
+                let score = try reader.read(Int32.self)
+                next = SearchCursor(score: score, item: ItemID(try reader.read(UInt64.self)))
+            }
+            self = .searchResults(hits, next: next)
         case 15:
             let never = try reader.read(Int64.self)
             var neverSample: [ItemID] = []

@@ -214,6 +214,18 @@ extension Reply: CanonicalEncodable {
                 writer.write(entry.day)
                 writer.write(entry.count)
             }
+        case .searchResults(let hits, let next):
+            writer.write(UInt8(16))
+            writer.write(UInt32(hits.count))
+            for hit in hits {
+                writer.write(hit.score)
+                hit.item.encode(to: &writer)
+            }
+            writer.write(next != nil)
+            if let next {
+                writer.write(next.score)
+                writer.write(next.item.rawValue)
+            }
         case .inventory(let health):
             writer.write(UInt8(15))
             writer.write(health.neverBorrowed)
@@ -383,6 +395,15 @@ extension Command: CanonicalEncodable {
         case .memberHolds(let member):
             writer.write(UInt8(25))
             writer.write(member.rawValue)
+        case .searchCatalog(let query, let after, let limit):
+            writer.write(UInt8(33))
+            writer.write(query)
+            writer.write(after != nil)
+            if let after {
+                writer.write(after.score)
+                writer.write(after.item.rawValue)
+            }
+            writer.write(limit)
         case .analytics(let query):
             writer.write(UInt8(32))
             switch query {
@@ -421,6 +442,7 @@ extension Command: CanonicalEncodable {
         case .withdrawItem, .suspendMember, .reinstateMember, .returnLoan, .renewLoan, .getItem, .getMember, .cancelHold, .memberHolds, .declareLost, .claimReturned: return 1 + 8
         case .markMissing: return 1 + 8 + 4
         case .markFound: return 1 + 8 + 1
+        case .searchCatalog(let query, let after, _): return 1 + text(query) + 1 + (after == nil ? 0 : 12) + 4
         case .analytics(let query):
             switch query {
             case .summary: return 2

@@ -97,6 +97,14 @@ extension Command: CanonicalDecodable {
         case 31:
             let item = ItemID(try reader.read(UInt64.self))
             self = .markFound(item, from: try reader.readEnum(CopyState.self))
+        case 33:
+            let query = try reader.readString()
+            var after: SearchCursor?
+            if try reader.readBool() {
+                let score = try reader.read(Int32.self)
+                after = SearchCursor(score: score, item: ItemID(try reader.read(UInt64.self)))
+            }
+            self = .searchCatalog(query, after: after, limit: try reader.read(Int32.self))
         case 32:
             let kind = try reader.read(UInt8.self)
             switch kind {

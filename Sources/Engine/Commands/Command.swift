@@ -54,12 +54,14 @@ public enum Command: Sendable, Hashable {
     case itemHolds(ItemID, after: HoldID?, limit: Int32)
     /// A member's open holds, ascending by id.
     case memberHolds(MemberID)
+    /// Catalog search over title, author and ISBN (Engine/Search): best first, after the cursor.
+    indirect case searchCatalog(String, after: SearchCursor?, limit: Int32)
     /// Circulation figures kept up to date as commands run (see `AnalyticsQuery`).
     case analytics(AnalyticsQuery)
 
     public var isRead: Bool {
         switch self {
-        case .getItem, .getMember, .memberLoans, .overdueLoans, .listItems, .listMembers, .itemHolds, .memberHolds, .analytics: true
+        case .getItem, .getMember, .memberLoans, .overdueLoans, .listItems, .listMembers, .itemHolds, .memberHolds, .analytics, .searchCatalog: true
         default: false
         }
     }
@@ -98,6 +100,7 @@ public enum Command: Sendable, Hashable {
         case .itemHolds: "item_holds"
         case .memberHolds: "member_holds"
         case .analytics: "analytics"
+        case .searchCatalog: "search_catalog"
         }
     }
 }

@@ -173,7 +173,7 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
 public enum Field: UInt8, Sendable, Hashable, CaseIterable {
     case isbn = 1, title, author, publisher, year, copies, count, email, name, tier, cardExpiry, amount,
         loanDays, maxLoans, maxRenewals, finePerDay, maxFinePerLoan, blockThreshold, idempotencyKey, pageSize,
-        checkedOutAt, dueAt, returnedAt, fine, maxHolds, pickupDays, reason, effects, expiresAt, overdueBlockLoans, lostItemFee, day
+        checkedOutAt, dueAt, returnedAt, fine, maxHolds, pickupDays, reason, effects, expiresAt, overdueBlockLoans, lostItemFee, day, query
 
     public var name: String {
         switch self {
@@ -209,6 +209,7 @@ public enum Field: UInt8, Sendable, Hashable, CaseIterable {
         case .overdueBlockLoans: "overdue_block_loans"
         case .lostItemFee: "lost_item_fee_cents"
         case .day: "from"
+        case .query: "q"
         }
     }
 }

@@ -31,4 +31,6 @@ public enum Reply: Sendable, Hashable {
     indirect case ranking([RankedCount])
     indirect case dailyCounts([DayCount])
     indirect case inventory(InventoryHealth)
+    /// Search hits, best first; `next` continues after the last one shown, nil when none follow.
+    indirect case searchResults([ScoredItem], next: SearchCursor?)
 }

@@ -92,6 +92,10 @@ public enum Validation {
             try check(!draft.effects.isEmpty && BlockEffects.all.isSuperset(of: draft.effects), .effects)
             if let expiry = draft.expiresAt { try check(Limits.timestampRange.contains(expiry.rawValue), .expiresAt) }
             return command
+        case .searchCatalog(let query, _, let limit):
+            try text(query, .query, 1...SearchLimits.queryBytesMax)
+            try check(SearchLimits.pageSizeRange.contains(Int(limit)), .pageSize)
+            return command
         case .analytics(let query):
             switch query {
             case .summary: break

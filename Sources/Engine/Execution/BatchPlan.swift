@@ -34,6 +34,8 @@ enum SlotPlan: Sendable {
     case memberHolds(MemberID)
     /// Answered by the coordinator from its counters when the (barrier) wave is built.
     indirect case analytics(AnalyticsQuery)
+    /// Every shard searches its own index; the coordinator merges by score, then id.
+    indirect case searchCatalog(String, after: SearchCursor?, limit: Int32)
 }
 
 /// What a command decided on its loan's member's shard does to the loan.

@@ -56,6 +56,7 @@ struct BatchRun {
     var overdue: [Int: [Loan]] = [:]
     var listedItems: [Int: [Item]] = [:]
     var listedMembers: [Int: [Member]] = [:]
+    var searchHits: [Int: [ScoredItem]] = [:]
     var fanOutAnswers: [Int: Int] = [:]
     /// Events the batch's time decided before any command (expired pickups), logged first.
     var preamble: [Event] = []
@@ -89,6 +90,7 @@ struct BatchRun {
         if !overdue.isEmpty { overdue.removeAll() }
         if !listedItems.isEmpty { listedItems.removeAll() }
         if !listedMembers.isEmpty { listedMembers.removeAll() }
+        if !searchHits.isEmpty { searchHits.removeAll() }
         if !fanOutAnswers.isEmpty { fanOutAnswers.removeAll() }
         preamble.removeAll(keepingCapacity: true)
         extraEvents.removeAll(keepingCapacity: true)

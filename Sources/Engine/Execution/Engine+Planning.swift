@@ -172,6 +172,9 @@ extension Engine {
             case .analytics(let query):
                 batch.plans[index] = .analytics(query)
                 scheduler.scheduleBarrier(slot: slot)
+            case .searchCatalog(let query, let after, let limit):
+                batch.plans[index] = .searchCatalog(query, after: after, limit: limit)
+                scheduler.scheduleBarrier(slot: slot)
             case .memberHolds(let member):
                 // A member's holds become ready with other members' returns: a barrier sees them all.
                 batch.plans[index] = .memberHolds(member)

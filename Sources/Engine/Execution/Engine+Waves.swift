@@ -141,6 +141,9 @@ extension Engine {
                 work[ownership.shard(of: member)].steps.append(.getMember(slot: slot, member: member))
             case .analytics(let query):
                 batch.decide(slot, .ok(analytics(query, now: batch.now)), event: nil)
+            case .searchCatalog(let query, let after, let limit):
+                // One more than the page, so that the merge knows whether anything follows it.
+                for shard in work.indices { work[shard].steps.append(.searchCatalog(slot: slot, query: query, after: after, limit: limit + 1)) }
             }
         }
         return work
@@ -165,7 +168,7 @@ extension Engine {
                 }
             case .refused(let refusal):
                 batch.decide(result.slot, .refused(refusal), event: nil)
-            case .cleared, .holdCleared, .imported, .profileCleared, .overdue, .items, .members:
+            case .cleared, .holdCleared, .imported, .profileCleared, .overdue, .items, .members, .hits:
                 preconditionFailure("single-shard step answered with a saga verdict")
             }
         case .checkout(let member, let item, let loanID):
@@ -252,7 +255,7 @@ extension Engine {
                 let event = Event.memberChanged(MemberProfile(member), previousEmail: previousEmail)
                 ownership.forEachOwner(of: event) { forward.events[$0].append(event) }
                 batch.decide(result.slot, .ok(.member(member)), event: event)
-            case .cleared, .holdCleared, .imported, .overdue, .items, .members:
+            case .cleared, .holdCleared, .imported, .overdue, .items, .members, .hits:
                 preconditionFailure("member step answered with the wrong verdict")
             }
         case .overdue(_, let limit):
@@ -300,6 +303,14 @@ extension Engine {
             default:
                 preconditionFailure("member look-up answered with the wrong verdict")
             }
+        case .searchCatalog(_, _, let limit):
+            guard case .hits(let hits) = result.verdict else { preconditionFailure("search step answered with the wrong verdict") }
+            batch.searchHits[index, default: []].append(contentsOf: hits)
+            guard batch.countAnswer(result.slot, shardCount: shards.count) else { return }
+            let merged = batch.searchHits.removeValue(forKey: index)!.sorted { ($0.score, $1.item.id) > ($1.score, $0.item.id) }
+            let page = Array(merged.prefix(Int(limit)))
+            let next = merged.count > page.count ? page.last.map { SearchCursor(score: $0.score, item: $0.item.id) } : nil
+            batch.decide(result.slot, .ok(.searchResults(page, next: next)), event: nil)
         case .setPolicy, .settled, .cancelHold, .itemHolds, .analytics:
             preconditionFailure("no shard step belongs to this command")
         }

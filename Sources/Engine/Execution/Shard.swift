@@ -102,6 +102,8 @@ actor Shard {
             reply.record(slot, .primary, state.overdueLoansStep(after: after, limit: limit, now: now))
         case .listItems(let slot, let after, let limit):
             reply.record(slot, .primary, state.listItemsStep(after: after, limit: limit))
+        case .searchCatalog(let slot, let query, let after, let limit):
+            reply.record(slot, .primary, state.searchStep(query, after: after, limit: limit))
         case .listMembers(let slot, let after, let limit):
             reply.record(slot, .primary, state.listMembersStep(after: after, limit: limit))
         }

@@ -39,6 +39,7 @@ extension Shard {
         let ownership = state.ownership
         let index = state.index
         for item in items where ownership.shard(of: item.id) == index { state.place(item) }
+        state.catalog = CatalogIndex(items.lazy.filter { ownership.shard(of: $0.id) == index && $0.status == .active })
         state.emails.reserveCapacity(members.count / ownership.shardCount + 1)
         for member in members {
             if ownership.shard(of: member.id) == index { state.place(member) }

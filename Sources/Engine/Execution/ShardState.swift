@@ -21,6 +21,9 @@ struct ShardState {
     var newMemberSlots: [UInt32] = []
     /// The part of the e-mail index this shard owns: normalized address -> member.
     var emails: [String: MemberID] = [:]
+    /// Catalog search over this shard's circulating items (withdrawn ones are left out). Not
+    /// part of snapshots: rebuilt from the items when they load.
+    var catalog = CatalogIndex()
 
     init(index: Int, ownership: Ownership) {
         self.index = index
@@ -128,6 +131,7 @@ struct ShardState {
         case .itemCreated(let item), .itemChanged(let item):
             guard owns(item: item.id) else { return }
             place(item)
+            if item.status == .active { catalog.upsert(item) } else { catalog.remove(item.id) }
         case .memberRegistered(let member):
             if owns(email: member.email) { emails[member.email] = member.id }
             guard owns(member: member.id) else { return }

@@ -40,6 +40,7 @@ enum ShardStep: Sendable {
     case memberLoans(slot: Int32, member: MemberID, after: LoanID?, limit: Int32)
     case overdueLoans(slot: Int32, after: LoanID?, limit: Int32)
     case listItems(slot: Int32, after: ItemID?, limit: Int32)
+    indirect case searchCatalog(slot: Int32, query: String, after: SearchCursor?, limit: Int32)
     case listMembers(slot: Int32, after: MemberID?, limit: Int32)
 }
 
@@ -71,6 +72,7 @@ enum Decision {
     case overdue([Loan])
     case items([Item])
     case members([Member])
+    case hits([ScoredItem])
 }
 
 /// What a step found, as the coordinator receives it.
@@ -94,6 +96,8 @@ enum StepVerdict: Sendable {
     /// This shard's first items (members) after a list's cursor, for the coordinator to merge.
     indirect case items([Item])
     indirect case members([Member])
+    /// This shard's best search hits after the cursor, for the coordinator to merge.
+    indirect case hits([ScoredItem])
 }
 
 /// What a shard sends back from one hop. Outcomes and events sit beside the verdicts so that
@@ -114,6 +118,7 @@ struct ShardReply: Sendable {
         case .overdue(let loans): verdict = .overdue(loans)
         case .items(let items): verdict = .items(items)
         case .members(let members): verdict = .members(members)
+        case .hits(let hits): verdict = .hits(hits)
         case .decided(let outcome, let event):
             // -1 stands for no event.
             var eventIndex: Int32 = -1

@@ -34,3 +34,14 @@ public struct SearchCursor: Sendable, Hashable {
         self.init(score: hit.score, item: hit.item)
     }
 }
+
+/// A search hit with its item, as a search answers it.
+public struct ScoredItem: Sendable, Hashable {
+    public var item: Item
+    public var score: Int32
+
+    public init(item: Item, score: Int32) {
+        self.item = item
+        self.score = score
+    }
+}

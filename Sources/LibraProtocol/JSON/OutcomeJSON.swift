@@ -57,6 +57,9 @@ public struct ReplyJSON: Encodable, Sendable {
         case .ranking(let ranking): try fields.encode(ranking.map { RankedJSON(id: $0.id, count: $0.count) }, forKey: .init("ranking"))
         case .dailyCounts(let days): try fields.encode(days.map { DayCountJSON(day: CivilDate(day: $0.day).description, count: $0.count) }, forKey: .init("days"))
         case .inventory(let health): try fields.encode(InventoryJSON(health), forKey: .init("inventory"))
+        case .searchResults(let hits, let next):
+            try fields.encode(hits.map { ScoredItemJSON(score: $0.score, item: ItemJSON($0.item)) }, forKey: .init("results"))
+            try fields.encode(next.map(SearchCursorText.text), forKey: .init("next"))
         case .holds(let holds, let next):
             try fields.encode(holds.map(HoldJSON.init), forKey: .init("holds"))
             try fields.encode(next?.rawValue, forKey: .init("next"))

@@ -23,7 +23,7 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         "create_item", "update_item", "withdraw_item", "add_copies", "remove_copies", "register_member", "update_member", "suspend_member",
         "reinstate_member", "set_policy", "checkout", "return", "renew", "pay_fine", "get_item", "get_member", "member_loans", "overdue_loans",
         "list_items", "list_members", "import_loan", "place_hold", "cancel_hold", "item_holds", "member_holds", "block_member", "unblock_member", "declare_lost", "claim_returned",
-        "mark_missing", "mark_found", "analytics",
+        "mark_missing", "mark_found", "analytics", "search_catalog",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -128,6 +128,15 @@ public struct RequestJSON: Codable, Sendable, Hashable {
                 if effects.rawValue & 0x80 != 0 { break }
             }
             return .blockMember(MemberID(try required("member")), MemberBlockDraft(reason: try required("reason"), effects: effects, expiresAt: try time("expires_at")))
+        case "search_catalog":
+            var after: SearchCursor?
+            if let text: String = try optional("after") {
+                guard let cursor = SearchCursorText.cursor(text) else {
+                    throw Swift.DecodingError.dataCorruptedError(forKey: Key("after"), in: fields, debugDescription: "'after' must be a cursor 'score:item' from a previous page")
+                }
+                after = cursor
+            }
+            return .searchCatalog(try required("q"), after: after, limit: try optional("limit") ?? 20)
         case "analytics":
             let query: String = try required("query")
             switch query {
@@ -235,6 +244,10 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         case .markFound(let item, let state):
             try put("item", item.rawValue)
             try put("from", state.name)
+        case .searchCatalog(let query, let after, let limit):
+            try put("q", query)
+            try put("after", after.map(SearchCursorText.text))
+            try put("limit", limit)
         case .analytics(let query):
             switch query {
             case .summary: try put("query", "summary")

@@ -38,7 +38,7 @@ extension Principal {
             }
         case .member:
             switch command {
-            case .getItem, .listItems: return .allowed
+            case .getItem, .listItems, .searchCatalog: return .allowed
             case .getMember(let id), .memberLoans(let id, _, _), .memberHolds(let id), .placeHold(let id, _): return id == member ? .allowed : .forbidden
             case .renewLoan(let loan): return .ownLoan(loan)
             case .cancelHold(let hold): return .ownHold(hold)

@@ -180,6 +180,7 @@ extension Command {
         case .markMissing: 30
         case .markFound: 31
         case .analytics: 32
+        case .searchCatalog: 33
         }
     }
 }

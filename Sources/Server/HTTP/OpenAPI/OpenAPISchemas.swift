@@ -183,6 +183,15 @@ enum OpenAPISchemas {
         ("FinesReply", .object(nil, [("fines", .ref("Fines"))], required: ["fines"])),
         ("HoldReply", .object(nil, [("hold", .ref("Hold"))], required: ["hold"])),
         (
+            "SearchReply",
+            .object(
+                "Best first: score descending, then id.",
+                [
+                    ("results", .array(.object(nil, [("score", .integer(minimum: 0, format: "int32")), ("item", .ref("Item"))], required: ["score", "item"]))),
+                    ("next", Schema.string("The cursor for the next page; null on the last.", pattern: "^-?[0-9]+:[0-9]+$").orNull),
+                ], required: ["results", "next"])
+        ),
+        (
             "SummaryReply",
             .object(
                 nil,
