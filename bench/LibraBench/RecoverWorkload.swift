@@ -48,7 +48,7 @@ struct RecoverWorkload: AsyncParsableCommand {
         let header = EngineHeader(nextSequence: 1, lastTimestamp: now, nextItemID: UInt64(items + 1), nextMemberID: UInt64(members + 1), nextLoanID: 1, policies: .defaults, rememberedKeys: [])
         try storage.createDirectory(dataDir)
         let marker = try storage.open(dataDir + "/" + Recovery.formatMarker, create: true)
-        try marker.write(Array("libra-data 1\n".utf8), at: 0, sync: true)
+        try marker.write(Array(Recovery.formatLine.utf8), at: 0, sync: true)
         marker.close()
         try SnapshotFile.write(EngineSnapshot(header: header, items: itemList, members: memberList, loans: []), lsn: 0, directory: dataDir, storage: storage)
         itemList = []

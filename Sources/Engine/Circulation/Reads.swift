@@ -91,8 +91,10 @@ extension Circulation {
 
 extension ShardState {
     /// This shard's first `limit` hits after the cursor, with their items.
-    func searchStep(_ query: String, after: SearchCursor?, limit: Int32) -> Decision {
-        let hits = catalog.search(query, after: after, limit: Int(limit))
+    /// Builds the index first if it is not there yet (a search right after a snapshot loaded).
+    mutating func searchStep(_ query: String, after: SearchCursor?, limit: Int32) -> Decision {
+        if catalog == nil { catalog = CatalogIndex(items.lazy.filter { $0.id.rawValue != 0 && $0.status == .active }) }
+        let hits = catalog!.search(query, after: after, limit: Int(limit))
         return .hits(hits.compactMap { hit in item(hit.item).map { ScoredItem(item: $0, score: hit.score) } })
     }
 }

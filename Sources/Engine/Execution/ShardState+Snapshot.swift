@@ -39,7 +39,14 @@ extension Shard {
         let ownership = state.ownership
         let index = state.index
         for item in items where ownership.shard(of: item.id) == index { state.place(item) }
-        state.catalog = CatalogIndex(items.lazy.filter { ownership.shard(of: $0.id) == index && $0.status == .active })
+        // The search index is built beside the commands, not before the first one: loading a
+        // snapshot stays fast. A search that comes first builds it itself (see `searchStep`).
+        state.catalog = nil
+        let generation = state.itemEvents
+        Task.detached(priority: .utility) { [weak self] in
+            let built = CatalogIndex(items.lazy.filter { ownership.shard(of: $0.id) == index && $0.status == .active })
+            await self?.install(built, generation: generation)
+        }
         state.emails.reserveCapacity(members.count / ownership.shardCount + 1)
         for member in members {
             if ownership.shard(of: member.id) == index { state.place(member) }
@@ -47,6 +54,13 @@ extension Shard {
         }
         state.settleMemberSlots()
         state.load(items: [], members: [], loans: loans.filter { ownership.shard(of: $0.member) == index })
+    }
+
+    /// Takes a search index built in the background, unless items changed meanwhile or a search
+    /// has built one since.
+    private func install(_ catalog: CatalogIndex, generation: UInt64) {
+        guard state.catalog == nil, state.itemEvents == generation else { return }
+        state.catalog = catalog
     }
 
     func load(items: [Item], members: [Member], loans: [Loan], emails: [(String, MemberID)]) {

@@ -22,8 +22,10 @@ struct ShardState {
     /// The part of the e-mail index this shard owns: normalized address -> member.
     var emails: [String: MemberID] = [:]
     /// Catalog search over this shard's circulating items (withdrawn ones are left out). Not
-    /// part of snapshots: rebuilt from the items when they load.
-    var catalog = CatalogIndex()
+    /// part of snapshots: rebuilt from the items after they load (nil until then).
+    var catalog: CatalogIndex? = CatalogIndex()
+    /// Item events applied so far: tells a background index build whether it is still current.
+    var itemEvents: UInt64 = 0
 
     init(index: Int, ownership: Ownership) {
         self.index = index
@@ -131,7 +133,10 @@ struct ShardState {
         case .itemCreated(let item), .itemChanged(let item):
             guard owns(item: item.id) else { return }
             place(item)
-            if item.status == .active { catalog.upsert(item) } else { catalog.remove(item.id) }
+            itemEvents &+= 1
+            if catalog != nil {
+                if item.status == .active { catalog!.upsert(item) } else { catalog!.remove(item.id) }
+            }
         case .memberRegistered(let member):
             if owns(email: member.email) { emails[member.email] = member.id }
             guard owns(member: member.id) else { return }

@@ -53,7 +53,8 @@ public enum RecoveryError: Error, Equatable, CustomStringConvertible {
 /// after it. See docs/operations.md for what each outcome means to an operator.
 public enum Recovery {
     public static let formatMarker = "FORMAT"
-    static let formatLine = "libra-data 2\n"
+    /// The marker's one line; the number is the data format version.
+    public static let formatLine = "libra-data 2\n"
     /// Records replayed per engine visit.
     static let replayChunk = 2048
 
