@@ -358,16 +358,16 @@ struct ReferenceModel {
 
         case .getMember(let id):
             guard let member = members[id] else { throw Refusal(.memberNotFound) }
-            return .memberWithLoans(member, member.activeLoans.map { loans[$0.loan]! })
+            return .memberWithLoans(member, member.activeLoans.map { shown(loans[$0.loan]!, now) })
 
         case .memberLoans(let id, let after, let limit):
             guard members[id] != nil else { throw Refusal(.memberNotFound) }
-            let all = loans.values.filter { $0.member == id && $0.id > (after ?? LoanID(0)) }.sorted { $0.id < $1.id }
+            let all = loans.values.filter { $0.member == id && $0.id > (after ?? LoanID(0)) }.sorted { $0.id < $1.id }.map { shown($0, now) }
             return page(all, limit: limit)
 
         case .overdueLoans(let after, let limit):
             let all = loans.values.filter { $0.returnedAt == nil && $0.dueAt < now && $0.id > (after ?? LoanID(0)) }
-                .sorted { $0.id < $1.id }
+                .sorted { $0.id < $1.id }.map { shown($0, now) }
             return page(all, limit: limit)
 
         case .listItems(let after, let limit):
@@ -458,6 +458,16 @@ struct ReferenceModel {
             let own = holds.values.filter { $0.member == memberID }.sorted { $0.id < $1.id }
             return .holds(own.map { QueuedHold(hold: $0, position: position(of: $0)) }, next: nil)
         }
+    }
+
+    /// An active overdue loan as reads show it: with the fine a return now would charge.
+    private func shown(_ loan: Loan, _ now: Timestamp) -> Loan {
+        guard loan.returnedAt == nil, now > loan.dueAt else { return loan }
+        var shown = loan
+        if let policy = policies[PolicyKey(tier: members[loan.member]!.tier, itemType: loan.itemType)] {
+            shown.fineCents = min((Int64(now.day) - Int64(loan.dueAt.day)) * policy.finePerDayCents, policy.maxFinePerLoanCents)
+        }
+        return shown
     }
 
     /// A librarian's block in force for this effect: its effects name it and it has not expired.

@@ -103,3 +103,27 @@ import Testing
         #expect(seen == loans)
     }
 }
+
+/// Fines accrue day by day on overdue loans, by the batch clock: reads show what a return at that
+/// moment would charge, and the return charges exactly that.
+@Suite struct AccrualTests {
+    @Test func readsShowTheFineAccruedSoFar() async throws {
+        let library = UnitFixture()
+        let item = await library.item(copies: 1)
+        let reader = await library.member()
+        let loan = try #require(await library.checkout(reader, item))
+        // Due at the end of 2026-12-05; three days late on 2026-12-08.
+        library.clock.set(UnitFixture.at(2026, 12, 8))
+        guard case .ok(.memberWithLoans(_, let active)) = await library.run(.getMember(reader)) else { Issue.record("no member"); return }
+        #expect(active.map(\.fineCents) == [3 * Policy.standard.finePerDayCents])
+        guard case .ok(.loans(let overdue, _)) = await library.run(.overdueLoans(after: nil, limit: 10)) else { Issue.record("no list"); return }
+        #expect(overdue.map(\.fineCents) == [75])
+        // Nothing is charged until the return, which charges what was shown; the cap holds.
+        #expect(try #require(await library.memberRecord(reader)).finesOwedCents == 0)
+        library.clock.set(UnitFixture.at(2027, 3, 1))
+        guard case .ok(.loans(let capped, _)) = await library.run(.memberLoans(reader, after: nil, limit: 10)) else { Issue.record("no list"); return }
+        #expect(capped.map(\.fineCents) == [Policy.standard.maxFinePerLoanCents])
+        guard case .ok(.loan(let returned)) = await library.run(.returnLoan(loan.id)) else { Issue.record("return refused"); return }
+        #expect(returned.fineCents == Policy.standard.maxFinePerLoanCents)
+    }
+}

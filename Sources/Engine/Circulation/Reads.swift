@@ -4,32 +4,42 @@ extension ShardState {
         return .decided(.ok(.item(item)), event: nil)
     }
 
-    func getMemberStep(member id: MemberID) -> Decision {
+    /// A loan as reads show it: an active loan past its due time carries the fine accrued by
+    /// `now` (what a return now would charge), derived from the batch's time, never stored.
+    func shown(_ loan: Loan, now: Timestamp, policies: PolicyTable) -> Loan {
+        guard loan.isActive, now > loan.dueAt else { return loan }
+        var shown = loan
+        let tier = members[ownership.localIndex(of: loan.member)].tier
+        shown.fineCents = Circulation.fine(dueAt: loan.dueAt, returnedAt: now, policy: policies.policy(tier: tier, itemType: loan.itemType))
+        return shown
+    }
+
+    func getMemberStep(member id: MemberID, now: Timestamp, policies: PolicyTable) -> Decision {
         guard let local = memberIndex(id) else { return .refused(Refusal(.memberNotFound)) }
         let member = members[local]
-        let active = member.activeLoans.map { loans[loanPosition(member: local, loan: $0.loan)!] }
+        let active = member.activeLoans.map { shown(loans[loanPosition(member: local, loan: $0.loan)!], now: now, policies: policies) }
         return .decided(.ok(.memberWithLoans(member, active)), event: nil)
     }
 
     /// Keyset pagination over the member's loan history, which is kept in ascending id order.
-    func memberLoansStep(member id: MemberID, after: LoanID?, limit: Int32) -> Decision {
+    func memberLoansStep(member id: MemberID, after: LoanID?, limit: Int32, now: Timestamp, policies: PolicyTable) -> Decision {
         guard let local = memberIndex(id) else { return .refused(Refusal(.memberNotFound)) }
         let history = loanHistory[local]
         let start = after.map { cursor in Circulation.firstIndex(in: history, after: cursor) { $0.id } } ?? 0
         let end = min(history.count, start + Int(limit))
-        let page = history[start..<end].map { loans[Int($0.position)] }
+        let page = history[start..<end].map { shown(loans[Int($0.position)], now: now, policies: policies) }
         let next = end < history.count ? page.last?.id : nil
         return .decided(.ok(.loans(page, next: next)), event: nil)
     }
 
     /// This shard's overdue loans after the cursor, ascending, at most `limit`.
-    func overdueLoansStep(after: LoanID?, limit: Int32, now: Timestamp) -> Decision {
+    func overdueLoansStep(after: LoanID?, limit: Int32, now: Timestamp, policies: PolicyTable) -> Decision {
         var overdue: [Loan] = []
         for loan in loans where loan.isActive && loan.dueAt < now && loan.id > (after ?? LoanID(0)) {
             overdue.append(loan)
         }
         overdue.sort { $0.id < $1.id }
-        return .overdue(Array(overdue.prefix(Int(limit))))
+        return .overdue(overdue.prefix(Int(limit)).map { shown($0, now: now, policies: policies) })
     }
 
     /// This shard's first `limit` items with ids above the cursor, ascending. Items sit at local

@@ -95,11 +95,11 @@ actor Shard {
         case .getItem(let slot, let item):
             reply.record(slot, .primary, state.getItemStep(item: item))
         case .getMember(let slot, let member):
-            reply.record(slot, .primary, state.getMemberStep(member: member))
+            reply.record(slot, .primary, state.getMemberStep(member: member, now: now, policies: policies))
         case .memberLoans(let slot, let member, let after, let limit):
-            reply.record(slot, .primary, state.memberLoansStep(member: member, after: after, limit: limit))
+            reply.record(slot, .primary, state.memberLoansStep(member: member, after: after, limit: limit, now: now, policies: policies))
         case .overdueLoans(let slot, let after, let limit):
-            reply.record(slot, .primary, state.overdueLoansStep(after: after, limit: limit, now: now))
+            reply.record(slot, .primary, state.overdueLoansStep(after: after, limit: limit, now: now, policies: policies))
         case .listItems(let slot, let after, let limit):
             reply.record(slot, .primary, state.listItemsStep(after: after, limit: limit))
         case .searchCatalog(let slot, let query, let after, let limit):

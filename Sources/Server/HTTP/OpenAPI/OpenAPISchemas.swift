@@ -95,7 +95,12 @@ enum OpenAPISchemas {
                     ("id", id), ("item", id), ("member", id), ("item_type", itemType), ("checked_out_at", time),
                     ("due_at", time.described("The last millisecond of the due day.")), ("renewals", .integer(minimum: 0, format: "int32")),
                     ("returned_at", time.described("Null while the loan is active.").orNull),
-                    ("fine_cents", .integer("The fine charged when the loan was returned late (or the fee when declared lost); 0 otherwise.", minimum: 0)),
+                    (
+                        "fine_cents",
+                        .integer(
+                            "Ended: the fine charged (a late return) or the fee (declared lost). Active and overdue, in reads: the fine accrued so far, "
+                                + "what a return now would charge. Else 0.", minimum: 0)
+                    ),
                     ("end", .string("How the loan ended; null while active.", values: ["returned", "lost", "claimed_returned"]).orNull),
                 ],
                 required: ["id", "item", "member", "item_type", "checked_out_at", "due_at", "renewals", "returned_at", "fine_cents", "end"])
