@@ -101,9 +101,24 @@ extension Circulation {
 
 extension ShardState {
     /// This shard's first `limit` hits after the cursor, with their items.
-    /// Builds the index first if it is not there yet (a search right after a snapshot loaded).
+    /// Indexes the items created or changed since the last catch-up (their current state).
+    mutating func catchUpCatalog() {
+        guard catalog != nil, !catalogPending.isEmpty else { return }
+        for id in catalogPending {
+            if let local = itemIndex(id), items[local].status == .active { catalog!.upsert(items[local]) } else { catalog!.remove(id) }
+        }
+        catalogPending.removeAll(keepingCapacity: true)
+    }
+
+    /// Builds the index first if it is not there yet (a search right after a snapshot loaded),
+    /// or brings it up to date with the items created or changed since the last search.
     mutating func searchStep(_ query: String, after: SearchCursor?, limit: Int32) -> Decision {
-        if catalog == nil { catalog = CatalogIndex(items.lazy.filter { $0.id.rawValue != 0 && $0.status == .active }) }
+        if catalog == nil {
+            catalog = CatalogIndex(items.lazy.filter { $0.id.rawValue != 0 && $0.status == .active })
+            catalogPending.removeAll()
+        } else {
+            catchUpCatalog()
+        }
         let hits = catalog!.search(query, after: after, limit: Int(limit))
         return .hits(hits.compactMap { hit in item(hit.item).map { ScoredItem(item: $0, score: hit.score) } })
     }

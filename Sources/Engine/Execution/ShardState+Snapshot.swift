@@ -42,6 +42,7 @@ extension Shard {
         // The search index is built beside the commands, not before the first one: loading a
         // snapshot stays fast. A search that comes first builds it itself (see `searchStep`).
         state.catalog = nil
+        state.catalogPending.removeAll()
         let generation = state.itemEvents
         Task.detached(priority: .utility) { [weak self] in
             let built = CatalogIndex(items.lazy.filter { ownership.shard(of: $0.id) == index && $0.status == .active })
@@ -61,6 +62,7 @@ extension Shard {
     private func install(_ catalog: CatalogIndex, generation: UInt64) {
         guard state.catalog == nil, state.itemEvents == generation else { return }
         state.catalog = catalog
+        state.catalogPending.removeAll()
     }
 
     func load(items: [Item], members: [Member], loans: [Loan], emails: [(String, MemberID)]) {

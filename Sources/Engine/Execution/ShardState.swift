@@ -26,6 +26,10 @@ struct ShardState {
     var catalog: CatalogIndex? = CatalogIndex()
     /// Item events applied so far: tells a background index build whether it is still current.
     var itemEvents: UInt64 = 0
+    /// Items created or changed since the index last caught up: indexing waits for the next
+    /// search, so that loading a catalog does not pay for it item by item.
+    var catalogPending: [ItemID] = []
+    static let catalogPendingMax = 1 << 20
 
     init(index: Int, ownership: Ownership) {
         self.index = index
@@ -135,7 +139,9 @@ struct ShardState {
             place(item)
             itemEvents &+= 1
             if catalog != nil {
-                if item.status == .active { catalog!.upsert(item) } else { catalog!.remove(item.id) }
+                catalogPending.append(item.id)
+                // Bounded: a catalog loaded without a search in between is indexed in runs.
+                if catalogPending.count >= Self.catalogPendingMax { catchUpCatalog() }
             }
         case .memberRegistered(let member):
             if owns(email: member.email) { emails[member.email] = member.id }
