@@ -307,9 +307,9 @@ extension Engine {
             guard case .hits(let hits) = result.verdict else { preconditionFailure("search step answered with the wrong verdict") }
             batch.searchHits[index, default: []].append(contentsOf: hits)
             guard batch.countAnswer(result.slot, shardCount: shards.count) else { return }
-            let merged = batch.searchHits.removeValue(forKey: index)!.sorted { ($0.score, $1.item.id) > ($1.score, $0.item.id) }
+            let merged = batch.searchHits.removeValue(forKey: index)!.sorted { $0.hit.ranks(before: $1.hit) }
             let page = Array(merged.prefix(Int(limit)))
-            let next = merged.count > page.count ? page.last.map { SearchCursor(score: $0.score, item: $0.item.id) } : nil
+            let next = merged.count > page.count ? page.last.map { SearchCursor(after: $0.hit) } : nil
             batch.decide(result.slot, .ok(.searchResults(page, next: next)), event: nil)
         case .setPolicy, .settled, .cancelHold, .itemHolds, .analytics:
             preconditionFailure("no shard step belongs to this command")

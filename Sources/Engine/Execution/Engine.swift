@@ -57,10 +57,30 @@ public actor Engine {
         defer { leaveGate() }
         let now = max(clock.now(), lastTimestamp)
         beginBatch(at: now)
+        return await runBatch(requests, now: now, expiringPickups: true)
+    }
+
+    /// Runs read-only commands and leaves no trace: no sequence numbers are consumed, the clock
+    /// is not advanced, no idempotency key is evicted and no pickup expires, so the state stays
+    /// exactly what the log rebuilds. For reads that are not logged (a full disk).
+    public func executeReads(_ requests: [Request]) async -> [Outcome] {
+        precondition(requests.allSatisfy { $0.command.isRead }, "executeReads with a command that writes")
+        guard !requests.isEmpty else { return [] }
+        await waitForGate()
+        defer { leaveGate() }
+        let sequence = nextSequence
+        let result = await runBatch(requests, now: max(clock.now(), lastTimestamp), expiringPickups: false)
+        precondition(result.record.events.isEmpty, "reads emitted events")
+        nextSequence = sequence
+        return result.outcomes
+    }
+
+    /// Plans, runs and finishes one batch in the kept working storage. The caller holds the gate.
+    private func runBatch(_ requests: [Request], now: Timestamp, expiringPickups: Bool) async -> BatchResult {
         var batch = BatchRun()
         swap(&batch, &scratch)
         batch.reset(requests: requests, firstSequence: nextSequence, now: now)
-        expirePickups(&batch)
+        if expiringPickups { expirePickups(&batch) }
         plan(&batch)
         await run(&batch)
         let result = finish(&batch)
@@ -68,28 +88,6 @@ public actor Engine {
         batch.requests = []
         swap(&batch, &scratch)
         return result
-    }
-
-    /// Runs read-only commands and leaves no trace: no sequence numbers are consumed, the clock
-    /// is not advanced and no idempotency key is evicted, so the state stays exactly what the
-    /// log rebuilds. For reads that are not logged (a full disk).
-    public func executeReads(_ requests: [Request]) async -> [Outcome] {
-        precondition(requests.allSatisfy { $0.command.isRead }, "executeReads with a command that writes")
-        guard !requests.isEmpty else { return [] }
-        await waitForGate()
-        defer { leaveGate() }
-        var batch = BatchRun()
-        swap(&batch, &scratch)
-        batch.reset(requests: requests, firstSequence: nextSequence, now: max(clock.now(), lastTimestamp))
-        plan(&batch)
-        await run(&batch)
-        let sequence = nextSequence
-        let result = finish(&batch)
-        precondition(result.record.events.isEmpty, "reads emitted events")
-        nextSequence = sequence
-        batch.requests = []
-        swap(&batch, &scratch)
-        return result.outcomes
     }
 
     /// Replays a logged batch: the same events, applied the same way as when they were decided.

@@ -77,8 +77,11 @@ extension ShardState {
             if member.activeLoans.map(\.loan) != expected {
                 report.violations.append("member \(member.id): active loans \(member.activeLoans.map(\.loan)) != loans \(expected)")
             }
-            for active in member.activeLoans where positions[active.loan].map({ (loans[$0].item, loans[$0].dueAt) }).map({ $0 != (active.item, active.dueAt) }) ?? true {
-                report.violations.append("member \(member.id): active loan \(active.loan) names the wrong item or due time")
+            for active in member.activeLoans {
+                let stored = positions[active.loan].map { loans[$0] }
+                if stored?.item != active.item || stored?.dueAt != active.dueAt {
+                    report.violations.append("member \(member.id): active loan \(active.loan) names the wrong item or due time")
+                }
             }
             let history = loanHistory[local]
             if history.map(\.id) != history.map(\.id).sorted() || history.contains(where: { loans[Int($0.position)].id != $0.id || loans[Int($0.position)].member != member.id }) {

@@ -8,8 +8,18 @@ public struct BlockEffects: OptionSet, Sendable, Hashable {
     public static let holds = BlockEffects(rawValue: 4)
     public static let all: BlockEffects = [.borrowing, .renewing, .holds]
 
-    public var names: [String] {
-        [(BlockEffects.borrowing, "borrowing"), (.renewing, "renewing"), (.holds, "holds")].filter { contains($0.0) }.map(\.1)
+    private static let named: [(effect: BlockEffects, name: String)] = [(.borrowing, "borrowing"), (.renewing, "renewing"), (.holds, "holds")]
+
+    public var names: [String] { Self.named.filter { contains($0.effect) }.map(\.name) }
+
+    /// The effects these names name; nil if one names none.
+    public init?(names: [String]) {
+        var effects = BlockEffects()
+        for name in names {
+            guard let effect = Self.named.first(where: { $0.name == name })?.effect else { return nil }
+            effects.insert(effect)
+        }
+        self = effects
     }
 }
 

@@ -44,4 +44,7 @@ public struct ScoredItem: Sendable, Hashable {
         self.item = item
         self.score = score
     }
+
+    /// The hit this item stands for: its rank and cursor are the hit's.
+    public var hit: SearchHit { SearchHit(item: item.id, score: score) }
 }

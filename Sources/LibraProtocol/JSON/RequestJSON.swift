@@ -115,18 +115,9 @@ public struct RequestJSON: Codable, Sendable, Hashable {
         case "item_holds": return .itemHolds(ItemID(try required("item")), after: try optional("after", UInt64.self).map { HoldID($0) }, limit: limit)
         case "member_holds": return .memberHolds(MemberID(try required("member")))
         case "block_member":
-            // Unknown effect names become an empty set, which the engine refuses as INVALID_FIELD(blocks).
+            // An unknown effect name becomes an effect the engine refuses as INVALID_FIELD(blocks).
             let names: [String] = try optional("blocks") ?? BlockEffects.all.names
-            var effects = BlockEffects()
-            for name in names {
-                switch name {
-                case "borrowing": effects.insert(.borrowing)
-                case "renewing": effects.insert(.renewing)
-                case "holds": effects.insert(.holds)
-                default: effects = BlockEffects(rawValue: 0x80)
-                }
-                if effects.rawValue & 0x80 != 0 { break }
-            }
+            let effects = BlockEffects(names: names) ?? BlockEffects(rawValue: 0x80)
             return .blockMember(MemberID(try required("member")), MemberBlockDraft(reason: try required("reason"), effects: effects, expiresAt: try time("expires_at")))
         case "search_catalog":
             var after: SearchCursor?

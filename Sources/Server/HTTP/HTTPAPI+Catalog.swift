@@ -7,7 +7,32 @@ extension HTTPAPI {
     var catalogRoutes: [HTTPRoute] {
         let itemID = HTTPOperation.Parameter.path("id", "The item's id.")
         let draft = ItemDraft(isbn: "", title: "", author: "", publisher: "", year: 0, type: .book, copies: 0)
+        let q = HTTPOperation.Parameter(
+            name: "q", location: .query, required: true, description: "Words of the title or author (prefixes and typos match), or the start of an ISBN.",
+            schema: .string(minLength: 1, maxLength: SearchLimits.queryBytesMax))
+        let cursor = HTTPOperation.Parameter(
+            name: "after", location: .query, required: false, description: "The `next` of the previous page (`score:item`).", schema: .string(pattern: "^-?[0-9]+:[0-9]+$"))
+        let pageSize = HTTPOperation.Parameter(
+            name: "limit", location: .query, required: false, description: "Hits per page, 1 to \(SearchLimits.pageSizeRange.upperBound); default 20.",
+            schema: .integer(nil, 1...Int32(SearchLimits.pageSizeRange.upperBound)))
         return [
+            queryRead(
+                "/api/v1/search",
+                HTTPOperation(
+                    id: "searchCatalog", tag: .catalog, summary: "Search the catalog by title, author or ISBN: best matches first, a page at a time",
+                    description: "Every word must match a word of the title or author: exactly, as a prefix, or within one typo (two for long words); "
+                        + "exact beats prefix beats typo, title beats author. Withdrawn items are left out. docs/circulation-rules.md, \"Search\".",
+                    access: .command(.searchCatalog("a", after: nil, limit: 1)), parameters: [q, cursor, pageSize],
+                    success: .json(200, "Hits with their items; `next` continues the listing, null on the last page.", "SearchReply"),
+                    refusals: [.invalidField])
+            ) { query throws(ProtocolRefusal) in
+                var after: SearchCursor?
+                if let text = query["after"] {
+                    guard let parsed = SearchCursorText.cursor(text) else { throw ProtocolRefusal(.malformedRequest, "'after' must be the `next` of a previous page.") }
+                    after = parsed
+                }
+                return .searchCatalog(query["q"] ?? "", after: after, limit: try Self.queryNumber(query, "limit", default: 20))
+            },
             command(
                 .post, "/api/v1/items", op: "create_item", status: .created,
                 HTTPOperation(

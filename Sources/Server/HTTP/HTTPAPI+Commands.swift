@@ -76,4 +76,30 @@ extension HTTPAPI {
         default: nil
         }
     }
+
+    /// A GET route whose command is built from its query string; parameters the operation does
+    /// not name are refused.
+    func queryRead(_ path: String, _ operation: HTTPOperation, _ make: @escaping @Sendable ([String: String]) throws(ProtocolRefusal) -> Command) -> HTTPRoute {
+        let names = Set(operation.parameters.filter { $0.location == .query }.map(\.name))
+        return HTTPRoute(method: .get, path: path, operation: operation) { request, _ in
+            await respond {
+                let principal = try principal(request)
+                var query: [String: String] = [:]
+                for (name, value) in request.uri.queryParameters {
+                    guard names.contains(String(name)) else {
+                        throw ProtocolRefusal(.malformedRequest, "Unknown query parameter '\(name)'; this route takes \(names.isEmpty ? "none" : names.sorted().joined(separator: ", ")).")
+                    }
+                    query[String(name)] = String(value)
+                }
+                return try await execute(EngineRequest(try make(query)), as: principal)
+            }
+        }
+    }
+
+    /// An integer query parameter, or `value` when it is left out.
+    static func queryNumber(_ query: [String: String], _ name: String, default value: Int32) throws(ProtocolRefusal) -> Int32 {
+        guard let text = query[name] else { return value }
+        guard let number = Int32(text) else { throw ProtocolRefusal(.malformedRequest, "'\(name)' must be an integer.") }
+        return number
+    }
 }
