@@ -10,6 +10,8 @@ public enum Limits {
     public static let emailBytesMax = 254
     public static let tierBytesMax = 32
     public static let idempotencyKeyBytesMax = 64
+    /// Who sent a command (a token id), as a record names it.
+    public static let actorBytesMax = 64
     public static let yearRange: ClosedRange<Int32> = 0...2200
     public static let copiesPerItemMax: Int32 = 10_000
     /// Card expiry between 1970-01-01 and 2199-12-31.

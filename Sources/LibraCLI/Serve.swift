@@ -57,6 +57,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Seconds a silent protocol connection stays open (env LIBRA_IDLE_TIMEOUT).")
     var idleTimeout: Int = environment("LIBRA_IDLE_TIMEOUT").flatMap(Int.init) ?? 300
 
+    @Option(name: .customLong("subscriptions-max"), help: "Event-stream subscriptions open at once, protocol and SSE together (env LIBRA_SUBSCRIPTIONS_MAX).")
+    var subscriptionsMax: Int = environment("LIBRA_SUBSCRIPTIONS_MAX").flatMap(Int.init) ?? 64
+
     @Option(name: .customLong("rate-limit"), help: "Commands per second per token unless the token sets its own; 0: unlimited (env LIBRA_RATE_LIMIT).")
     var rateLimit: Int = environment("LIBRA_RATE_LIMIT").flatMap(Int.init) ?? 0
 
@@ -73,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("--shards must be 1...\(Limits.shardCountMax)") }
         guard (1...65536).contains(connectionsMax) else { throw ValidationError("--connections-max must be 1...65536") }
         guard (1...86400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1...86400 seconds") }
+        guard (0...4096).contains(subscriptionsMax) else { throw ValidationError("--subscriptions-max must be 0...4096") }
         guard (1...4096).contains(segmentMiB) else { throw ValidationError("--segment-mib must be 1...4096") }
         guard rateLimit >= 0, snapshotSeconds >= 0, snapshotLogMiB >= 0, loginLockSeconds >= 0 else { throw ValidationError("limits and intervals cannot be negative") }
     }
@@ -97,6 +101,7 @@ struct Serve: AsyncParsableCommand {
         configuration.segmentBytes = UInt64(segmentMiB) << 20
         configuration.connectionsMax = connectionsMax
         configuration.idleTimeoutSeconds = idleTimeout
+        configuration.subscriptionsMax = subscriptionsMax
         configuration.rateLimitDefault = rateLimit
         configuration.loginLockSeconds = loginLockSeconds
         configuration.adminToken = environment("LIBRA_ADMIN_TOKEN")

@@ -20,16 +20,19 @@ public final class LibraClient: Sendable {
     /// version and frame limits.
     public let welcome: Welcome
     private let connections: [Connection]
+    /// Where the pool connects, and with which token (event streams open their own connection).
+    let endpoint: Endpoint
     private let counters: Counters
     private let keys: IdempotencyKeys
     private let limits: FrameLimits
     private let nextConnection = Atomic<Int>(0)
     private let isClosed = Atomic<Bool>(false)
 
-    private init(configuration: ClientConfiguration, welcome: Welcome, connections: [Connection], counters: Counters) {
+    private init(configuration: ClientConfiguration, welcome: Welcome, connections: [Connection], endpoint: Endpoint, counters: Counters) {
         self.configuration = configuration
         self.welcome = welcome
         self.connections = connections
+        self.endpoint = endpoint
         self.counters = counters
         self.keys = IdempotencyKeys(prefix: configuration.idempotencyKeyPrefix)
         self.limits = FrameLimits(welcome, commandsPerFrameMax: configuration.commandsPerFrameMax)
@@ -68,7 +71,7 @@ public final class LibraClient: Sendable {
             for connection in connections { try? await connection.close().get() }
             throw failure ?? .unreachable("no connection")
         }
-        return LibraClient(configuration: configuration, welcome: welcome, connections: connections, counters: counters)
+        return LibraClient(configuration: configuration, welcome: welcome, connections: connections, endpoint: endpoint, counters: counters)
     }
 
     /// Closes every connection. Calls still unanswered fail with `.closed`, and so do later ones.

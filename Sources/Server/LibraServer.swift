@@ -12,7 +12,7 @@ import Glibc
 /// The assembled server: the durable engine, the sequencer, access control, the binary/JSON
 /// protocol listener and the HTTP API, run as services with graceful shutdown on SIGINT/SIGTERM.
 public enum LibraServer {
-    public static let version = "0.3.0"
+    public static let version = "0.4.0"
 
     /// The addresses the server listens on, known once it is bound.
     public struct Ready: Sendable {
@@ -59,20 +59,21 @@ public enum LibraServer {
         }
         let gateway = Gateway(sequencer: sequencer, access: access, metrics: metrics)
         let connections = ConnectionRegistry(maximum: configuration.connectionsMax)
+        let subscriptions = EventSubscriptions(maximum: configuration.subscriptionsMax, feed: database.feed)
         let group = MultiThreadedEventLoopGroup.singleton
         let ready = ReadyLine(host: configuration.host, directory: configuration.dataDirectory, fsync: configuration.fsync, io: database.ioPath, announce: announce)
         let binary = BinaryListener(
             host: configuration.host, port: configuration.port, idleTimeoutSeconds: configuration.idleTimeoutSeconds, group: group, gateway: gateway,
-            connections: connections, logger: logger
+            connections: connections, subscriptions: subscriptions, logger: logger
         ) { port in
             ready.bound(protocolPort: port)
         }
         let http = HTTPAPI.makeService(
-            host: configuration.host, port: configuration.httpPort, gateway: gateway, database: database, logger: logger
+            host: configuration.host, port: configuration.httpPort, gateway: gateway, database: database, subscriptions: subscriptions, logger: logger
         ) { port in
             ready.bound(httpPort: port)
         }
-        let core = CoreService(sequencer: sequencer, database: database, connections: connections, logger: logger)
+        let core = CoreService(sequencer: sequencer, database: database, connections: connections, subscriptions: subscriptions, logger: logger)
         // Graceful shutdown runs in reverse order: HTTP, then the protocol listener, then the core.
         let services = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -96,12 +97,14 @@ final class CoreService: Service {
     let sequencer: Sequencer
     let database: Database
     let connections: ConnectionRegistry
+    let subscriptions: EventSubscriptions
     let logger: Logger
 
-    init(sequencer: Sequencer, database: Database, connections: ConnectionRegistry, logger: Logger) {
+    init(sequencer: Sequencer, database: Database, connections: ConnectionRegistry, subscriptions: EventSubscriptions, logger: Logger) {
         self.sequencer = sequencer
         self.database = database
         self.connections = connections
+        self.subscriptions = subscriptions
         self.logger = logger
     }
 
@@ -112,6 +115,7 @@ final class CoreService: Service {
         } onGracefulShutdown: {
             sequencer.close()
         }
+        subscriptions.closeAll()
         await connections.closeAll()
         await database.close()
         logger.info("log closed; everything acknowledged is durable")

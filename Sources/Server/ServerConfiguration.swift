@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var segmentBytes: UInt64 = 64 << 20
     public var connectionsMax = 1024
     public var idleTimeoutSeconds = 300
+    /// Event-stream subscriptions open at once (protocol and Server-Sent Events together).
+    public var subscriptionsMax = EventSubscriptions.maximumDefault
     /// Commands per second per token unless the token says otherwise; 0: unlimited.
     public var rateLimitDefault = 0
     public var loginLockSeconds: Double = 900

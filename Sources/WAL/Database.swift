@@ -13,6 +13,9 @@ public struct DatabaseConfiguration: Sendable {
     public var recovery: RecoveryOptions
     /// Told of every group-commit write (see `LogWriter.WriteObservation`).
     public var logObserver: (@Sendable (LogWriter.WriteObservation) -> Void)?
+    /// The newest records kept in memory for event subscribers (older ones are read back from
+    /// the segments).
+    public var feedRecentBytesMax: Int = 16 << 20
 
     public init(
         directory: String, fsync: FsyncMode = .always, segmentBytes: UInt64 = 64 << 20, snapshotIntervalSeconds: Double? = 300,
@@ -36,6 +39,8 @@ public actor Database {
     public nonisolated let configuration: DatabaseConfiguration
     public nonisolated let recoveryReport: RecoveryReport
     private let writer: LogWriter
+    /// The newest records, for event subscribers (see `subscribe(from:)`).
+    public nonisolated let feed: LogFeed
     private let storage: any Storage
     private let log: @Sendable (String) -> Void
 
@@ -55,22 +60,29 @@ public actor Database {
     ) async throws -> Database {
         let engine = Engine(configuration: configuration.engine, clock: clock)
         let (position, report) = try await Recovery.recover(into: engine, directory: configuration.directory, storage: storage, options: configuration.recovery, log: log)
+        let feed = LogFeed(durableLSN: position.nextLSN - 1, recentBytesMax: configuration.feedRecentBytesMax)
         let writer = try LogWriter(
             storage: storage, configuration: LogWriter.Configuration(
-                directory: configuration.directory, segmentBytes: configuration.segmentBytes, fsync: configuration.fsync, observer: configuration.logObserver),
+                directory: configuration.directory, segmentBytes: configuration.segmentBytes, fsync: configuration.fsync, observer: configuration.logObserver,
+                onDurable: { feed.madeDurable(through: $0) }),
             position: position)
         log("log: \(configuration.directory), io \(storage.ioPath.rawValue), fsync \(configuration.fsync.rawValue), continuing at LSN \(position.nextLSN)")
         if configuration.fsync == .never { log("log: WARNING --fsync never is unsafe: acknowledged writes can be lost if the machine crashes") }
-        let database = Database(engine: engine, configuration: configuration, report: report, writer: writer, storage: storage, log: log, lastAppended: position.nextLSN - 1)
+        let database = Database(
+            engine: engine, configuration: configuration, report: report, writer: writer, feed: feed, storage: storage, log: log, lastAppended: position.nextLSN - 1)
         await database.startSnapshotLoop()
         return database
     }
 
-    private init(engine: Engine, configuration: DatabaseConfiguration, report: RecoveryReport, writer: LogWriter, storage: any Storage, log: @escaping @Sendable (String) -> Void, lastAppended: UInt64) {
+    private init(
+        engine: Engine, configuration: DatabaseConfiguration, report: RecoveryReport, writer: LogWriter, feed: LogFeed, storage: any Storage,
+        log: @escaping @Sendable (String) -> Void, lastAppended: UInt64
+    ) {
         self.engine = engine
         self.configuration = configuration
         self.recoveryReport = report
         self.writer = writer
+        self.feed = feed
         self.storage = storage
         self.log = log
         self.lastAppended = lastAppended
@@ -100,7 +112,9 @@ public actor Database {
         guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
         if await writer.admit(bytes: bound) {
             let result = await engine.execute(requests)
-            lastAppended = try writer.append(result.record.encodedBytes)
+            let payload = result.record.encodedBytes
+            lastAppended = try writer.append(payload)
+            feed.appended(LogRecord(lsn: lastAppended, payload: payload))
             return (result.outcomes, lastAppended)
         }
         return (try await executeReadsOnly(requests), lastAppended)
@@ -124,6 +138,22 @@ public actor Database {
         var answers = await engine.executeReads(reads).makeIterator()
         for index in outcomes.indices where outcomes[index] == nil { outcomes[index] = answers.next() }
         return outcomes.map { $0! }
+    }
+
+    // MARK: The event stream
+
+    /// A subscription to committed records from `lsn` on (nil: from the next record written).
+    /// Refused when `lsn` is past the end of the log, or older than the log still kept (the
+    /// segments before the older snapshot are removed).
+    public nonisolated func subscribe(from lsn: UInt64?) throws -> LogSubscription {
+        let durable = feed.durableLSN
+        let start = lsn ?? durable + 1
+        guard start >= 1, start <= durable + 1 else { throw FeedError.positionAhead(requested: start, durable: durable) }
+        if start <= durable, (feed.oldestRecentLSN ?? .max) > start {
+            let oldest = try LogReader.oldestLSN(directory: configuration.directory, storage: storage) ?? durable + 1
+            guard start >= oldest else { throw FeedError.historyUnavailable(requested: start, oldest: oldest) }
+        }
+        return LogSubscription(feed: feed, directory: configuration.directory, storage: storage, from: start)
     }
 
     // MARK: Snapshots
@@ -204,6 +234,7 @@ public actor Database {
         snapshotLoop?.cancel()
         await enterGate()
         writer.close()
+        feed.close()
         leaveGate()
     }
 

@@ -42,6 +42,8 @@ public enum RecordBound {
         }
         // A keyed command also logs its remembered outcome.
         let key = request.idempotencyKey.map { 64 + $0.utf8.count + reply } ?? 0
-        return event + key
+        // Its source (12 bytes) and, at most once per record, its actor's name.
+        let source = 16 + request.actor.utf8.count
+        return event + key + source
     }
 }

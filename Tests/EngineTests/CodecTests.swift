@@ -74,13 +74,44 @@ import Testing
     }
 
     @Test func batchRecordsRoundTrip() throws {
-        let record = BatchRecord(firstSequence: 100, commandCount: 20, timestamp: Timestamp(rawValue: 77), nextItemID: 8, nextMemberID: 10, nextLoanID: 6, events: Self.events)
+        let record = BatchRecord(
+            firstSequence: 100, commandCount: UInt32(Self.events.count), timestamp: Timestamp(rawValue: 77), nextItemID: 8, nextMemberID: 10, nextLoanID: 6,
+            events: Self.events, actors: ["a1b2c3d4e5f6", "member-17"],
+            sources: [.batchTime(eventCount: 2), EventSource(command: 3, actor: 1, eventCount: 1), EventSource(command: 4, actor: 0, eventCount: UInt32(Self.events.count - 3))])
+        #expect(record.sourcesProblem == nil)
         var reader = ByteReader(record.canonicalBytes)
         #expect(try BatchRecord(from: &reader) == record)
+        let attributed = record.attributedEvents()
+        #expect(attributed.map(\.event) == Self.events)
+        #expect(attributed[0].sequence == nil && attributed[0].actor == nil)
+        #expect(attributed[2].sequence == 103 && attributed[2].actor == "member-17")
+        #expect(attributed.last!.sequence == 104 && attributed.last!.actor == "a1b2c3d4e5f6")
+    }
+
+    /// Sources that do not describe the events are refused on decoding, like any other damage.
+    @Test func inconsistentSourcesAreRejected() {
+        let cases: [[EventSource]] = [
+            EventSource.onePerCommand(Self.events.count - 1),
+            [EventSource(command: 0, actor: 0, eventCount: UInt32(Self.events.count - 1)), EventSource(command: 0, actor: 0, eventCount: 1)],
+            [EventSource(command: UInt32(Self.events.count + 1), actor: 0, eventCount: UInt32(Self.events.count))],
+            [EventSource(command: 0, actor: 1, eventCount: UInt32(Self.events.count))],
+            [EventSource(command: 0, actor: 0, eventCount: 1), .batchTime(eventCount: UInt32(Self.events.count - 1))],
+            [EventSource(command: 0, actor: 0, eventCount: 0), EventSource(command: 1, actor: 0, eventCount: UInt32(Self.events.count))],
+        ]
+        for sources in cases {
+            let record = BatchRecord(
+                firstSequence: 1, commandCount: UInt32(Self.events.count + 1), timestamp: .zero, nextItemID: 8, nextMemberID: 10, nextLoanID: 6, events: Self.events,
+                actors: [""], sources: sources)
+            #expect(record.sourcesProblem != nil)
+            var reader = ByteReader(record.canonicalBytes)
+            #expect(throws: DecodingError.self) { try BatchRecord(from: &reader) }
+        }
     }
 
     @Test func everyTruncationFailsCleanly() {
-        let bytes = BatchRecord(firstSequence: 1, commandCount: 3, timestamp: .zero, nextItemID: 8, nextMemberID: 10, nextLoanID: 6, events: Self.events).canonicalBytes
+        let bytes = BatchRecord(
+            firstSequence: 1, commandCount: UInt32(Self.events.count), timestamp: .zero, nextItemID: 8, nextMemberID: 10, nextLoanID: 6, events: Self.events,
+            actors: ["token"], sources: EventSource.onePerCommand(Self.events.count)).canonicalBytes
         for length in 0..<bytes.count {
             var reader = ByteReader(Array(bytes[0..<length]))
             #expect(throws: DecodingError.self) { try BatchRecord(from: &reader) }

@@ -150,7 +150,7 @@ import Testing
 
     @Test func everyErrorCodeHasAnHTTPStatusInItsClass() {
         for code in ErrorCode.allCases {
-            #expect([400, 401, 403, 404, 409, 413, 422, 429, 500, 503].contains(code.httpStatus), "\(code.name)")
+            #expect([400, 401, 403, 404, 409, 410, 413, 422, 429, 500, 503].contains(code.httpStatus), "\(code.name)")
         }
     }
 }

@@ -285,6 +285,34 @@ import Glibc
         }
     }
 
+    /// A follower of the event stream sees every event once, in order, across a kill -9 and
+    /// restart of the server: it reconnects and resumes right after the last event it received.
+    @Test func anEventFollowerResumesAcrossAServerCrash() async throws {
+        let port = try freePort()
+        try await withServer(arguments: ["--port", "\(port)"]) { server in
+            var configuration = ClientConfiguration()
+            configuration.retry = RetryPolicy(attempts: 100, backoffInitial: .milliseconds(20), backoffMax: .milliseconds(200))
+            let client = try await LibraClient.connect(port: port, token: ServerProcess.adminToken, configuration: configuration)
+            let before = try await SDKSamples.createItems(5, client: client)
+            var events = client.events(from: .lsn(1)).makeAsyncIterator()
+            var seen: [StreamEvent] = []
+            func created() -> Set<ItemID> { Set(seen.compactMap { if case .itemCreated(let item) = $0.event { item.id } else { nil } }) }
+            while !created().isSuperset(of: before), let event = try await events.next() { seen.append(event) }
+
+            server.stop(signal: SIGKILL)
+            try server.start()
+            let after = try await SDKSamples.createItems(5, client: client)
+            while !created().isSuperset(of: after), let event = try await events.next() { seen.append(event) }
+
+            #expect(created() == Set(before + after))
+            #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.position < $1.position }, "in order, none twice")
+            let tokens = Set(seen.map(\.token))
+            #expect(tokens.count == 1 && tokens.first! != nil)
+            #expect(seen.allSatisfy { $0.sequence != nil })
+            await client.close()
+        }
+    }
+
     @Test func theDeskExampleRunsAndIsTheCodeTheDocsShow() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let example = try String(contentsOf: root.appendingPathComponent("Examples/DeskExample/main.swift"), encoding: .utf8)

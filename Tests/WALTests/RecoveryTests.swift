@@ -186,7 +186,7 @@ final class LogLines: @unchecked Sendable {
         let last = records.last!
         var payload = BatchRecord(
             firstSequence: last.firstSequence + UInt64(last.commandCount), commandCount: 1, timestamp: last.timestamp,
-            nextItemID: last.nextItemID, nextMemberID: last.nextMemberID, nextLoanID: last.nextLoanID, events: [.finePaid(1, amountCents: 1)]).canonicalBytes
+            nextItemID: last.nextItemID, nextMemberID: last.nextMemberID, nextLoanID: last.nextLoanID, events: [.finePaid(1, amountCents: 1)], actors: [""], sources: EventSource.onePerCommand(1)).canonicalBytes
         // The event's tag byte follows the 44-byte header and the 4-byte event count.
         #expect(payload[48] == 9)
         payload[48] = 250
@@ -215,7 +215,7 @@ final class LogLines: @unchecked Sendable {
         let last = records.last!
         let impossible = BatchRecord(
             firstSequence: last.firstSequence + UInt64(last.commandCount), commandCount: 1, timestamp: last.timestamp,
-            nextItemID: last.nextItemID + 1_000_000_000, nextMemberID: last.nextMemberID, nextLoanID: last.nextLoanID, events: [])
+            nextItemID: last.nextItemID + 1_000_000_000, nextMemberID: last.nextMemberID, nextLoanID: last.nextLoanID, events: [], actors: [], sources: [])
         var frame: [UInt8] = []
         LogFormat.appendRecord(lsn: UInt64(records.count + 1), payload: impossible.canonicalBytes, to: &frame)
         storage.withContents(of: path) { bytes in

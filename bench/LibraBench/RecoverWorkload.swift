@@ -88,7 +88,7 @@ struct RecoverWorkload: AsyncParsableCommand {
                 }
                 if !recordEvents.isEmpty {
                     events += recordEvents.count
-                    let record = BatchRecord(firstSequence: sequence, commandCount: UInt32(recordEvents.count), timestamp: time, nextItemID: UInt64(items + 1), nextMemberID: UInt64(members + 1), nextLoanID: nextLoan, events: recordEvents)
+                    let record = BatchRecord(firstSequence: sequence, commandCount: UInt32(recordEvents.count), timestamp: time, nextItemID: UInt64(items + 1), nextMemberID: UInt64(members + 1), nextLoanID: nextLoan, events: recordEvents, actors: ["a1b2c3d4e5f6"], sources: EventSource.onePerCommand(recordEvents.count))
                     sequence += UInt64(recordEvents.count)
                     _ = try writer.append(record.canonicalBytes)
                     written += 1
@@ -104,7 +104,7 @@ struct RecoverWorkload: AsyncParsableCommand {
             loansOut[member].append((loan, ItemID(UInt64(item))))
             recordEvents.append(.loanCreated(Loan(id: loan, item: ItemID(UInt64(item)), member: MemberID(UInt64(member)), itemType: item % 10 == 0 ? .media : .book, checkedOutAt: time, dueAt: time.adding(milliseconds: 14 * Timestamp.millisecondsPerDay))))
             events += recordEvents.count
-            let record = BatchRecord(firstSequence: sequence, commandCount: UInt32(recordEvents.count), timestamp: time, nextItemID: UInt64(items + 1), nextMemberID: UInt64(members + 1), nextLoanID: nextLoan, events: recordEvents)
+            let record = BatchRecord(firstSequence: sequence, commandCount: UInt32(recordEvents.count), timestamp: time, nextItemID: UInt64(items + 1), nextMemberID: UInt64(members + 1), nextLoanID: nextLoan, events: recordEvents, actors: ["a1b2c3d4e5f6"], sources: EventSource.onePerCommand(recordEvents.count))
             sequence += UInt64(recordEvents.count)
             _ = try writer.append(record.canonicalBytes)
             written += 1

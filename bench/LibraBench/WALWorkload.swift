@@ -35,7 +35,8 @@ struct WALWorkload: AsyncParsableCommand {
             events: [
                 .loanReturned(LoanID(999_000), member: 4_242, item: 123_456, returnedAt: Timestamp(rawValue: 1_763_700_000_000), fineCents: 0),
                 .loanCreated(Loan(id: 1_000_000, item: 77_777, member: 4_242, itemType: .book, checkedOutAt: Timestamp(rawValue: 1_763_700_000_000), dueAt: Timestamp(rawValue: 1_764_900_000_000))),
-            ]
+            ],
+            actors: ["a1b2c3d4e5f6"], sources: [EventSource(command: 0, actor: 0, eventCount: 1), EventSource(command: 1, actor: 0, eventCount: 1)]
         ).canonicalBytes
         progress("wal: \(writers) writers, io \(storage.ioPath.rawValue), fsync \(fsync), \(cycle.count)-byte records, \(duration) s")
         let start = monotonicSeconds()

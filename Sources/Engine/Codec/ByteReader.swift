@@ -15,6 +15,11 @@ public struct ByteReader {
     public var remaining: Int { end - offset }
     public var isAtEnd: Bool { offset == end }
 
+    public mutating func skip(_ count: Int) throws(DecodingError) {
+        guard count >= 0, remaining >= count else { throw DecodingError.truncated(offset: offset) }
+        offset += count
+    }
+
     public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws(DecodingError) -> T {
         let size = MemoryLayout<T>.size
         guard remaining >= size else { throw DecodingError.truncated(offset: offset) }

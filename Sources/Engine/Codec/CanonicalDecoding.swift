@@ -415,7 +415,7 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
     /// The record's bytes, written into a buffer sized for its events up front: a batch of
     /// thousands of loans would otherwise grow it by doubling, copying it a dozen times.
     public var encodedBytes: [UInt8] {
-        var writer = ByteWriter(capacity: 64 + events.count * 72)
+        var writer = ByteWriter(capacity: 96 + events.count * 84)
         encode(to: &writer)
         return writer.bytes
     }
@@ -429,6 +429,14 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
         writer.write(nextLoanID)
         writer.write(UInt32(events.count))
         for event in events { event.encode(to: &writer) }
+        writer.write(UInt32(actors.count))
+        for actor in actors { writer.write(actor) }
+        writer.write(UInt32(sources.count))
+        for source in sources {
+            writer.write(source.command)
+            writer.write(source.actor)
+            writer.write(source.eventCount)
+        }
     }
 
     public init(from reader: inout ByteReader) throws(DecodingError) {
@@ -442,7 +450,20 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
         var events: [Event] = []
         events.reserveCapacity(eventCount)
         for _ in 0..<eventCount { events.append(try Event(from: &reader)) }
-        self.init(firstSequence: first, commandCount: count, timestamp: timestamp, nextItemID: nextItem, nextMemberID: nextMember, nextLoanID: nextLoan, events: events)
+        let actorCount = try reader.readCount(minimumBytes: 4)
+        var actors: [String] = []
+        actors.reserveCapacity(actorCount)
+        for _ in 0..<actorCount { actors.append(try reader.readString(maxBytes: Limits.actorBytesMax)) }
+        let sourceCount = try reader.readCount(minimumBytes: 12)
+        var sources: [EventSource] = []
+        sources.reserveCapacity(sourceCount)
+        for _ in 0..<sourceCount {
+            sources.append(EventSource(command: try reader.read(UInt32.self), actor: try reader.read(UInt32.self), eventCount: try reader.read(UInt32.self)))
+        }
+        self.init(
+            firstSequence: first, commandCount: count, timestamp: timestamp, nextItemID: nextItem, nextMemberID: nextMember, nextLoanID: nextLoan, events: events,
+            actors: actors, sources: sources)
+        if let problem = sourcesProblem { throw DecodingError.invalid("record sources: \(problem)", offset: reader.offset) }
     }
 }
 

@@ -106,13 +106,19 @@ public enum Command: Sendable, Hashable {
 }
 
 /// A command as submitted: with an optional client idempotency key (mutations only; reads
-/// ignore it).
+/// ignore it) and who sent it.
 public struct Request: Sendable, Hashable {
     public var command: Command
     public var idempotencyKey: String?
+    /// Who sent the command (the server puts the token's id here; empty: not named). The log
+    /// records it beside the command's events, so the event stream doubles as an audit trail.
+    /// At most `Limits.actorBytesMax` bytes.
+    public var actor: String
 
-    public init(_ command: Command, idempotencyKey: String? = nil) {
+    public init(_ command: Command, idempotencyKey: String? = nil, actor: String = "") {
+        precondition(actor.utf8.count <= Limits.actorBytesMax, "actor of \(actor.utf8.count) bytes")
         self.command = command
         self.idempotencyKey = idempotencyKey
+        self.actor = actor
     }
 }

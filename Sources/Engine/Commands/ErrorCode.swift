@@ -42,6 +42,10 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
     case idempotencyKeyReused = 161
     // Storage.
     case storageFull = 180
+    // The event stream.
+    case historyUnavailable = 181
+    case positionAhead = 182
+    case tooManySubscriptions = 183
     // Access: authentication, roles and rate limits.
     case unauthenticated = 190
     case forbidden = 191
@@ -96,6 +100,9 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .invalidField: "INVALID_FIELD"
         case .idempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED"
         case .storageFull: "STORAGE_FULL"
+        case .historyUnavailable: "HISTORY_UNAVAILABLE"
+        case .positionAhead: "POSITION_AHEAD"
+        case .tooManySubscriptions: "TOO_MANY_SUBSCRIPTIONS"
         case .unauthenticated: "UNAUTHENTICATED"
         case .forbidden: "FORBIDDEN"
         case .rateLimited: "RATE_LIMITED"
@@ -150,6 +157,10 @@ public enum ErrorCode: UInt16, Sendable, Hashable, CaseIterable {
         case .invalidField: "A field is missing, malformed or beyond its limit."
         case .idempotencyKeyReused: "This idempotency key was used for a different command."
         case .storageFull: "The server's disk is full: nothing was changed. Reads still work; retry once an operator frees space."
+        case .historyUnavailable:
+            "Events at this position are no longer kept (the log before the older snapshot is removed); subscribe from the oldest kept position, which the message names, or from the live end."
+        case .positionAhead: "The position is past the end of the log; subscribe from at most the durable LSN + 1 (PING answers with it), or from the live end."
+        case .tooManySubscriptions: "The server has reached its limit of event subscriptions; retry later or close another."
         case .unauthenticated: "No valid token was presented; authenticate first."
         case .forbidden: "This token's role does not allow this command."
         case .rateLimited: "This token sent more commands than its rate limit allows; retry shortly."

@@ -75,7 +75,8 @@ public enum Event: Sendable, Hashable {
 }
 
 /// Everything one batch changed, in sequence order, with the header that replay needs to
-/// continue numbering exactly where the live engine did. This is the unit the log stores.
+/// continue numbering exactly where the live engine did, and which command (and who) caused
+/// each event. This is the unit the log stores.
 public struct BatchRecord: Sendable, Hashable {
     public var firstSequence: SequenceNumber
     public var commandCount: UInt32
@@ -85,10 +86,15 @@ public struct BatchRecord: Sendable, Hashable {
     public var nextMemberID: UInt64
     public var nextLoanID: UInt64
     public var events: [Event]
+    /// Who sent the batch's commands, each name once; `sources` refer to them by index.
+    public var actors: [String]
+    /// The events in runs, in order: each run caused by one command (or by the batch's time).
+    /// Together they cover `events` exactly.
+    public var sources: [EventSource]
 
     public init(
         firstSequence: SequenceNumber, commandCount: UInt32, timestamp: Timestamp, nextItemID: UInt64, nextMemberID: UInt64,
-        nextLoanID: UInt64, events: [Event]
+        nextLoanID: UInt64, events: [Event], actors: [String], sources: [EventSource]
     ) {
         self.firstSequence = firstSequence
         self.commandCount = commandCount
@@ -97,5 +103,79 @@ public struct BatchRecord: Sendable, Hashable {
         self.nextMemberID = nextMemberID
         self.nextLoanID = nextLoanID
         self.events = events
+        self.actors = actors
+        self.sources = sources
     }
+
+    /// Why the sources do not describe the events, or nil when they do: runs in command order
+    /// (the batch's time first), each of at least one event, naming a command of the batch
+    /// and a listed actor, adding up to the events.
+    public var sourcesProblem: String? {
+        var covered = 0
+        var previous: UInt32?
+        for source in sources {
+            guard source.eventCount > 0 else { return "a source with no events" }
+            if source.isClock {
+                guard previous == nil, covered == 0 else { return "events of the batch's time after a command's" }
+            } else {
+                guard source.command < commandCount else { return "source names command \(source.command) of \(commandCount)" }
+                guard source.actor < actors.count else { return "source names actor \(source.actor) of \(actors.count)" }
+                if let previous, previous != EventSource.clock, source.command <= previous { return "sources out of command order" }
+            }
+            previous = source.command
+            covered += Int(source.eventCount)
+        }
+        return covered == events.count ? nil : "sources cover \(covered) of \(events.count) events"
+    }
+
+    /// Each event with what caused it, in order.
+    public func attributedEvents() -> [AttributedEvent] {
+        var result: [AttributedEvent] = []
+        result.reserveCapacity(events.count)
+        var index = 0
+        for source in sources {
+            let sequence = source.isClock ? nil : firstSequence + SequenceNumber(source.command)
+            let actor = source.isClock ? nil : actors[Int(source.actor)]
+            for _ in 0..<source.eventCount {
+                result.append(AttributedEvent(index: UInt32(index), sequence: sequence, actor: actor, event: events[index]))
+                index += 1
+            }
+        }
+        return result
+    }
+}
+
+/// A run of a record's events caused by one command: the command's place in its batch, who
+/// sent it (an index into the record's actors) and how many events it caused. Events that
+/// the batch's time decided (expired pickups) have `clock` for both.
+public struct EventSource: Sendable, Hashable {
+    public static let clock = UInt32.max
+    public var command: UInt32
+    public var actor: UInt32
+    public var eventCount: UInt32
+
+    public init(command: UInt32, actor: UInt32, eventCount: UInt32) {
+        self.command = command
+        self.actor = actor
+        self.eventCount = eventCount
+    }
+
+    public static func batchTime(eventCount: UInt32) -> EventSource { EventSource(command: clock, actor: clock, eventCount: eventCount) }
+
+    public var isClock: Bool { command == Self.clock }
+
+    /// One event per command, all sent by the record's first actor: for records built by hand
+    /// (benchmarks, tests) where the command/event pairing is one to one.
+    public static func onePerCommand(_ count: Int) -> [EventSource] {
+        (0..<count).map { EventSource(command: UInt32($0), actor: 0, eventCount: 1) }
+    }
+}
+
+/// One event of a record with what caused it: its place in the record, the command's sequence
+/// number and who sent it (both nil when the batch's time decided it).
+public struct AttributedEvent: Sendable, Hashable {
+    public var index: UInt32
+    public var sequence: SequenceNumber?
+    public var actor: String?
+    public var event: Event
 }

@@ -378,12 +378,16 @@ extension Engine {
         }
         var events: [Event] = batch.preamble
         events.reserveCapacity(batch.preamble.count + batch.requests.count + batch.extraEvents.count)
+        var sources: [EventSource] = []
+        if !batch.preamble.isEmpty { sources.append(.batchTime(eventCount: UInt32(batch.preamble.count))) }
+        var actors = ActorTable()
         var keyed = batch.keyed.makeIterator()
         var nextKeyed = keyed.next()
         // Follow-up events by slot, in the order they were decided within a slot.
         let extras = batch.extraEvents.enumerated().sorted { ($0.element.slot, $0.offset) < ($1.element.slot, $1.offset) }.map(\.element)
         var nextExtra = 0
         for index in batch.requests.indices {
+            let before = events.count
             if let event = batch.events[index] { events.append(event) }
             while nextExtra < extras.count, Int(extras[nextExtra].slot) == index {
                 events.append(extras[nextExtra].event)
@@ -398,12 +402,38 @@ extension Engine {
                 events.append(event)
                 nextKeyed = keyed.next()
             }
+            if events.count > before {
+                sources.append(EventSource(command: UInt32(index), actor: actors.index(of: batch.requests[index].actor), eventCount: UInt32(events.count - before)))
+            }
         }
         nextSequence = batch.firstSequence + SequenceNumber(batch.requests.count)
         growDirectories()
         let record = BatchRecord(
             firstSequence: batch.firstSequence, commandCount: UInt32(batch.requests.count), timestamp: batch.now, nextItemID: nextItemID,
-            nextMemberID: nextMemberID, nextLoanID: nextLoanID, events: events)
+            nextMemberID: nextMemberID, nextLoanID: nextLoanID, events: events, actors: actors.names, sources: sources)
+        assert(record.sourcesProblem == nil, "record sources: \(record.sourcesProblem ?? "")")
         return BatchResult(record: record, outcomes: batch.outcomes[0..<batch.requests.count].map { $0! })
+    }
+}
+
+/// The names of a batch's actors in order of first appearance. Consecutive commands mostly
+/// come from one connection, so the last name is checked before the table.
+struct ActorTable {
+    private(set) var names: [String] = []
+    private var indexes: [String: UInt32] = [:]
+    private var last: (name: String, index: UInt32)?
+
+    mutating func index(of name: String) -> UInt32 {
+        if let last, last.name == name { return last.index }
+        let index: UInt32
+        if let known = indexes[name] {
+            index = known
+        } else {
+            index = UInt32(names.count)
+            names.append(name)
+            indexes[name] = index
+        }
+        last = (name, index)
+        return index
     }
 }

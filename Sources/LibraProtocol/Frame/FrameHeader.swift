@@ -41,10 +41,14 @@ public struct Opcode: RawRepresentable, Sendable, Hashable, CustomStringConverti
     public static let batch = Opcode(rawValue: 0x0002)
     /// Keep-alive; answered by `pong` with the durable LSN.
     public static let ping = Opcode(rawValue: 0x0003)
+    /// Asks for committed events from a log position on; answered by `events` frames until the
+    /// connection closes (docs/protocol.md, "Event stream").
+    public static let subscribe = Opcode(rawValue: 0x0004)
 
     public static let welcome = Opcode(rawValue: 0x8001)
     public static let results = Opcode(rawValue: 0x8002)
     public static let pong = Opcode(rawValue: 0x8003)
+    public static let events = Opcode(rawValue: 0x8004)
     /// The answer to a frame that could not be served at all (bad frame, not authenticated...).
     public static let error = Opcode(rawValue: 0xFFFF)
 
@@ -55,6 +59,8 @@ public struct Opcode: RawRepresentable, Sendable, Hashable, CustomStringConverti
         case .hello: "HELLO"
         case .batch: "BATCH"
         case .ping: "PING"
+        case .subscribe: "SUBSCRIBE"
+        case .events: "EVENTS"
         case .welcome: "WELCOME"
         case .results: "RESULTS"
         case .pong: "PONG"

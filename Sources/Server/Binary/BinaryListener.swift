@@ -12,11 +12,13 @@ final class BinaryListener: Service {
     private let group: any EventLoopGroup
     private let gateway: Gateway
     private let connections: ConnectionRegistry
+    private let subscriptions: EventSubscriptions
     private let logger: Logger
     private let onBound: @Sendable (Int) -> Void
 
     init(
-        host: String, port: Int, idleTimeoutSeconds: Int, group: any EventLoopGroup, gateway: Gateway, connections: ConnectionRegistry, logger: Logger,
+        host: String, port: Int, idleTimeoutSeconds: Int, group: any EventLoopGroup, gateway: Gateway, connections: ConnectionRegistry,
+        subscriptions: EventSubscriptions, logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void
     ) {
         self.host = host
@@ -25,12 +27,13 @@ final class BinaryListener: Service {
         self.group = group
         self.gateway = gateway
         self.connections = connections
+        self.subscriptions = subscriptions
         self.logger = logger
         self.onBound = onBound
     }
 
     func run() async throws {
-        let (gateway, connections, idle) = (gateway, connections, idleTimeoutSeconds)
+        let (gateway, connections, subscriptions, idle) = (gateway, connections, subscriptions, idleTimeoutSeconds)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -41,7 +44,7 @@ final class BinaryListener: Service {
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(readTimeout: .seconds(Int64(idle))),
                         ByteToMessageHandler(FrameDecoder()),
-                        ConnectionHandler(gateway: gateway, connections: connections, serverVersion: LibraServer.version),
+                        ConnectionHandler(gateway: gateway, connections: connections, subscriptions: subscriptions, serverVersion: LibraServer.version),
                     ])
                 }
             }

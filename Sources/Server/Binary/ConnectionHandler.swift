@@ -14,15 +14,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private let gateway: Gateway
     private let connections: ConnectionRegistry
+    private let subscriptions: EventSubscriptions
     private let serverVersion: String
     private var principal: Principal?
+    /// The event stream this connection follows, if it sent SUBSCRIBE.
+    private var subscription: Task<Void, Never>?
     private var inFlight = 0
     private var readHeld = false
     private var registered = false
 
-    init(gateway: Gateway, connections: ConnectionRegistry, serverVersion: String) {
+    init(gateway: Gateway, connections: ConnectionRegistry, subscriptions: EventSubscriptions, serverVersion: String) {
         self.gateway = gateway
         self.connections = connections
+        self.subscriptions = subscriptions
         self.serverVersion = serverVersion
     }
 
@@ -38,6 +42,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        subscription?.cancel()
+        subscription = nil
         if registered {
             connections.remove(context.channel)
             gateway.metrics.connectionClosed()
@@ -101,6 +107,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
                     handler.answer(context, header: header, result)
                 }
             }
+        case .subscribe:
+            guard let principal else {
+                gateway.metrics.recordFrameError(.unauthenticated)
+                return sendError(context, requestID: header.requestID, format: header.format, ProtocolRefusal(.unauthenticated, "Send HELLO with a token first."))
+            }
+            guard subscription == nil else {
+                return sendError(
+                    context, requestID: header.requestID, format: header.format,
+                    ProtocolRefusal(.malformedRequest, "This connection already follows the event stream; open another connection for another subscription."))
+            }
+            do {
+                let from = try header.format == .binary ? EventFrames.decodeSubscribe(bytes) : (JSONPayloads.decode(bytes, what: "SUBSCRIBE") as SubscribeJSON).from
+                let log = try EventSubscriptions.open(gateway.sequencer.database, from: from, principal: principal, access: gateway.access)
+                subscription = try ProtocolEventStream.start(
+                    channel: context.channel, header: header, subscription: log, principal: principal, gateway: gateway, subscriptions: subscriptions)
+            } catch {
+                sendError(context, requestID: header.requestID, format: header.format, error)
+            }
         default:
             gateway.metrics.recordFrameError(.unknownOpcode)
             sendError(context, requestID: header.requestID, format: header.format, ProtocolRefusal(.unknownOpcode, "Opcode \(header.opcode) is not known."))
@@ -143,7 +167,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, inFlight == 0 {
+        // A connection following the event stream is not idle: the server is the one talking.
+        if event is IdleStateHandler.IdleStateEvent, inFlight == 0, subscription == nil {
             sendError(context, requestID: 0, format: .binary, ProtocolRefusal(.idleTimeout), close: true)
             return
         }

@@ -13,15 +13,17 @@ struct HTTPAPI: Sendable {
     let gateway: Gateway
     let database: Database
     let readiness: Readiness
+    let subscriptions: EventSubscriptions
     /// The largest request body accepted.
     static let bodyBytesMax = 1 << 20
     /// Records per page when a list request names no `limit`.
     static let pageSizeDefault: Int32 = 100
 
     static func makeService(
-        host: String, port: Int, gateway: Gateway, database: Database, logger: Logger, onBound: @escaping @Sendable (Int) -> Void
+        host: String, port: Int, gateway: Gateway, database: Database, subscriptions: EventSubscriptions, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void
     ) -> some Service {
-        let api = HTTPAPI(gateway: gateway, database: database, readiness: Readiness())
+        let api = HTTPAPI(gateway: gateway, database: database, readiness: Readiness(), subscriptions: subscriptions)
         let application = Application(
             router: api.makeRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "libra/\(LibraServer.version)"),
             onServerRunning: { channel in
@@ -29,13 +31,13 @@ struct HTTPAPI: Sendable {
                 logger.info("http: listening on \(host):\(bound)")
                 onBound(bound)
             }, logger: logger)
-        return HTTPService(application: application, readiness: api.readiness)
+        return HTTPService(application: application, readiness: api.readiness, subscriptions: subscriptions)
     }
 
     /// Every route, in the order /openapi.json lists them. `openAPI` is the document that
     /// GET /openapi.json serves: rendered first from the same list.
     func routes(openAPI: [UInt8]) -> [HTTPRoute] {
-        catalogRoutes + memberRoutes + circulationRoutes + analyticsRoutes + accessRoutes + operationRoutes(openAPI: openAPI)
+        catalogRoutes + memberRoutes + circulationRoutes + analyticsRoutes + eventRoutes + accessRoutes + operationRoutes(openAPI: openAPI)
     }
 
     func makeRouter() -> Router<BasicRequestContext> {
@@ -54,16 +56,18 @@ struct HTTPAPI: Sendable {
 
 /// The Hummingbird application, marking the server not ready as soon as graceful shutdown begins
 /// (the HTTP service is the first to stop), so that /health/ready turns 503 while in-flight
-/// requests are still answered.
+/// requests are still answered; event streams end then too, else they would hold it open.
 struct HTTPService<Wrapped: Service>: Service {
     let application: Wrapped
     let readiness: Readiness
+    let subscriptions: EventSubscriptions
 
     func run() async throws {
         try await withGracefulShutdownHandler {
             try await application.run()
         } onGracefulShutdown: {
             readiness.shuttingDown()
+            subscriptions.closeAll()
         }
     }
 }

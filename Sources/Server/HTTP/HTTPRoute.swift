@@ -28,7 +28,7 @@ struct HTTPRoute: Sendable {
 /// What /openapi.json says about one route.
 struct HTTPOperation: Sendable {
     enum Tag: String, Sendable, CaseIterable {
-        case catalog, members, circulation, analytics, access, operations
+        case catalog, members, circulation, analytics, events, access, operations
     }
 
     /// Who may call an operation.
@@ -41,6 +41,8 @@ struct HTTPOperation: Sendable {
         case admin
         /// Admin tokens, and member tokens for their own account.
         case adminOrOwnAccount
+        /// Every role but member (the event stream shows every member's activity).
+        case staff
     }
 
     struct Parameter: Sendable {

@@ -20,6 +20,10 @@ public final class Gateway: Sendable {
     public func serve(_ requests: [Request], principal: Principal, completion: @escaping Completion) {
         guard access.isValid(principal) else { return refuse(.unauthenticated, completion) }
         guard principal.admit(commands: requests.count) else { return refuse(.rateLimited, completion) }
+        // The log names the token behind every command's events (the audit trail).
+        var named = requests
+        for index in named.indices { named[index].actor = principal.tokenID }
+        let requests = named
         var needsOwnership = false
         var allAllowed = true
         let permissions = requests.map { request in

@@ -10,7 +10,7 @@ import Engine
 /// LSNs count records from 1 without gaps. Unwritten space reads as zeros, and a zero length
 /// marks the end of a segment's records.
 public enum LogFormat {
-    public static let version: UInt16 = 2
+    public static let version: UInt16 = 3
     public static let segmentMagic: [UInt8] = Array("LIBRAWAL".utf8)
     public static let segmentHeaderBytes = 32
     public static let recordHeaderBytes = 16

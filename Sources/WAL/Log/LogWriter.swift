@@ -14,9 +14,15 @@ public final class LogWriter: @unchecked Sendable {
         public var fsync: FsyncMode
         /// Told of every group-commit write, on the writer thread (metrics); keep it short.
         public var observer: (@Sendable (WriteObservation) -> Void)?
+        /// Told, on the writer thread, the LSN up to which records have just become durable.
+        public var onDurable: (@Sendable (UInt64) -> Void)?
 
-        public init(directory: String, segmentBytes: UInt64 = 64 << 20, fsync: FsyncMode = .always, observer: (@Sendable (WriteObservation) -> Void)? = nil) {
+        public init(
+            directory: String, segmentBytes: UInt64 = 64 << 20, fsync: FsyncMode = .always, observer: (@Sendable (WriteObservation) -> Void)? = nil,
+            onDurable: (@Sendable (UInt64) -> Void)? = nil
+        ) {
             self.observer = observer
+            self.onDurable = onDurable
             precondition(segmentBytes >= UInt64(4 * LogFormat.recordHeaderBytes + LogFormat.segmentHeaderBytes), "segment too small")
             self.directory = directory
             self.segmentBytes = segmentBytes
@@ -279,6 +285,7 @@ public final class LogWriter: @unchecked Sendable {
                 durableLSN = last
                 release()
             }
+            configuration.onDurable?(last)
         } catch {
             fail(error.description)
         }

@@ -54,7 +54,7 @@ public enum RecoveryError: Error, Equatable, CustomStringConvertible {
 public enum Recovery {
     public static let formatMarker = "FORMAT"
     /// The marker's one line; the number is the data format version.
-    public static let formatLine = "libra-data 2\n"
+    public static let formatLine = "libra-data 3\n"
     /// Records replayed per engine visit.
     static let replayChunk = 2048
 

@@ -23,6 +23,20 @@ final class Mutex: @unchecked Sendable {
     }
 }
 
+/// A value that is only touched with its lock held.
+final class Locked<Value>: @unchecked Sendable {
+    private let mutex = Mutex()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLockedValue<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return try body(&value)
+    }
+}
+
 final class Condition: @unchecked Sendable {
     private let condition: UnsafeMutablePointer<pthread_cond_t> = .allocate(capacity: 1)
     init() { pthread_cond_init(condition, nil) }

@@ -64,6 +64,7 @@ enum OpenAPIDocument {
         case .members: "Members, their loans and fines."
         case .circulation: "Checkouts, returns, renewals, holds, lost and claimed copies, and overdue loans."
         case .analytics: "Circulation figures kept up to date as commands run: none scans the loans."
+        case .events: "The event stream: every committed change, in log order, with the token that made it (Server-Sent Events)."
         case .access: "Tokens, member passwords and logins."
         case .operations: "Health, metrics and this document."
         }
@@ -138,6 +139,7 @@ enum OpenAPIDocument {
         switch operation.access {
         case .open: break
         case .admin, .adminOrOwnAccount: codes.formUnion([.unauthenticated, .rateLimited, .forbidden])
+        case .staff: codes.formUnion([.unauthenticated, .forbidden, .shuttingDown])
         case .command(let command):
             codes.formUnion([.unauthenticated, .rateLimited, .shuttingDown])
             if roles(operation.access).count < Role.allCases.count || roles(operation.access).contains(where: { $0.contains("(") }) { codes.insert(.forbidden) }
@@ -153,6 +155,7 @@ enum OpenAPIDocument {
         case .open: return []
         case .admin: return [Role.admin.name]
         case .adminOrOwnAccount: return [Role.admin.name, "\(Role.member.name) (own account only)"]
+        case .staff: return Role.allCases.filter { $0 != .member }.map(\.name)
         case .command(let command):
             return Role.allCases.compactMap { role in
                 // The sample command names member 1 and loan 1: a member token for member 1 owns them, one for member 2 does not.
