@@ -75,10 +75,12 @@ public enum LibraServer {
         }
         let core = CoreService(sequencer: sequencer, database: database, connections: connections, subscriptions: subscriptions, logger: logger)
         // Graceful shutdown runs in reverse order: HTTP, then the protocol listener, then the core.
-        let services = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: core), .init(service: binary), .init(service: http)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var serviceConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: core), .init(service: binary), .init(service: http)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A client that stops reading an event stream must not hold the stop forever. Past this,
+        // what is still running is cancelled: nothing acknowledged is lost (it is durable).
+        serviceConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        let services = ServiceGroup(configuration: serviceConfiguration)
         try await services.run()
         logger.info("stopped cleanly at durable LSN \(database.durableLSN)")
     }

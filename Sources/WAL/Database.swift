@@ -113,8 +113,11 @@ public actor Database {
         if await writer.admit(bytes: bound) {
             let result = await engine.execute(requests)
             let payload = result.record.encodedBytes
-            lastAppended = try writer.append(payload)
-            feed.appended(LogRecord(lsn: lastAppended, payload: payload))
+            // In the feed first: the writer may make it durable before `append` returns.
+            feed.appended(LogRecord(lsn: lastAppended + 1, payload: payload))
+            let lsn = try writer.append(payload)
+            precondition(lsn == lastAppended + 1, "the log numbered a record \(lsn), the feed \(lastAppended + 1)")
+            lastAppended = lsn
             return (result.outcomes, lastAppended)
         }
         return (try await executeReadsOnly(requests), lastAppended)

@@ -55,6 +55,7 @@ import Glibc
         #expect(first.header.opcode == .events && first.header.requestID == id)
         let (start, none) = try EventFrames.decodeEvents(first.payload)
         #expect(none.isEmpty)
+        #expect(try http("GET", port: server.httpPort, "/metrics").text.contains("\nlibra_event_subscriptions_open 1"))
 
         let desk = try FrameClient(port: server.protocolPort)
         _ = try desk.hello()
@@ -205,5 +206,24 @@ import Glibc
         let began = Date()
         #expect(server.stop(signal: SIGTERM, timeoutSeconds: 10) == 0)
         #expect(Date().timeIntervalSince(began) < 5)
+    }
+
+    /// A revoked token's stream ends with an ERROR frame, and the connection is free to try again.
+    @Test func aRevokedTokensStreamEnds() throws {
+        let created = try http("POST", port: server.httpPort, "/api/v1/tokens", token: ServerProcess.adminToken, body: ["role": "read_only", "name": "temp"]).object
+        let token = try #require(created["token"] as? String)
+        let tokenID = try #require((created["record"] as? [String: Any])?["id"] as? String ?? created["id"] as? String)
+        let follower = try FrameClient(port: server.protocolPort)
+        _ = try follower.hello(token)
+        let id = try follower.send(.subscribe, EventFrames.encodeSubscribe(from: nil))
+        #expect(try follower.receive().header.opcode == .events)
+        #expect(try http("DELETE", port: server.httpPort, "/api/v1/tokens/\(tokenID)", token: ServerProcess.adminToken).status == 204)
+        let desk = try FrameClient(port: server.protocolPort)
+        _ = try desk.hello()
+        _ = try desk.outcomes([Samples.item(4)])
+        let ended = try follower.receive()
+        #expect(ended.header.requestID == id && ended.refusal?.code == .unauthenticated)
+        try follower.send(.subscribe, EventFrames.encodeSubscribe(from: nil))
+        #expect(try follower.receive().refusal?.code == .unauthenticated, "not 'already follows'")
     }
 }

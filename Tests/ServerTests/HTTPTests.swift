@@ -145,7 +145,7 @@ import Testing
         let families = [
             "libra_commands_total", "libra_request_duration_seconds", "libra_batch_commands", "libra_batch_frames", "libra_group_commit_records",
             "libra_log_write_duration_seconds", "libra_log_bytes_total", "libra_log_writes_total", "libra_snapshots_taken", "libra_durable_lsn",
-            "libra_connections_open", "libra_http_requests_total", "libra_log_info", "libra_resident_memory_bytes",
+            "libra_connections_open", "libra_http_requests_total", "libra_log_info", "libra_resident_memory_bytes", "libra_event_subscriptions_open",
         ]
         for family in families { #expect(metrics.text.contains("# TYPE \(family) "), "\(family)") }
         #expect(metrics.text.contains(#"libra_commands_total{command="checkout",outcome="ok"}"#))

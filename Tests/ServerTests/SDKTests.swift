@@ -313,6 +313,27 @@ import Glibc
         }
     }
 
+    /// Cancelling the task that iterates ends a quiet stream at once.
+    @Test func cancellingAnEventFollowerEndsItPromptly() async throws {
+        try await withServer { server in
+            let client = try await LibraClient.connect(port: server.protocolPort, token: ServerProcess.adminToken)
+            let follower = Task { () -> LibraError? in
+                do {
+                    for try await _ in client.events(from: .now) {}
+                    return nil
+                } catch {
+                    return error as? LibraError
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let began = ContinuousClock.now
+            follower.cancel()
+            #expect(await follower.value == .cancelled)
+            #expect(ContinuousClock.now - began < .seconds(2))
+            await client.close()
+        }
+    }
+
     @Test func theDeskExampleRunsAndIsTheCodeTheDocsShow() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let example = try String(contentsOf: root.appendingPathComponent("Examples/DeskExample/main.swift"), encoding: .utf8)

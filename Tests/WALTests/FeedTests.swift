@@ -32,11 +32,13 @@ import WAL
         }
     }
 
-    /// Reads `count` records from a subscription.
+    /// Reads `count` records from a subscription; each read stays within `maxBytes` of payload
+    /// unless it is one record.
     static func take(_ count: Int, from subscription: inout LogSubscription, maxBytes: Int = 4096) async throws -> [LogRecord] {
         var records: [LogRecord] = []
         while records.count < count {
             guard let more = try await subscription.next(maxBytes: maxBytes) else { break }
+            #expect(more.count == 1 || more.reduce(0) { $0 + $1.payload.count } <= maxBytes, "a read of \(more.count) records over \(maxBytes) bytes")
             records += more
         }
         return records
@@ -155,5 +157,18 @@ import WAL
             return lsn == 11 && offset == UInt64(offsets[10]) && reason.contains("checksum")
         }
         await database.close()
+    }
+
+    /// A closing log ends a subscription that is still reading its backlog from disk.
+    @Test func closingTheLogEndsABacklogReader() async throws {
+        let storage = SimulatedStorage()
+        let clock = ManualClock(WALFixture.start)
+        let database = try await Self.open(storage, recentBytesMax: 0, clock: clock)
+        let batches = Self.namedBatches(count: 60)
+        try await Self.run(batches, 0..<batches.count, on: database, clock: clock)
+        var subscription = try database.subscribe(from: 1)
+        #expect(try await subscription.next(maxBytes: 1)?.count == 1)
+        await database.close()
+        #expect(try await subscription.next(maxBytes: 1) == nil)
     }
 }

@@ -94,7 +94,7 @@ actor EventHandoff {
         putter = nil
     }
 
-    /// The next batch; nil once the stream ended.
+    /// The next batch; nil once the stream ended; `.cancelled` when the waiting task is.
     func take() async -> Result<[StreamEvent], LibraError>? {
         if let batch = slot {
             slot = nil
@@ -102,7 +102,18 @@ actor EventHandoff {
             return batch
         }
         if finished { return nil }
-        return await withCheckedContinuation { taker = $0 }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { continuation.resume(returning: .failure(.cancelled)) } else { taker = continuation }
+            }
+        } onCancel: {
+            Task { await self.cancelTaker() }
+        }
+    }
+
+    private func cancelTaker() {
+        taker?.resume(returning: .failure(.cancelled))
+        taker = nil
     }
 }
 
@@ -129,6 +140,9 @@ struct EventFollower: Sendable {
             from = position.lsn
             skipThrough = position
         }
+        // A follower outlasts restarts of any length: it keeps trying (with the client's
+        // backoff) until it is stopped, unless the client retries nothing at all.
+        let attemptsMax = configuration.retry.attempts == 0 ? 0 : Int.max
         var attempt = 0
         while !Task.isCancelled {
             do {
@@ -144,7 +158,7 @@ struct EventFollower: Sendable {
             }
             if Task.isCancelled { return }
             attempt += 1
-            guard attempt <= configuration.retry.attempts else { return await handoff.put(.failure(.connectionLost)) }
+            guard attempt <= attemptsMax else { return await handoff.put(.failure(.connectionLost)) }
             try? await Task.sleep(for: configuration.retry.backoff(attempt: attempt))
         }
     }
@@ -157,7 +171,12 @@ struct EventFollower: Sendable {
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameBytesMax: EventFrames.frameBytesMax)))
+                    // The server sends at least a heartbeat every 15 s: silence for three of them
+                    // means a dead connection (a half-open one would otherwise wait forever).
+                    try channel.pipeline.syncOperations.addHandlers([
+                        IdleStateHandler(readTimeout: .seconds(Int64(3 * EventFrames.heartbeatSeconds))), CloseWhenIdle(),
+                        ByteToMessageHandler(FrameDecoder(frameBytesMax: EventFrames.frameBytesMax)),
+                    ])
                     return try NIOAsyncChannel<FrameEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -215,5 +234,18 @@ struct EventFollower: Sendable {
         }
         guard frame.header.opcode == opcode else { throw .protocolViolation("expected \(opcode), got \(frame.header.opcode)") }
         return bytes
+    }
+}
+
+/// Closes the channel when the idle handler says nothing arrived for too long.
+final class CloseWhenIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

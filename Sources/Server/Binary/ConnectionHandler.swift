@@ -120,8 +120,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             do {
                 let from = try header.format == .binary ? EventFrames.decodeSubscribe(bytes) : (JSONPayloads.decode(bytes, what: "SUBSCRIBE") as SubscribeJSON).from
                 let log = try EventSubscriptions.open(gateway.sequencer.database, from: from, principal: principal, access: gateway.access)
+                // When the stream ends (an error frame was sent), the connection may subscribe again.
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 subscription = try ProtocolEventStream.start(
-                    channel: context.channel, header: header, subscription: log, principal: principal, gateway: gateway, subscriptions: subscriptions)
+                    channel: context.channel, header: header, subscription: log, principal: principal, gateway: gateway, subscriptions: subscriptions
+                ) {
+                    bound.eventLoop.execute { bound.value.0.subscription = nil }
+                }
             } catch {
                 sendError(context, requestID: header.requestID, format: header.format, error)
             }

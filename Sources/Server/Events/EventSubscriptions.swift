@@ -44,6 +44,8 @@ final class EventSubscriptions: Sendable {
         _ = state.withLockedValue { $0.stops.removeValue(forKey: id) }
     }
 
+    var isClosed: Bool { state.withLockedValue { $0.closed } }
+
     /// Ends every subscription and refuses new ones.
     func closeAll() {
         let stops = state.withLockedValue { state -> [@Sendable () -> Void] in
@@ -77,6 +79,21 @@ final class EventSubscriptions: Sendable {
         default: return ProtocolRefusal(.internalError, "The event stream stopped: \(error)")
         }
     }
+}
+
+/// A subscription's place in the count, given back once: by `release()`, or when dropped.
+final class SubscriptionSlot: Sendable {
+    let subscriptions: EventSubscriptions
+    let id: Int
+
+    init(_ subscriptions: EventSubscriptions, id: Int) {
+        self.subscriptions = subscriptions
+        self.id = id
+    }
+
+    func release() { subscriptions.remove(id) }
+
+    deinit { subscriptions.remove(id) }
 }
 
 /// Drives one subscription: hands each run of committed records to `send` (which returns once

@@ -10,13 +10,18 @@ import WAL
 /// waits for the previous one to leave, so a slow reader holds at most one frame in memory.
 enum ProtocolEventStream {
     /// Starts the pump; returns the task (cancel it to stop) or the refusal to answer with.
+    /// `ended` runs when the stream stops, whatever the reason.
     static func start(
-        channel: any Channel, header: FrameHeader, subscription: LogSubscription, principal: Principal, gateway: Gateway, subscriptions: EventSubscriptions
+        channel: any Channel, header: FrameHeader, subscription: LogSubscription, principal: Principal, gateway: Gateway, subscriptions: EventSubscriptions,
+        ended: @escaping @Sendable () -> Void
     ) throws(ProtocolRefusal) -> Task<Void, Never> {
         let taskBox = NIOLockedValueBox<Task<Void, Never>?>(nil)
         let id = try subscriptions.add { taskBox.withLockedValue { $0?.cancel() } }
         let task = Task {
-            defer { subscriptions.remove(id) }
+            defer {
+                subscriptions.remove(id)
+                ended()
+            }
             var subscription = subscription
             var next = subscription.nextLSN
             do {
@@ -38,6 +43,8 @@ enum ProtocolEventStream {
             }
         }
         taskBox.withLockedValue { $0 = task }
+        // Shutdown may have begun between `add` and now: then nobody else will cancel it.
+        if subscriptions.isClosed { task.cancel() }
         return task
     }
 

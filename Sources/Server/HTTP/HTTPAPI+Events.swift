@@ -56,14 +56,15 @@ extension HTTPAPI {
         let (from, seen) = try Self.eventsStart(request)
         let opened = try EventSubscriptions.open(database, from: from, principal: principal, access: gateway.access)
         // The stream ends by the log's closing (at shutdown) or a failed write (the client left).
-        let id = try subscriptions.add {}
-        let (subscriptions, access) = (subscriptions, gateway.access)
+        // The slot is freed when the body ends, or when the response is dropped unsent.
+        let slot = SubscriptionSlot(subscriptions, id: try subscriptions.add {})
+        let access = gateway.access
         let start = opened.nextLSN
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"]
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
-                defer { subscriptions.remove(id) }
+                defer { slot.release() }
                 var subscription = opened
                 // EventSource reconnects after `retry` ms; the comment says where the stream starts.
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: from LSN \(start)\n\n"))
@@ -72,9 +73,8 @@ extension HTTPAPI {
                         guard access.isValid(principal) else { throw ProtocolRefusal(.unauthenticated, "The token was revoked or expired.") }
                         try await writer.write(Self.serverSentEvents(records, skippingThrough: seen))
                     }
-                } catch let error as ProtocolRefusal {
-                    try await writer.write(Self.serverSentError(error))
-                } catch let error as FeedError {
+                } catch {
+                    // A write that failed means the client left: then this write fails too.
                     try await writer.write(Self.serverSentError(EventSubscriptions.refusal(error)))
                 }
                 try await writer.finish(nil)

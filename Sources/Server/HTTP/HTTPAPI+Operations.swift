@@ -33,7 +33,7 @@ extension HTTPAPI {
             ) { request, _ in
                 await respond {
                     try requireNoQuery(request)
-                    let bytes = await gateway.metrics.exposition(database: database)
+                    let bytes = await gateway.metrics.exposition(database: database, subscriptions: subscriptions)
                     return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
                 }
             },

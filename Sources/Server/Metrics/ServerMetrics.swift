@@ -23,6 +23,7 @@ public final class ServerMetrics: Sendable {
     private let durableLSN: Gauge
     private let residentMemory: Gauge
     private let connectionsOpen: Gauge
+    private let subscriptionsOpen: Gauge
     private let connectionsAccepted: Counter
     private let connectionsRefused: Counter
     private let frameErrors = NIOLockedValueBox([String: Counter]())
@@ -45,6 +46,8 @@ public final class ServerMetrics: Sendable {
         durableLSN = registry.makeGauge(descriptor: described("libra_durable_lsn", "The last log record known durable."))
         residentMemory = registry.makeGauge(descriptor: described("libra_resident_memory_bytes", "The server process's resident memory (RSS), read at scrape time."))
         connectionsOpen = registry.makeGauge(descriptor: described("libra_connections_open", "Binary/JSON protocol connections open now."))
+        subscriptionsOpen = registry.makeGauge(
+            descriptor: described("libra_event_subscriptions_open", "Event-stream subscriptions open now (protocol and Server-Sent Events)."))
         connectionsAccepted = registry.makeCounter(descriptor: described("libra_connections_accepted_total", "Binary/JSON protocol connections accepted."))
         connectionsRefused = registry.makeCounter(descriptor: described("libra_connections_refused_total", "Connections refused at the connection limit."))
     }
@@ -136,7 +139,8 @@ public final class ServerMetrics: Sendable {
     func connectionRefused() { connectionsRefused.increment() }
 
     /// The Prometheus text exposition, with the gauges read at scrape time.
-    public func exposition(database: Database) async -> [UInt8] {
+    func exposition(database: Database, subscriptions: EventSubscriptions) async -> [UInt8] {
+        subscriptionsOpen.set(Double(subscriptions.count))
         snapshots.set(Double(await database.snapshotsTaken))
         durableLSN.set(Double(database.durableLSN))
         if let bytes = ProcessMemory.residentBytes() { residentMemory.set(Double(bytes)) }

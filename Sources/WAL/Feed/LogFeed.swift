@@ -42,10 +42,19 @@ public final class LogFeed: Sendable {
 
     public var durableLSN: UInt64 { state.withLockedValue { $0.durable } }
 
-    /// Keeps a record the log has just taken. Called in LSN order, once per record.
+    public var isClosed: Bool { state.withLockedValue { $0.closed } }
+
+    /// Keeps a record the log is about to take (so that it is in memory before it can become
+    /// durable). Called in LSN order; a record offered again at an LSN (the log refused the
+    /// first) replaces what was kept from there on, which cannot have been durable.
     public func appended(_ record: LogRecord) {
         state.withLockedValue { state in
-            if let last = state.recent.last { precondition(record.lsn == last.lsn + 1, "feed records out of order") }
+            while let last = state.recent.last, state.recent.count > state.head, last.lsn >= record.lsn {
+                precondition(last.lsn > state.durable, "a durable record offered again")
+                state.recentBytes -= last.payload.count
+                state.recent.removeLast()
+            }
+            if state.recent.count > state.head, let last = state.recent.last { precondition(record.lsn == last.lsn + 1, "feed records out of order") }
             state.recent.append(record)
             state.recentBytes += record.payload.count
             // Drop the oldest, but never a record that is not durable yet.

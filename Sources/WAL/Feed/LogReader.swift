@@ -20,7 +20,9 @@ public enum FeedError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Reads durable records back from the log's segments, in LSN order, for subscribers that are
 /// behind what `LogFeed` keeps in memory. Reads a chunk at a time and checks every record's
-/// frame (length, checksum, LSN) as recovery does. Blocking: run it off the cooperative pool.
+/// frame (length, checksum, LSN) as recovery does. Between reads it keeps only the segment's
+/// name and offset, never an open file, so a follower that stalls does not pin a segment that
+/// a snapshot has since removed. Blocking: run it off the cooperative pool.
 public struct LogReader: Sendable {
     /// Bytes read from a segment at once (more when one record is larger).
     static let chunkBytes = 1 << 20
@@ -28,8 +30,8 @@ public struct LogReader: Sendable {
     let directory: String
     let storage: any Storage
     public private(set) var nextLSN: UInt64
-    private var segment: (file: any StorageFile, name: String)?
-    private var offset: UInt64 = 0
+    /// The segment holding `nextLSN` and where its record starts; nil until located.
+    private var place: (name: String, offset: UInt64)?
 
     public init(directory: String, storage: any Storage, from lsn: UInt64) {
         self.directory = directory
@@ -47,94 +49,116 @@ public struct LogReader: Sendable {
         try segments(directory: directory, storage: storage).first?.first
     }
 
-    /// Records from `nextLSN` through at most `last` (which must be durable), about `maxBytes`
-    /// of payload (at least one record).
+    /// Records from `nextLSN` through at most `last` (which must be durable): as many as fit in
+    /// `maxBytes` of payload, or the one record when it alone is larger.
     public mutating func read(through last: UInt64, maxBytes: Int) throws -> [LogRecord] {
         guard nextLSN <= last else { return [] }
-        if segment == nil { try openSegment() }
+        if place == nil { try locate() }
         var records: [LogRecord] = []
         var bytes = 0
-        while nextLSN <= last, records.isEmpty || bytes < maxBytes {
-            guard let (file, name) = segment else { break }
-            let chunk = try file.read(at: offset, count: Self.chunkBytes)
+        var file = try open(place!.name)
+        defer { file.close() }
+        while nextLSN <= last {
+            let name = place!.name
+            let chunk = try file.read(at: place!.offset, count: Self.chunkBytes)
             var position = 0
-            var advanced = false
-            while nextLSN <= last, records.isEmpty || bytes < maxBytes {
+            var full = false
+            var moved = false
+            while nextLSN <= last {
                 let frame = Frame(chunk, at: position)
                 if frame.isEnd && (frame.complete || chunk.count < Self.chunkBytes) {
                     // This segment's records end here; the next LSN starts the next segment.
-                    try nextSegment(after: name)
-                    position = 0
-                    advanced = true
+                    let next = try nextSegment(after: name)
+                    file.close()
+                    file = try open(next)
+                    place = (next, UInt64(LogFormat.segmentHeaderBytes))
+                    moved = true
+                    break
+                }
+                if frame.complete, frame.length > LogFormat.recordPayloadBytesMax {
+                    throw FeedError.unreadable(file: name, offset: place!.offset + UInt64(position), lsn: nextLSN, reason: "impossible length \(frame.length)")
+                }
+                if !records.isEmpty, bytes + frame.length > maxBytes {
+                    full = true
                     break
                 }
                 guard frame.complete, position + frame.size <= chunk.count else {
                     if position == 0 {
                         // One record larger than a chunk: read exactly it.
-                        let whole = try file.read(at: offset, count: frame.complete ? frame.size : LogFormat.recordHeaderBytes)
+                        let whole = try file.read(at: place!.offset, count: frame.complete ? frame.size : LogFormat.recordHeaderBytes)
                         let big = Frame(whole, at: 0)
                         guard let payload = big.validPayload(lsn: nextLSN) else {
-                            throw FeedError.unreadable(file: name, offset: offset, lsn: nextLSN, reason: big.problem(lsn: nextLSN) ?? "short read")
+                            throw FeedError.unreadable(file: name, offset: place!.offset, lsn: nextLSN, reason: big.problem(lsn: nextLSN) ?? "short read")
                         }
                         records.append(LogRecord(lsn: nextLSN, payload: Array(payload)))
                         bytes += payload.count
-                        offset += UInt64(big.size)
+                        position = big.size
                         nextLSN += 1
-                        advanced = true
                     }
                     break
                 }
                 guard let payload = frame.validPayload(lsn: nextLSN) else {
-                    throw FeedError.unreadable(file: name, offset: offset + UInt64(position), lsn: nextLSN, reason: frame.problem(lsn: nextLSN) ?? "invalid")
+                    throw FeedError.unreadable(file: name, offset: place!.offset + UInt64(position), lsn: nextLSN, reason: frame.problem(lsn: nextLSN) ?? "invalid")
                 }
                 records.append(LogRecord(lsn: nextLSN, payload: Array(payload)))
                 bytes += payload.count
                 position += frame.size
                 nextLSN += 1
-                advanced = true
             }
-            offset += UInt64(position)
-            if !advanced { throw FeedError.unreadable(file: name, offset: offset, lsn: nextLSN, reason: "no record where one was expected") }
+            // Reading goes on at the start of the next segment.
+            if moved { continue }
+            guard position > 0 || full else {
+                throw FeedError.unreadable(file: name, offset: place!.offset, lsn: nextLSN, reason: "no record where one was expected")
+            }
+            place!.offset += UInt64(position)
+            if full || (!records.isEmpty && bytes >= maxBytes) { break }
         }
         return records
     }
 
-    /// Opens the segment holding `nextLSN` and skips to that record.
-    private mutating func openSegment() throws {
+    /// Finds the segment holding `nextLSN` and the offset of that record, walking the frames
+    /// before it a chunk at a time (their payloads are not checked here; the ones handed out are).
+    private mutating func locate() throws {
         let segments = try Self.segments(directory: directory, storage: storage)
         guard let oldest = segments.first?.first, nextLSN >= oldest else {
             throw FeedError.historyUnavailable(requested: nextLSN, oldest: segments.first?.first ?? nextLSN)
         }
         let holding = segments.last { $0.first <= nextLSN }!
-        try open(holding.name)
-        let target = nextLSN
-        nextLSN = holding.first
-        // Walk the frames up to the record wanted (headers only: the payloads are skipped).
-        while nextLSN < target {
-            let header = try segment!.file.read(at: offset, count: LogFormat.recordHeaderBytes)
-            let frame = Frame(header, at: 0)
-            guard frame.complete, !frame.isEnd, frame.lsn == nextLSN, frame.length > 0 else {
-                throw FeedError.unreadable(file: holding.name, offset: offset, lsn: nextLSN, reason: "the segment ends before LSN \(target)")
+        let file = try open(holding.name)
+        defer { file.close() }
+        var offset = UInt64(LogFormat.segmentHeaderBytes)
+        var lsn = holding.first
+        while lsn < nextLSN {
+            let chunk = try file.read(at: offset, count: Self.chunkBytes)
+            var position = 0
+            while lsn < nextLSN, position + LogFormat.recordHeaderBytes <= chunk.count {
+                let frame = Frame(chunk, at: position)
+                guard frame.complete, !frame.isEnd, frame.lsn == lsn, frame.length > 0, frame.length <= LogFormat.recordPayloadBytesMax else {
+                    throw FeedError.unreadable(file: holding.name, offset: offset + UInt64(position), lsn: lsn, reason: "the segment ends before LSN \(nextLSN)")
+                }
+                position += frame.size
+                lsn += 1
             }
-            offset += UInt64(frame.size)
-            nextLSN += 1
+            guard position > 0 else { throw FeedError.unreadable(file: holding.name, offset: offset, lsn: lsn, reason: "short segment") }
+            offset += UInt64(position)
         }
+        place = (holding.name, offset)
     }
 
-    private mutating func nextSegment(after name: String) throws {
-        segment?.file.close()
-        segment = nil
+    /// The name of the segment that starts at `nextLSN`, the one after `name`.
+    private func nextSegment(after name: String) throws -> String {
         let segments = try Self.segments(directory: directory, storage: storage)
         guard let next = segments.first(where: { $0.first == nextLSN }) else {
             let oldest = segments.first?.first ?? nextLSN
             if oldest > nextLSN { throw FeedError.historyUnavailable(requested: nextLSN, oldest: oldest) }
-            throw FeedError.unreadable(file: name, offset: offset, lsn: nextLSN, reason: "no segment starts at LSN \(nextLSN)")
+            throw FeedError.unreadable(file: name, offset: 0, lsn: nextLSN, reason: "no segment starts at LSN \(nextLSN)")
         }
-        try open(next.name)
+        return next.name
     }
 
-    private mutating func open(_ name: String) throws {
-        // Pruned after it was listed: the history is gone.
+    /// Opens a segment and checks its header.
+    private func open(_ name: String) throws -> any StorageFile {
+        // Removed after it was listed (a snapshot pruned it): that history is gone.
         guard let file = try? storage.open(directory + "/" + name, create: false) else {
             let oldest = (try? Self.oldestLSN(directory: directory, storage: storage)) ?? nil
             if let oldest, oldest <= nextLSN { _ = try storage.open(directory + "/" + name, create: false) }
@@ -145,12 +169,6 @@ public struct LogReader: Sendable {
             file.close()
             throw FeedError.unreadable(file: name, offset: 0, lsn: nextLSN, reason: "damaged segment header")
         }
-        segment = (file, name)
-        offset = UInt64(LogFormat.segmentHeaderBytes)
-    }
-
-    public mutating func close() {
-        segment?.file.close()
-        segment = nil
+        return file
     }
 }

@@ -23,11 +23,11 @@ public struct LogSubscription: Sendable {
     /// cancelled.
     public mutating func next(maxBytes: Int, waitSeconds: Double? = nil) async throws -> [LogRecord]? {
         while true {
-            if Task.isCancelled { return nil }
+            // A closing log ends every stream, also one still reading a backlog.
+            if Task.isCancelled || feed.isClosed { return nil }
             let durable = feed.durableLSN
             if nextLSN <= durable {
                 if let recent = feed.recentRecords(from: nextLSN, maxBytes: maxBytes), !recent.isEmpty {
-                    reader?.close()
                     reader = nil
                     nextLSN = recent.last!.lsn + 1
                     return recent
@@ -55,9 +55,8 @@ public struct LogSubscription: Sendable {
         }
     }
 
-    /// Stops reading; closes the segment file held open.
+    /// Stops reading (a reader holds no file between reads; this drops its place).
     public mutating func close() {
-        reader?.close()
         reader = nil
     }
 

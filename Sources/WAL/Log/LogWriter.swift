@@ -283,9 +283,10 @@ public final class LogWriter: @unchecked Sendable {
                     statistics.syncSecondsTotal += elapsed
                 }
                 durableLSN = last
+                // Under the lock, so that no reader of `durable` is ahead of the feed.
+                configuration.onDurable?(last)
                 release()
             }
-            configuration.onDurable?(last)
         } catch {
             fail(error.description)
         }
