@@ -94,8 +94,8 @@ public actor Database {
 
     /// Runs a batch and returns once it is durable. When the disk is full, writes are refused
     /// with STORAGE_FULL (nothing runs for them) and reads still answer.
-    public func execute(_ requests: [Request]) async throws -> [Outcome] {
-        let (outcomes, lsn) = try await run(requests)
+    public func execute(_ requests: [Request], actors: [ActorRun] = []) async throws -> [Outcome] {
+        let (outcomes, lsn) = try await run(requests, actors: actors)
         // Outside the gate: later batches join this one's write (group commit).
         try await writer.waitDurable(lsn)
         return outcomes
@@ -105,13 +105,13 @@ public actor Database {
     /// may be shown to no one before `waitDurable(lsn)` returns. A pipeline runs the next batch
     /// while this one's write is in flight.
     /// `boundBytes`, when given, is `RecordBound.bytes(requests)` already computed by the caller.
-    public func run(_ requests: [Request], boundBytes: Int? = nil) async throws -> (outcomes: [Outcome], lsn: UInt64) {
+    public func run(_ requests: [Request], actors: [ActorRun] = [], boundBytes: Int? = nil) async throws -> (outcomes: [Outcome], lsn: UInt64) {
         await enterGate()
         defer { leaveGate() }
-        let bound = boundBytes ?? RecordBound.bytes(requests)
+        let bound = boundBytes ?? RecordBound.bytes(requests) + RecordBound.actorBytes(actors)
         guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
         if await writer.admit(bytes: bound) {
-            let result = await engine.execute(requests)
+            let result = await engine.execute(requests, actors: actors)
             let payload = result.record.encodedBytes
             // In the feed first: the writer may make it durable before `append` returns.
             feed.appended(LogRecord(lsn: lastAppended + 1, payload: payload))

@@ -14,6 +14,11 @@ public enum RecordBound {
         requests.reduce(batchHeaderBytes) { $0 + bytes($1) }
     }
 
+    /// What naming the senders of a batch adds at most: each actor's name once, with its length.
+    public static func actorBytes(_ actors: [ActorRun]) -> Int {
+        actors.reduce(0) { $0 + 4 + $1.actor.utf8.count }
+    }
+
     static func bytes(_ request: Request) -> Int {
         guard !request.command.isRead else { return 0 }
         // Counted, not encoded: this runs for every command on the hot path.
@@ -42,8 +47,7 @@ public enum RecordBound {
         }
         // A keyed command also logs its remembered outcome.
         let key = request.idempotencyKey.map { 64 + $0.utf8.count + reply } ?? 0
-        // Its source (12 bytes) and, at most once per record, its actor's name.
-        let source = 16 + request.actor.utf8.count
-        return event + key + source
+        // Its source (who caused its events: 12 bytes; actors' names are bounded per run, `actorBytes`).
+        return event + key + 12
     }
 }

@@ -181,8 +181,31 @@ import Testing
         #expect(item.availableCopies == 1 && item.awaitingPickup == 0)
         guard case .holdEnded(let ended, .expired) = records.last?.events.first else { Issue.record("no expiry logged: \(records.last!.events)"); return }
         #expect(ended.member == 2)
+        // The expiry belongs to the batch's time, not to any command of the batch.
+        #expect(records.last!.sources == [.batchTime(eventCount: UInt32(records.last!.events.count))])
+        #expect(records.last!.attributedEvents().allSatisfy { $0.sequence == nil && $0.actor == nil })
         let replica = Engine(configuration: EngineConfiguration(shardCount: 3), clock: ManualClock(.zero))
         for record in records { await replica.apply(record) }
         #expect(await replica.digest() == engine.digest())
+    }
+
+    /// Each event names the command that caused it and who sent it; a return that makes a hold
+    /// ready is followed by that event, under the same command.
+    @Test func eventsNameTheirCommandAndItsSender() async throws {
+        let engine = Engine(configuration: EngineConfiguration(shardCount: 2), clock: ManualClock(UnitFixture.start))
+        let draft = ItemDraft(isbn: "9780306406157", title: "T", author: "A", publisher: "P", year: 2001, type: .book, copies: 1)
+        let setup: [Command] = [
+            .createItem(draft), .registerMember(MemberDraft(email: "a@example.org", name: "A", tier: "standard", cardExpiryDay: 30_000)),
+            .registerMember(MemberDraft(email: "b@example.org", name: "B", tier: "standard", cardExpiryDay: 30_000)),
+        ]
+        _ = await engine.execute(setup.map { Request($0) }, actors: [ActorRun(actor: "admin", count: 3)])
+        let commands: [Command] = [.checkout(member: 1, item: 1), .getItem(1), .placeHold(member: 2, item: 1), .returnLoan(1)]
+        let record = await engine.execute(commands.map { Request($0) }, actors: [ActorRun(actor: "desk", count: 2), ActorRun(actor: "member-2", count: 1), ActorRun(actor: "desk", count: 1)]).record
+        #expect(record.actors == ["desk", "member-2"])
+        let attributed = record.attributedEvents()
+        let first = record.firstSequence
+        #expect(attributed.map(\.sequence) == [first, first + 2, first + 3, first + 3])
+        #expect(attributed.map(\.actor) == ["desk", "member-2", "desk", "desk"])
+        guard case .loanReturned = attributed[2].event, case .holdReady = attributed[3].event else { Issue.record("\(record.events)"); return }
     }
 }

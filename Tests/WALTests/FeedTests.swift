@@ -6,16 +6,33 @@ import WAL
 /// order, from memory or read back from the segments, across restarts, and say clearly when a
 /// position is gone or not yet written.
 @Suite struct FeedTests {
-    /// The fixture's batches, each command sent by one of three tokens.
-    static func namedBatches(count: Int) -> [[Request]] {
-        WALFixture.batches(seed: 23, count: count).enumerated().map { batchIndex, batch in
-            batch.enumerated().map { index, request in
-                var named = request
-                named.actor = "token-\((batchIndex + index) % 3)"
-                return named
-            }
+    static let batches = WALFixture.batches(seed: 23, count: 300)
+
+    /// Who sent each batch's commands: runs of one to three commands, from three tokens.
+    static func actors(ofBatch index: Int) -> [ActorRun] {
+        var runs: [ActorRun] = []
+        var left = batches[index].count
+        var turn = index
+        while left > 0 {
+            let count = min(left, 1 + turn % 3)
+            runs.append(ActorRun(actor: "token-\(turn % 3)", count: count))
+            left -= count
+            turn += 1
         }
+        return runs
     }
+
+    /// The actor of command `offset` of batch `index`.
+    static func actor(ofBatch index: Int, command offset: Int) -> String {
+        var end = 0
+        for run in actors(ofBatch: index) {
+            end += run.count
+            if offset < end { return run.actor }
+        }
+        return ""
+    }
+
+    static func namedBatches(count: Int) -> [[Request]] { Array(batches.prefix(count)) }
 
     static func open(_ storage: any Storage, segmentBytes: UInt64 = 16 << 10, recentBytesMax: Int = 16 << 20, clock: ManualClock = ManualClock(WALFixture.start)) async throws -> Database {
         var configuration = WALFixture.configuration("/data", segmentBytes: segmentBytes)
@@ -27,7 +44,7 @@ import WAL
     static func run(_ batches: [[Request]], _ range: Range<Int>, on database: Database, clock: ManualClock, snapshotAt: Set<Int> = []) async throws {
         for index in range {
             clock.set(WALFixture.time(ofBatch: index))
-            _ = try await database.execute(batches[index])
+            _ = try await database.execute(batches[index], actors: actors(ofBatch: index))
             if snapshotAt.contains(index) { try await database.snapshot() }
         }
     }
@@ -68,10 +85,10 @@ import WAL
             #expect(records.map(\.lsn) == Array(UInt64(start)...UInt64(expected.count)))
             let decoded = try records.map(Self.decode)
             #expect(decoded.map(\.events) == expected[(start - 1)...].map(\.events))
-            for (record, batch) in zip(decoded, batches[(start - 1)...]) {
+            for (offset, record) in decoded.enumerated() {
                 for event in record.attributedEvents() {
                     let sequence = try #require(event.sequence)
-                    #expect(event.actor == batch[Int(sequence - record.firstSequence)].actor)
+                    #expect(event.actor == Self.actor(ofBatch: start - 1 + offset, command: Int(sequence - record.firstSequence)))
                 }
             }
             subscription.close()

@@ -106,19 +106,29 @@ public enum Command: Sendable, Hashable {
 }
 
 /// A command as submitted: with an optional client idempotency key (mutations only; reads
-/// ignore it) and who sent it.
+/// ignore it).
 public struct Request: Sendable, Hashable {
     public var command: Command
     public var idempotencyKey: String?
-    /// Who sent the command (the server puts the token's id here; empty: not named). The log
-    /// records it beside the command's events, so the event stream doubles as an audit trail.
-    /// At most `Limits.actorBytesMax` bytes.
-    public var actor: String
 
-    public init(_ command: Command, idempotencyKey: String? = nil, actor: String = "") {
-        precondition(actor.utf8.count <= Limits.actorBytesMax, "actor of \(actor.utf8.count) bytes")
+    public init(_ command: Command, idempotencyKey: String? = nil) {
         self.command = command
         self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// Who sent a run of consecutive commands of a batch (the server: a token's id, one run per
+/// frame). The log records it beside the commands' events, so that the event stream doubles as
+/// an audit trail. Kept beside the requests rather than in each, so that a request stays small.
+public struct ActorRun: Sendable, Hashable {
+    /// At most `Limits.actorBytesMax` bytes; empty: not named.
+    public var actor: String
+    public var count: Int
+
+    public init(actor: String, count: Int) {
+        precondition(actor.utf8.count <= Limits.actorBytesMax, "actor of \(actor.utf8.count) bytes")
+        precondition(count >= 0)
         self.actor = actor
+        self.count = count
     }
 }

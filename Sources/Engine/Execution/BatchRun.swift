@@ -34,6 +34,8 @@ struct KeyedSlot {
 /// arrays only grow, and every slot a batch uses is written before it is read.
 struct BatchRun {
     var requests: [Request] = []
+    /// Who sent the requests, in runs (see `ActorRun`).
+    var actors: [ActorRun] = []
     var firstSequence: SequenceNumber = 0
     var now: Timestamp = .zero
     var firstLoanID: UInt64 = 0

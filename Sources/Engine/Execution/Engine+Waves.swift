@@ -381,6 +381,10 @@ extension Engine {
         var sources: [EventSource] = []
         if !batch.preamble.isEmpty { sources.append(.batchTime(eventCount: UInt32(batch.preamble.count))) }
         var actors = ActorTable()
+        // The run of the command at hand, its index in the table, and where it ends.
+        var run = -1
+        var runActor: UInt32 = 0
+        var runEnd = 0
         var keyed = batch.keyed.makeIterator()
         var nextKeyed = keyed.next()
         // Follow-up events by slot, in the order they were decided within a slot.
@@ -403,7 +407,13 @@ extension Engine {
                 nextKeyed = keyed.next()
             }
             if events.count > before {
-                sources.append(EventSource(command: UInt32(index), actor: actors.index(of: batch.requests[index].actor), eventCount: UInt32(events.count - before)))
+                while index >= runEnd {
+                    run += 1
+                    let name = run < batch.actors.count ? batch.actors[run].actor : ""
+                    runEnd = run < batch.actors.count ? runEnd + batch.actors[run].count : Int.max
+                    runActor = actors.index(of: name)
+                }
+                sources.append(EventSource(command: UInt32(index), actor: runActor, eventCount: UInt32(events.count - before)))
             }
         }
         nextSequence = batch.firstSequence + SequenceNumber(batch.requests.count)
@@ -416,24 +426,17 @@ extension Engine {
     }
 }
 
-/// The names of a batch's actors in order of first appearance. Consecutive commands mostly
-/// come from one connection, so the last name is checked before the table.
+/// The names of a batch's actors, each once, in order of first appearance: looked up once per
+/// run of commands (a frame), not per command.
 struct ActorTable {
     private(set) var names: [String] = []
     private var indexes: [String: UInt32] = [:]
-    private var last: (name: String, index: UInt32)?
 
     mutating func index(of name: String) -> UInt32 {
-        if let last, last.name == name { return last.index }
-        let index: UInt32
-        if let known = indexes[name] {
-            index = known
-        } else {
-            index = UInt32(names.count)
-            names.append(name)
-            indexes[name] = index
-        }
-        last = (name, index)
+        if let known = indexes[name] { return known }
+        let index = UInt32(names.count)
+        names.append(name)
+        indexes[name] = index
         return index
     }
 }

@@ -49,7 +49,8 @@ public actor Engine {
 
     // MARK: Running batches
 
-    public func execute(_ requests: [Request]) async -> BatchResult {
+    /// `actors` name who sent the requests, in order (commands beyond them: not named).
+    public func execute(_ requests: [Request], actors: [ActorRun] = []) async -> BatchResult {
         precondition(requests.count <= Limits.commandsPerBatchMax, "batch of \(requests.count) commands exceeds \(Limits.commandsPerBatchMax)")
         // Planning needs no shard, so the previous batch's delivery may still run; the first
         // hop waits for it.
@@ -57,7 +58,7 @@ public actor Engine {
         defer { leaveGate() }
         let now = max(clock.now(), lastTimestamp)
         beginBatch(at: now)
-        return await runBatch(requests, now: now, expiringPickups: true)
+        return await runBatch(requests, actors: actors, now: now, expiringPickups: true)
     }
 
     /// Runs read-only commands and leaves no trace: no sequence numbers are consumed, the clock
@@ -69,23 +70,26 @@ public actor Engine {
         await waitForGate()
         defer { leaveGate() }
         let sequence = nextSequence
-        let result = await runBatch(requests, now: max(clock.now(), lastTimestamp), expiringPickups: false)
+        let result = await runBatch(requests, actors: [], now: max(clock.now(), lastTimestamp), expiringPickups: false)
         precondition(result.record.events.isEmpty, "reads emitted events")
         nextSequence = sequence
         return result.outcomes
     }
 
     /// Plans, runs and finishes one batch in the kept working storage. The caller holds the gate.
-    private func runBatch(_ requests: [Request], now: Timestamp, expiringPickups: Bool) async -> BatchResult {
+    private func runBatch(_ requests: [Request], actors: [ActorRun], now: Timestamp, expiringPickups: Bool) async -> BatchResult {
+        precondition(actors.reduce(0) { $0 + $1.count } <= requests.count, "more actors than requests")
         var batch = BatchRun()
         swap(&batch, &scratch)
         batch.reset(requests: requests, firstSequence: nextSequence, now: now)
+        batch.actors = actors
         if expiringPickups { expirePickups(&batch) }
         plan(&batch)
         await run(&batch)
         let result = finish(&batch)
         // Let go of the caller's array, so that it can refill it in place for its next batch.
         batch.requests = []
+        batch.actors = []
         swap(&batch, &scratch)
         return result
     }

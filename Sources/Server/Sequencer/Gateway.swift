@@ -20,10 +20,6 @@ public final class Gateway: Sendable {
     public func serve(_ requests: [Request], principal: Principal, completion: @escaping Completion) {
         guard access.isValid(principal) else { return refuse(.unauthenticated, completion) }
         guard principal.admit(commands: requests.count) else { return refuse(.rateLimited, completion) }
-        // The log names the token behind every command's events (the audit trail).
-        var named = requests
-        for index in named.indices { named[index].actor = principal.tokenID }
-        let requests = named
         var needsOwnership = false
         var allAllowed = true
         let permissions = requests.map { request in
@@ -35,16 +31,18 @@ public final class Gateway: Sendable {
             }
             return permission
         }
+        // The log names the token behind every command's events (the audit trail).
+        let actor = principal.tokenID
         if allAllowed {
-            sequencer.submit(requests) { completion($0.mapError(Self.refusal)) }
+            sequencer.submit(requests, actor: actor) { completion($0.mapError(Self.refusal)) }
             return
         }
         guard needsOwnership, let member = principal.member else {
-            return submit(requests, allowed: permissions.map { $0 == .allowed }, completion)
+            return submit(requests, actor: actor, allowed: permissions.map { $0 == .allowed }, completion)
         }
         // A member renewing a loan or cancelling a hold: look up their active loans and open holds
         // first (rare, so one extra read is fine).
-        sequencer.submit([Request(.getMember(member)), Request(.memberHolds(member))]) { result in
+        sequencer.submit([Request(.getMember(member)), Request(.memberHolds(member))], actor: actor) { result in
             var ownLoans: Set<LoanID> = []
             var ownHolds: Set<HoldID> = []
             if case .success(let outcomes) = result {
@@ -59,7 +57,7 @@ public final class Gateway: Sendable {
                 case .ownHold(let hold): ownHolds.contains(hold)
                 }
             }
-            self.submit(requests, allowed: allowed, completion)
+            self.submit(requests, actor: actor, allowed: allowed, completion)
         }
     }
 
@@ -68,14 +66,14 @@ public final class Gateway: Sendable {
         await withCheckedContinuation { continuation in serve(requests, principal: principal) { continuation.resume(returning: $0) } }
     }
 
-    private func submit(_ requests: [Request], allowed: [Bool], _ completion: @escaping Completion) {
+    private func submit(_ requests: [Request], actor: String, allowed: [Bool], _ completion: @escaping Completion) {
         let permitted = zip(requests, allowed).filter(\.1).map(\.0)
         let merge: @Sendable ([Outcome]) -> [Outcome] = { answers in
             var iterator = answers.makeIterator()
             return allowed.map { $0 ? iterator.next()! : .refused(Refusal(.forbidden)) }
         }
         guard !permitted.isEmpty else { return completion(.success(merge([]))) }
-        sequencer.submit(permitted) { result in completion(result.map(merge).mapError(Self.refusal)) }
+        sequencer.submit(permitted, actor: actor) { result in completion(result.map(merge).mapError(Self.refusal)) }
     }
 
     private func refuse(_ code: ErrorCode, _ completion: Completion) {

@@ -11,6 +11,8 @@ public final class Sequencer: Sendable {
 
     struct Submission {
         var requests: [Request]
+        /// Who sent them (the token's id), recorded with their events.
+        var actor: String
         var completion: Completion
         var enqueuedAt: Double
         /// `RecordBound.bytes(requests)`, computed once, outside the queue's lock.
@@ -49,10 +51,11 @@ public final class Sequencer: Sendable {
         (acknowledgements, acknowledgementsInput) = AsyncStream.makeStream(of: Acknowledgement.self)
     }
 
-    /// Queues a frame's commands; `completion` runs once they are executed and durable.
-    /// After `close()`, answers SHUTTING_DOWN at once.
-    public func submit(_ requests: [Request], completion: @escaping Completion) {
-        let submission = Submission(requests: requests, completion: completion, enqueuedAt: monotonicSeconds(), boundBytes: RecordBound.bytes(requests))
+    /// Queues a frame's commands, sent by `actor` (a token's id); `completion` runs once they are
+    /// executed and durable. After `close()`, answers SHUTTING_DOWN at once.
+    public func submit(_ requests: [Request], actor: String = "", completion: @escaping Completion) {
+        let bound = RecordBound.bytes(requests) + RecordBound.actorBytes([ActorRun(actor: actor, count: requests.count)])
+        let submission = Submission(requests: requests, actor: actor, completion: completion, enqueuedAt: monotonicSeconds(), boundBytes: bound)
         let (accepted, waiter) = pending.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !state.closed else { return (false, nil) }
             state.submissions.append(submission)
@@ -85,11 +88,12 @@ public final class Sequencer: Sendable {
         while true {
             guard let batch = await nextBatch() else { break }
             let requests = batch.count == 1 ? batch[0].requests : batch.flatMap(\.requests)
+            let actors = batch.map { ActorRun(actor: $0.actor, count: $0.requests.count) }
             // The submissions' bounds add up to the batch's: one record header, not one each.
             let boundBytes = batch.reduce(RecordBound.batchHeaderBytes) { $0 + $1.boundBytes - RecordBound.batchHeaderBytes }
             let startedAt = monotonicSeconds()
             do {
-                let (outcomes, lsn) = try await database.run(requests, boundBytes: boundBytes)
+                let (outcomes, lsn) = try await database.run(requests, actors: actors, boundBytes: boundBytes)
                 metrics.recordBatch(commands: requests.count, frames: batch.count)
                 acknowledgementsInput.yield(Acknowledgement(submissions: batch, outcomes: outcomes, lsn: lsn, startedAt: startedAt))
             } catch let error as WALError {

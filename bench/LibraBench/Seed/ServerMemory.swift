@@ -48,7 +48,7 @@ enum ServerMemory {
     }
 
     /// A plain HTTP GET (one request, then the server closes) with a 5-second timeout; the body, or nil.
-    private static func httpGet(host: String, port: Int, path: String) -> String? {
+    static func httpGet(host: String, port: Int, path: String) -> String? {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
