@@ -81,6 +81,9 @@ import Testing
         #expect(record.sourcesProblem == nil)
         var reader = ByteReader(record.canonicalBytes)
         #expect(try BatchRecord(from: &reader) == record)
+        var replaying = ByteReader(record.canonicalBytes)
+        let replayed = try BatchRecord(from: &replaying, keepingSources: false)
+        #expect(replaying.isAtEnd && replayed.events == record.events && replayed.actors.isEmpty && replayed.sources.isEmpty)
         let attributed = record.attributedEvents()
         #expect(attributed.map(\.event) == Self.events)
         #expect(attributed[0].sequence == nil && attributed[0].actor == nil)
@@ -105,6 +108,8 @@ import Testing
             #expect(record.sourcesProblem != nil)
             var reader = ByteReader(record.canonicalBytes)
             #expect(throws: DecodingError.self) { try BatchRecord(from: &reader) }
+            var replaying = ByteReader(record.canonicalBytes)
+            #expect(throws: DecodingError.self) { try BatchRecord(from: &replaying, keepingSources: false) }
         }
     }
 

@@ -440,6 +440,13 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
     }
 
     public init(from reader: inout ByteReader) throws(DecodingError) {
+        try self.init(from: &reader, keepingSources: true)
+    }
+
+    /// With `keepingSources` false (replay, which needs only the events), the actors and
+    /// sources are checked exactly as when kept, but not stored: the record's `actors` and
+    /// `sources` are empty. Replay then allocates nothing for them.
+    public init(from reader: inout ByteReader, keepingSources: Bool) throws(DecodingError) {
         let first = try reader.read(UInt64.self)
         let count = try reader.read(UInt32.self)
         let timestamp = Timestamp(rawValue: try reader.read(Int64.self))
@@ -452,18 +459,29 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
         for _ in 0..<eventCount { events.append(try Event(from: &reader)) }
         let actorCount = try reader.readCount(minimumBytes: 4)
         var actors: [String] = []
-        actors.reserveCapacity(actorCount)
-        for _ in 0..<actorCount { actors.append(try reader.readString(maxBytes: Limits.actorBytesMax)) }
+        if keepingSources { actors.reserveCapacity(actorCount) }
+        for _ in 0..<actorCount {
+            if keepingSources {
+                actors.append(try reader.readString(maxBytes: Limits.actorBytesMax))
+            } else {
+                let length = Int(try reader.read(UInt32.self))
+                guard length <= Limits.actorBytesMax else { throw DecodingError.invalid("actor of \(length) bytes", offset: reader.offset - 4) }
+                try reader.skip(length)
+            }
+        }
         let sourceCount = try reader.readCount(minimumBytes: 12)
         var sources: [EventSource] = []
-        sources.reserveCapacity(sourceCount)
+        if keepingSources { sources.reserveCapacity(sourceCount) }
+        var check = SourcesCheck(commandCount: count, actorCount: actorCount)
         for _ in 0..<sourceCount {
-            sources.append(EventSource(command: try reader.read(UInt32.self), actor: try reader.read(UInt32.self), eventCount: try reader.read(UInt32.self)))
+            let source = EventSource(command: try reader.read(UInt32.self), actor: try reader.read(UInt32.self), eventCount: try reader.read(UInt32.self))
+            if let problem = check.add(source) { throw DecodingError.invalid("record sources: \(problem)", offset: reader.offset) }
+            if keepingSources { sources.append(source) }
         }
+        if let problem = check.finish(eventCount: eventCount) { throw DecodingError.invalid("record sources: \(problem)", offset: reader.offset) }
         self.init(
             firstSequence: first, commandCount: count, timestamp: timestamp, nextItemID: nextItem, nextMemberID: nextMember, nextLoanID: nextLoan, events: events,
             actors: actors, sources: sources)
-        if let problem = sourcesProblem { throw DecodingError.invalid("record sources: \(problem)", offset: reader.offset) }
     }
 }
 

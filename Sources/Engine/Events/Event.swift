@@ -111,21 +111,11 @@ public struct BatchRecord: Sendable, Hashable {
     /// (the batch's time first), each of at least one event, naming a command of the batch
     /// and a listed actor, adding up to the events.
     public var sourcesProblem: String? {
-        var covered = 0
-        var previous: UInt32?
+        var check = SourcesCheck(commandCount: commandCount, actorCount: actors.count)
         for source in sources {
-            guard source.eventCount > 0 else { return "a source with no events" }
-            if source.isClock {
-                guard previous == nil, covered == 0 else { return "events of the batch's time after a command's" }
-            } else {
-                guard source.command < commandCount else { return "source names command \(source.command) of \(commandCount)" }
-                guard source.actor < actors.count else { return "source names actor \(source.actor) of \(actors.count)" }
-                if let previous, previous != EventSource.clock, source.command <= previous { return "sources out of command order" }
-            }
-            previous = source.command
-            covered += Int(source.eventCount)
+            if let problem = check.add(source) { return problem }
         }
-        return covered == events.count ? nil : "sources cover \(covered) of \(events.count) events"
+        return check.finish(eventCount: events.count)
     }
 
     /// Each event with what caused it, in order.
@@ -168,6 +158,38 @@ public struct EventSource: Sendable, Hashable {
     /// (benchmarks, tests) where the command/event pairing is one to one.
     public static func onePerCommand(_ count: Int) -> [EventSource] {
         (0..<count).map { EventSource(command: UInt32($0), actor: 0, eventCount: 1) }
+    }
+}
+
+/// The rules a record's sources follow, checked one source at a time (so that a decoder can
+/// check sources it does not keep).
+struct SourcesCheck {
+    let commandCount: UInt32
+    let actorCount: Int
+    private var covered = 0
+    private var previous: UInt32?
+
+    init(commandCount: UInt32, actorCount: Int) {
+        self.commandCount = commandCount
+        self.actorCount = actorCount
+    }
+
+    mutating func add(_ source: EventSource) -> String? {
+        guard source.eventCount > 0 else { return "a source with no events" }
+        if source.isClock {
+            guard previous == nil, covered == 0 else { return "events of the batch's time after a command's" }
+        } else {
+            guard source.command < commandCount else { return "source names command \(source.command) of \(commandCount)" }
+            guard source.actor < actorCount else { return "source names actor \(source.actor) of \(actorCount)" }
+            if let previous, previous != EventSource.clock, source.command <= previous { return "sources out of command order" }
+        }
+        previous = source.command
+        covered += Int(source.eventCount)
+        return nil
+    }
+
+    func finish(eventCount: Int) -> String? {
+        covered == eventCount ? nil : "sources cover \(covered) of \(eventCount) events"
     }
 }
 

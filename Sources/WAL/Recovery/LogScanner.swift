@@ -129,7 +129,8 @@ struct LogScanner {
     private func decode(_ bytes: [UInt8], _ frame: Frame) -> BatchRecord? {
         let start = frame.offset + LogFormat.recordHeaderBytes
         var reader = ByteReader(bytes, offset: start, end: start + frame.length)
-        guard let record = try? BatchRecord(from: &reader), reader.isAtEnd else { return nil }
+        // Replay needs the events only: who caused them is checked, not kept.
+        guard let record = try? BatchRecord(from: &reader, keepingSources: false), reader.isAtEnd else { return nil }
         return record
     }
 
