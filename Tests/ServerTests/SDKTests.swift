@@ -313,6 +313,25 @@ import Glibc
         }
     }
 
+    @Test func analyticsHaveTypedCalls() async throws {
+        try await withServer { server in
+            let client = try await LibraClient.connect(port: server.protocolPort, token: ServerProcess.adminToken)
+            let items = try await SDKSamples.createItems(3, client: client)
+            let member = try await client.registerMember(SDKSamples.member()).id
+            _ = try await client.checkout(member: member, item: items[1])
+            let summary = try await client.circulationSummary()
+            #expect(summary.items == 3 && summary.members == 1 && summary.activeLoans == 1 && summary.loansEver == 1)
+            #expect(try await client.topItems(limit: 5) == [RankedCount(id: items[1].rawValue, count: 1)])
+            #expect(try await client.topMembers().map(\.id) == [member.rawValue])
+            let today = CivilDate(day: SystemClock().now().day)
+            #expect(try await client.dailyCheckouts(from: today, to: today).map(\.count) == [1])
+            let inventory = try await client.inventoryHealth(sampleLimit: 1)
+            #expect(inventory.neverBorrowed == 2 && inventory.neverBorrowedSample == [items[0]])
+            await #expect(throws: LibraError.self) { try await client.topItems(limit: 0) }
+            await client.close()
+        }
+    }
+
     /// Cancelling the task that iterates ends a quiet stream at once.
     @Test func cancellingAnEventFollowerEndsItPromptly() async throws {
         try await withServer { server in
