@@ -5,6 +5,6 @@ struct LibraBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "libra-bench",
         abstract: "Measures Libra. Each workload prints progress to stderr and one JSON line to stdout.",
-        subcommands: [EngineWorkload.self, WALWorkload.self, RecoverWorkload.self, SeedWorkload.self, LoadWorkload.self, CrashDrill.self, SearchWorkload.self, FollowWorkload.self]
+        subcommands: [EngineWorkload.self, WALWorkload.self, RecoverWorkload.self, SeedWorkload.self, LoadWorkload.self, CrashDrill.self, SearchWorkload.self, SearchServerWorkload.self, FollowWorkload.self]
     )
 }

@@ -18,9 +18,12 @@ enum ProtocolEventStream {
         let taskBox = NIOLockedValueBox<Task<Void, Never>?>(nil)
         let id = try subscriptions.add { taskBox.withLockedValue { $0?.cancel() } }
         let task = Task {
+            // Told before the final ERROR frame is queued (both go through the event loop, in
+            // order), so that a client answering that frame finds the connection free.
+            var told = false
             defer {
                 subscriptions.remove(id)
-                ended()
+                if !told { ended() }
             }
             var subscription = subscription
             var next = subscription.nextLSN
@@ -34,6 +37,8 @@ enum ProtocolEventStream {
             } catch is CancellationError {
             } catch ChannelError.ioOnClosedChannel {
             } catch {
+                told = true
+                ended()
                 let refusal = EventSubscriptions.refusal(error)
                 var buffer = channel.allocator.buffer(capacity: 256)
                 buffer.writeFrame(FrameHeader(format: header.format, opcode: .error, requestID: header.requestID)) { buffer in
