@@ -61,13 +61,6 @@ import WAL
         return records
     }
 
-    static func decode(_ record: LogRecord) throws -> BatchRecord {
-        var reader = ByteReader(record.payload)
-        let batch = try BatchRecord(from: &reader)
-        #expect(reader.isAtEnd)
-        return batch
-    }
-
     /// Writes the batches and checks what subscriptions from several positions see, with the
     /// records in memory and with a memory too small for any (so all are read from disk).
     @Test(arguments: [16 << 20, 0])
@@ -83,7 +76,7 @@ import WAL
             var subscription = try database.subscribe(from: UInt64(start))
             let records = try await Self.take(expected.count - start + 1, from: &subscription)
             #expect(records.map(\.lsn) == Array(UInt64(start)...UInt64(expected.count)))
-            let decoded = try records.map(Self.decode)
+            let decoded = try records.map { try $0.batchRecord() }
             #expect(decoded.map(\.events) == expected[(start - 1)...].map(\.events))
             for (offset, record) in decoded.enumerated() {
                 for event in record.attributedEvents() {
@@ -153,7 +146,7 @@ import WAL
         let records = try await Self.take(300 - Int(oldest) + 1, from: &subscription)
         #expect(records.map(\.lsn) == Array(oldest...300))
         let expected = await WALFixture.loggedRecords(batches)
-        #expect(try records.map { try Self.decode($0).events } == expected[Int(oldest - 1)...].map(\.events))
+        #expect(try records.map { try $0.batchRecord().events } == expected[Int(oldest - 1)...].map(\.events))
         subscription.close()
         await database.close()
     }

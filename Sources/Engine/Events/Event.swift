@@ -125,7 +125,8 @@ public struct BatchRecord: Sendable, Hashable {
         var index = 0
         for source in sources {
             let sequence = source.isClock ? nil : firstSequence + SequenceNumber(source.command)
-            let actor = source.isClock ? nil : actors[Int(source.actor)]
+            // An empty name (a command run in process) names no one, as the clock does not.
+            let actor = source.isClock || actors[Int(source.actor)].isEmpty ? nil : actors[Int(source.actor)]
             for _ in 0..<source.eventCount {
                 result.append(AttributedEvent(index: UInt32(index), sequence: sequence, actor: actor, event: events[index]))
                 index += 1
@@ -194,7 +195,8 @@ struct SourcesCheck {
 }
 
 /// One event of a record with what caused it: its place in the record, the command's sequence
-/// number and who sent it (both nil when the batch's time decided it).
+/// number and who sent it (both nil when the batch's time decided it; the actor also when the
+/// command named no one).
 public struct AttributedEvent: Sendable, Hashable {
     public var index: UInt32
     public var sequence: SequenceNumber?

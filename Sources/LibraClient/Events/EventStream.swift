@@ -16,7 +16,7 @@ extension LibraClient {
     ///         saved = event.position
     ///     }
     public func events(from start: EventStreamStart = .now) -> EventStream {
-        EventStream(host: endpoint.host, port: endpoint.port, token: endpoint.token, configuration: configuration, start: start)
+        EventStream(endpoint: endpoint, configuration: configuration, start: start)
     }
 }
 
@@ -25,15 +25,13 @@ extension LibraClient {
 public struct EventStream: AsyncSequence, Sendable {
     public typealias Element = StreamEvent
 
-    let host: String
-    let port: Int
-    let token: String
+    let endpoint: Endpoint
     let configuration: ClientConfiguration
     let start: EventStreamStart
 
     public func makeAsyncIterator() -> Iterator {
         let handoff = EventHandoff()
-        let follower = EventFollower(host: host, port: port, token: token, configuration: configuration, start: start, handoff: handoff)
+        let follower = EventFollower(endpoint: endpoint, configuration: configuration, start: start, handoff: handoff)
         return Iterator(pump: Pump(task: Task { await follower.run() }), handoff: handoff)
     }
 
@@ -120,9 +118,7 @@ actor EventHandoff {
 /// The follower's side: connects, greets, subscribes, and turns EVENTS frames into events;
 /// reconnects after a drop and resubscribes where the last frame ended.
 struct EventFollower: Sendable {
-    let host: String
-    let port: Int
-    let token: String
+    let endpoint: Endpoint
     let configuration: ClientConfiguration
     let start: EventStreamStart
     let handoff: EventHandoff
@@ -169,7 +165,7 @@ struct EventFollower: Sendable {
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .connect(host: host, port: port) { channel in
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // The server sends at least a heartbeat every 15 s: silence for three of them
                     // means a dead connection (a half-open one would otherwise wait forever).
@@ -182,7 +178,7 @@ struct EventFollower: Sendable {
             }
         try await channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
-            try await outbound.write(Self.frame(.hello, requestID: 1, BinaryPayloads.encodeHello(token: token)))
+            try await outbound.write(Self.frame(.hello, requestID: 1, BinaryPayloads.encodeHello(token: endpoint.token)))
             guard let greeting = try await frames.next() else { return }
             _ = try Self.payload(greeting, expecting: .welcome)
             try await outbound.write(Self.frame(.subscribe, requestID: 2, EventFrames.encodeSubscribe(from: from)))
@@ -205,7 +201,7 @@ struct EventFollower: Sendable {
                         if let skip = skipThrough, position <= skip { continue }
                         events.append(
                             StreamEvent(
-                                position: position, time: record.timestamp, sequence: attributed.sequence, token: attributed.actor.flatMap { $0.isEmpty ? nil : $0 },
+                                position: position, time: record.timestamp, sequence: attributed.sequence, token: attributed.actor,
                                 event: attributed.event))
                     }
                 }

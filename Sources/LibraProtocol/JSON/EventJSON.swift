@@ -28,8 +28,7 @@ public struct StreamEventJSON: Encodable, Sendable {
         try fields.encode(event.index, forKey: .init("index"))
         try fields.encode(event.sequence, forKey: .init("sequence"))
         try fields.encode(at.description, forKey: .init("at"))
-        // An in-process caller (no token) leaves the actor empty: null, as for the clock.
-        try fields.encode(event.actor.flatMap { $0.isEmpty ? nil : $0 }, forKey: .init("token"))
+        try fields.encode(event.actor, forKey: .init("token"))
         try fields.encode(event.event.typeName, forKey: .init("type"))
         try Self.encodeFields(of: event.event, into: &fields)
     }

@@ -62,10 +62,7 @@ enum ProtocolEventStream {
             frame.writeFrame(answer) { EventFrames.encodeEvents(next: next, records: pairs, into: &$0) }
             buffer = frame
         } else {
-            let decoded = try records.map { record -> (lsn: UInt64, record: BatchRecord) in
-                var reader = ByteReader(record.payload)
-                return (record.lsn, try BatchRecord(from: &reader))
-            }
+            let decoded = try records.map { (lsn: $0.lsn, record: try $0.batchRecord()) }
             let payload = EventFrames.encodeEventsJSON(next: next, records: decoded)
             var frame = channel.allocator.buffer(capacity: FrameHeader.bytes + payload.count)
             frame.writeFrame(answer) { $0.writeBytes(payload) }

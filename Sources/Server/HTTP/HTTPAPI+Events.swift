@@ -86,8 +86,7 @@ extension HTTPAPI {
         guard !records.isEmpty else { return ByteBuffer(string: ": keep-alive\n\n") }
         var text = ""
         for record in records {
-            var reader = ByteReader(record.payload)
-            let batch = try BatchRecord(from: &reader)
+            let batch = try record.batchRecord()
             for event in batch.attributedEvents() {
                 if let seen, record.lsn == seen.lsn, event.index <= seen.index { continue }
                 let json = StreamEventJSON(lsn: record.lsn, at: batch.timestamp, event: event)

@@ -1,3 +1,5 @@
+import Engine
+
 /// A committed log record as subscribers receive it: its LSN and its payload (a batch record,
 /// docs/log-format.md), the bytes the log holds.
 public struct LogRecord: Sendable, Hashable {
@@ -7,6 +9,14 @@ public struct LogRecord: Sendable, Hashable {
     public init(lsn: UInt64, payload: [UInt8]) {
         self.lsn = lsn
         self.payload = payload
+    }
+
+    /// The payload decoded, with who caused each event.
+    public func batchRecord() throws(DecodingError) -> BatchRecord {
+        var reader = ByteReader(payload)
+        let record = try BatchRecord(from: &reader)
+        guard reader.isAtEnd else { throw DecodingError.invalid("record of \(payload.count) bytes has trailing bytes", offset: reader.offset) }
+        return record
     }
 }
 

@@ -41,7 +41,7 @@ public struct LogReader: Sendable {
 
     /// Segments on disk, ascending by first LSN.
     static func segments(directory: String, storage: any Storage) throws(StorageError) -> [(first: UInt64, name: String)] {
-        try storage.list(directory).compactMap { name in LogFormat.firstLSN(ofSegment: name).map { ($0, name) } }.sorted { $0.first < $1.first }
+        LogFormat.segments(among: try storage.list(directory))
     }
 
     /// The oldest LSN the segments on disk hold, if any.
@@ -158,10 +158,13 @@ public struct LogReader: Sendable {
 
     /// Opens a segment and checks its header.
     private func open(_ name: String) throws -> any StorageFile {
-        // Removed after it was listed (a snapshot pruned it): that history is gone.
-        guard let file = try? storage.open(directory + "/" + name, create: false) else {
+        let file: any StorageFile
+        do {
+            file = try storage.open(directory + "/" + name, create: false)
+        } catch {
+            // Removed after it was listed (a snapshot pruned it): that history is gone.
+            guard case .notFound = error else { throw error }
             let oldest = (try? Self.oldestLSN(directory: directory, storage: storage)) ?? nil
-            if let oldest, oldest <= nextLSN { _ = try storage.open(directory + "/" + name, create: false) }
             throw FeedError.historyUnavailable(requested: nextLSN, oldest: oldest ?? nextLSN)
         }
         let header = try file.read(at: 0, count: LogFormat.segmentHeaderBytes)

@@ -19,6 +19,11 @@ public enum LogFormat {
 
     public static func segmentName(firstLSN: UInt64) -> String { "log-\(digits(firstLSN)).wal" }
 
+    /// The segments among a directory's file names, ascending by first LSN.
+    public static func segments(among names: [String]) -> [(first: UInt64, name: String)] {
+        names.compactMap { name in firstLSN(ofSegment: name).map { (first: $0, name: name) } }.sorted { $0.first < $1.first }
+    }
+
     public static func firstLSN(ofSegment name: String) -> UInt64? {
         guard name.hasPrefix("log-"), name.hasSuffix(".wal"), name.count == 4 + 20 + 4 else { return nil }
         return UInt64(name.dropFirst(4).dropLast(4))

@@ -97,7 +97,7 @@ public enum Recovery {
 
         report.snapshotSeconds = monotonicSeconds() - snapshotStart
         let replayStart = monotonicSeconds()
-        let segments = names.compactMap { name in LogFormat.firstLSN(ofSegment: name).map { (first: $0, name: name) } }.sorted { $0.first < $1.first }
+        let segments = LogFormat.segments(among: names)
         var scanner = LogScanner(directory: directory, storage: storage, segments: segments, snapshotLSN: report.snapshotLSN, options: options, log: log)
         let position = try await scanner.replay(into: engine, report: &report)
         report.lastLSN = position.nextLSN - 1
