@@ -201,7 +201,7 @@ public actor Database {
         guard snapshots.count >= 2 else { return }
         for lsn in snapshots.dropFirst(2) { try storage.remove(configuration.directory + "/" + SnapshotFile.name(lsn: lsn)) }
         let keepFrom = snapshots[1]
-        let segments = names.compactMap { LogFormat.firstLSN(ofSegment: $0) }.sorted()
+        let segments = LogFormat.segments(among: names).map(\.first)
         // A segment may go when the next one starts at or before the older snapshot's LSN + 1.
         for (index, first) in segments.enumerated() where index + 1 < segments.count && segments[index + 1] <= keepFrom + 1 {
             try storage.remove(configuration.directory + "/" + LogFormat.segmentName(firstLSN: first))
