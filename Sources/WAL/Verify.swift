@@ -21,6 +21,8 @@ public struct VerifyReport: Sendable, Equatable {
         // Verifying must not create what it was asked to check.
         _ = try storage.list(directory)
         let engine = Engine(configuration: EngineConfiguration())
+        var options = options
+        options.buildsSearchIndex = false
         let (_, recovery) = try await Recovery.recover(into: engine, directory: directory, storage: storage, options: options, log: log)
         let counts = await engine.counts()
         return VerifyReport(

@@ -8,11 +8,9 @@ struct CirculationStatistics: Sendable {
     private(set) var members: Int64 = 0
     private(set) var activeLoans: Int64 = 0
     private(set) var loansEver: Int64 = 0
-    /// By item id: copies if circulating, -1 if withdrawn, 0 if no item has the id (or it has none).
-    private var itemCopies: [Int32] = [0]
-    private var itemExists: [Bool] = [false]
-    private var itemOnLoan: [Int32] = [0]
-    private var itemBorrows: [UInt32] = [0]
+    /// By item id (see `ItemCounters`): one record per item, so that an event touches one
+    /// cache line for its item, not one per counter.
+    private var itemCounters: [ItemCounters] = [ItemCounters()]
     private var memberBorrows: [UInt32] = [0]
     /// By day since 1970-01-01.
     private var checkoutsByDay: [UInt32] = []
@@ -20,16 +18,29 @@ struct CirculationStatistics: Sendable {
     /// By loan id: the due day of an active loan.
     private var loanDueDays = ChunkedArray<Int32>(repeating: 0, count: 1)
 
+    /// An item's counters.
+    struct ItemCounters: Sendable {
+        /// Copies if circulating, -1 if withdrawn, 0 if no item has the id (or it has none).
+        var copies: Int32 = 0
+        var onLoan: Int32 = 0
+        var borrows: UInt32 = 0
+        var exists = false
+    }
+
     mutating func grow(items limit: Int, members memberLimit: Int, loans loanLimit: Int) {
-        if itemCopies.count < limit {
-            let missing = limit - itemCopies.count
-            itemCopies.append(contentsOf: repeatElement(0, count: missing))
-            itemExists.append(contentsOf: repeatElement(false, count: missing))
-            itemOnLoan.append(contentsOf: repeatElement(0, count: missing))
-            itemBorrows.append(contentsOf: repeatElement(0, count: missing))
-        }
+        if itemCounters.count < limit { itemCounters.append(contentsOf: repeatElement(ItemCounters(), count: limit - itemCounters.count)) }
         if memberBorrows.count < memberLimit { memberBorrows.append(contentsOf: repeatElement(0, count: memberLimit - memberBorrows.count)) }
         if loanDueDays.count < loanLimit { loanDueDays.append(contentsOf: repeatElement(0, count: loanLimit - loanDueDays.count)) }
+    }
+
+    /// Reads what a loan event will update (cache warming: see ShardState+Warm.swift), so that
+    /// the misses of many events overlap instead of coming one at a time.
+    func touch(item: Int, member: Int, loan: Int) -> UInt64 {
+        var checksum: UInt64 = 0
+        if item < itemCounters.count { checksum &+= UInt64(itemCounters[item].borrows) }
+        if member < memberBorrows.count { checksum &+= UInt64(memberBorrows[member]) }
+        if loan < loanDueDays.count { checksum &+= UInt64(UInt32(bitPattern: loanDueDays[loan])) }
+        return checksum
     }
 
     private static func bump(_ array: inout [UInt32], _ day: Int32) {
@@ -48,19 +59,19 @@ struct CirculationStatistics: Sendable {
 
     mutating func itemSet(_ item: Item) {
         let id = Int(item.id.rawValue)
-        if !itemExists[id] {
-            itemExists[id] = true
+        if !itemCounters[id].exists {
+            itemCounters[id].exists = true
             items += 1
-        } else if itemCopies[id] >= 0 {
+        } else if itemCounters[id].copies >= 0 {
             activeItems -= 1
-            copies -= Int64(itemCopies[id])
+            copies -= Int64(itemCounters[id].copies)
         }
         if item.status == .active {
-            itemCopies[id] = item.totalCopies
+            itemCounters[id].copies = item.totalCopies
             activeItems += 1
             copies += Int64(item.totalCopies)
         } else {
-            itemCopies[id] = -1
+            itemCounters[id].copies = -1
         }
     }
 
@@ -68,19 +79,19 @@ struct CirculationStatistics: Sendable {
 
     mutating func loanMade(_ loan: Loan) {
         let item = Int(loan.item.rawValue)
-        itemBorrows[item] &+= 1
+        itemCounters[item].borrows &+= 1
         memberBorrows[Int(loan.member.rawValue)] &+= 1
         Self.bump(&checkoutsByDay, loan.checkedOutAt.day)
         loansEver += 1
         guard loan.isActive else { return }
-        itemOnLoan[item] += 1
+        itemCounters[item].onLoan += 1
         Self.add(&dueByDay, loan.dueAt.day, 1)
         loanDueDays[Int(loan.id.rawValue)] = loan.dueAt.day
         activeLoans += 1
     }
 
     mutating func loanEnded(_ loan: LoanID, item: ItemID) {
-        itemOnLoan[Int(item.rawValue)] -= 1
+        itemCounters[Int(item.rawValue)].onLoan -= 1
         Self.add(&dueByDay, loanDueDays[Int(loan.rawValue)], -1)
         activeLoans -= 1
     }
@@ -102,15 +113,14 @@ struct CirculationStatistics: Sendable {
             loansEver: loansEver, openHolds: Int64(openHolds), utilizationPermille: copies > 0 ? activeLoans * 1000 / copies : 0)
     }
 
-    func topItems(_ limit: Int) -> [RankedCount] { Self.top(itemBorrows, limit) }
+    func topItems(_ limit: Int) -> [RankedCount] { Self.top(itemCounters.lazy.map(\.borrows), limit) }
     func topMembers(_ limit: Int) -> [RankedCount] { Self.top(memberBorrows, limit) }
 
     /// The `limit` largest non-zero counts, most first, ties by id: one pass, a short sorted list.
-    private static func top(_ counts: [UInt32], _ limit: Int) -> [RankedCount] {
+    private static func top(_ counts: some RandomAccessCollection<UInt32>, _ limit: Int) -> [RankedCount] {
         var best: [(count: UInt32, id: Int)] = []
         best.reserveCapacity(limit + 1)
-        for id in counts.indices where counts[id] > 0 {
-            let count = counts[id]
+        for (id, count) in counts.enumerated() where count > 0 {
             if best.count == limit, let last = best.last, count <= last.count { continue }
             // Ids ascend, so an equal count goes after those already in.
             var index = best.count
@@ -131,12 +141,12 @@ struct CirculationStatistics: Sendable {
         var out: Int64 = 0
         var neverSample: [ItemID] = []
         var outSample: [ItemID] = []
-        for id in itemCopies.indices where itemExists[id] && itemCopies[id] >= 0 {
-            if itemBorrows[id] == 0 {
+        for (id, item) in itemCounters.enumerated() where item.exists && item.copies >= 0 {
+            if item.borrows == 0 {
                 never += 1
                 if neverSample.count < limit { neverSample.append(ItemID(UInt64(id))) }
             }
-            if itemCopies[id] > 0 && itemOnLoan[id] >= itemCopies[id] {
+            if item.copies > 0 && item.onLoan >= item.copies {
                 out += 1
                 if outSample.count < limit { outSample.append(ItemID(UInt64(id))) }
             }

@@ -447,6 +447,18 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
     /// sources are checked exactly as when kept, but not stored: the record's `actors` and
     /// `sources` are empty. Replay then allocates nothing for them.
     public init(from reader: inout ByteReader, keepingSources: Bool) throws(DecodingError) {
+        var events: [Event] = []
+        var actors: [String] = []
+        var sources: [EventSource] = []
+        let header = try Self.decode(from: &reader, events: &events, keepingSources: keepingSources, actors: &actors, sources: &sources)
+        self.init(header, events: events, actors: actors, sources: sources)
+    }
+
+    /// Decodes one record: returns its header and appends its events to `events` (and, when
+    /// kept, its actors and sources to theirs). On a throw, some events may have been appended.
+    static func decode(
+        from reader: inout ByteReader, events: inout [Event], keepingSources: Bool, actors: inout [String], sources: inout [EventSource]
+    ) throws(DecodingError) -> Header {
         let first = try reader.read(UInt64.self)
         let count = try reader.read(UInt32.self)
         let timestamp = Timestamp(rawValue: try reader.read(Int64.self))
@@ -454,12 +466,12 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
         let nextMember = try reader.read(UInt64.self)
         let nextLoan = try reader.read(UInt64.self)
         let eventCount = try reader.readCount(minimumBytes: 9)
-        var events: [Event] = []
-        events.reserveCapacity(eventCount)
+        // Only into an empty array: reserving a little more each time would defeat the
+        // geometric growth of a chunk's array (a reallocation per record).
+        if events.isEmpty { events.reserveCapacity(eventCount) }
         for _ in 0..<eventCount { events.append(try Event(from: &reader)) }
         let actorCount = try reader.readCount(minimumBytes: 4)
-        var actors: [String] = []
-        if keepingSources { actors.reserveCapacity(actorCount) }
+        if keepingSources && actors.isEmpty { actors.reserveCapacity(actorCount) }
         for _ in 0..<actorCount {
             if keepingSources {
                 actors.append(try reader.readString(maxBytes: Limits.actorBytesMax))
@@ -470,8 +482,7 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
             }
         }
         let sourceCount = try reader.readCount(minimumBytes: 12)
-        var sources: [EventSource] = []
-        if keepingSources { sources.reserveCapacity(sourceCount) }
+        if keepingSources && sources.isEmpty { sources.reserveCapacity(sourceCount) }
         var check = SourcesCheck(commandCount: count, actorCount: actorCount)
         for _ in 0..<sourceCount {
             let source = EventSource(command: try reader.read(UInt32.self), actor: try reader.read(UInt32.self), eventCount: try reader.read(UInt32.self))
@@ -479,9 +490,7 @@ extension BatchRecord: CanonicalEncodable, CanonicalDecodable {
             if keepingSources { sources.append(source) }
         }
         if let problem = check.finish(eventCount: eventCount) { throw DecodingError.invalid("record sources: \(problem)", offset: reader.offset) }
-        self.init(
-            firstSequence: first, commandCount: count, timestamp: timestamp, nextItemID: nextItem, nextMemberID: nextMember, nextLoanID: nextLoan, events: events,
-            actors: actors, sources: sources)
+        return Header(firstSequence: first, commandCount: count, timestamp: timestamp, nextItemID: nextItem, nextMemberID: nextMember, nextLoanID: nextLoan)
     }
 }
 

@@ -107,6 +107,26 @@ public struct BatchRecord: Sendable, Hashable {
         self.sources = sources
     }
 
+    /// A record without its events, actors and sources: what replay needs of it besides the events.
+    public struct Header: Sendable, Hashable {
+        public var firstSequence: SequenceNumber
+        public var commandCount: UInt32
+        public var timestamp: Timestamp
+        public var nextItemID: UInt64
+        public var nextMemberID: UInt64
+        public var nextLoanID: UInt64
+    }
+
+    public var header: Header {
+        Header(firstSequence: firstSequence, commandCount: commandCount, timestamp: timestamp, nextItemID: nextItemID, nextMemberID: nextMemberID, nextLoanID: nextLoanID)
+    }
+
+    init(_ header: Header, events: [Event], actors: [String], sources: [EventSource]) {
+        self.init(
+            firstSequence: header.firstSequence, commandCount: header.commandCount, timestamp: header.timestamp, nextItemID: header.nextItemID,
+            nextMemberID: header.nextMemberID, nextLoanID: header.nextLoanID, events: events, actors: actors, sources: sources)
+    }
+
     /// Why the sources do not describe the events, or nil when they do: runs in command order
     /// (the batch's time first), each of at least one event, naming a command of the batch
     /// and a listed actor, adding up to the events.

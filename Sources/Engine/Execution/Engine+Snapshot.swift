@@ -93,49 +93,101 @@ extension Engine {
         }
     }
 
+    /// Starts the work a restored engine defers until its log is replayed: building each
+    /// shard's search index from a loaded snapshot, in the background.
+    public func startDeferredWork() async {
+        await enterGate()
+        defer { leaveGate() }
+        for shard in shards { await shard.buildCatalogInBackground() }
+    }
+
     /// Replays many logged batches with one visit per shard in all, for recovery: the
     /// coordinator's own state advances record by record (clock, counters, remembered keys),
     /// while the shards receive all the events at once, in order.
+    ///
+    /// Returns once the coordinator has taken the records in; the shards may still be applying
+    /// their events (see `delivery`), so that the next chunk's coordinator work overlaps them.
     public func apply(contentsOf records: [BatchRecord]) async {
-        guard !records.isEmpty else { return }
-        await enterGate()
+        await apply(ReplayChunk(records))
+    }
+
+    /// The same for batches decoded straight into a chunk (recovery).
+    public func apply(_ chunk: ReplayChunk) async {
+        guard let last = chunk.headers.last else { return }
+        // The coordinator's part needs no shard: the previous chunk's delivery may still run.
+        await waitForGate()
         defer { leaveGate() }
-        var work = shards.map { _ in ShardWork(now: records.last!.timestamp, policies: policies) }
+        var work = shards.map { _ in ShardWork(now: last.timestamp, policies: policies) }
         // Counters only grow, so the last record's bound the whole chunk: grow the directories once.
-        let last = records.last!
         (nextItemID, nextMemberID, nextLoanID) = (max(nextItemID, last.nextItemID), max(nextMemberID, last.nextMemberID), max(nextLoanID, last.nextLoanID))
         growDirectories()
-        for record in records {
+        let events = chunk.events
+        var warmed = 0
+        for (index, header) in chunk.headers.enumerated() {
             // Batches that changed nothing (reads) are not logged, so sequence numbers may skip ahead.
-            precondition(record.firstSequence >= nextSequence, "batch \(record.firstSequence) applied at sequence \(nextSequence)")
-            replayHeader(record)
-            for event in record.events {
+            precondition(header.firstSequence >= nextSequence, "batch \(header.firstSequence) applied at sequence \(nextSequence)")
+            replayHeader(header)
+            let range = chunk.events(of: index).indices
+            for position in range {
+                if position >= warmed {
+                    warmed = min(position + Self.replayWarmEvents, events.count)
+                    warmChecksum &+= warmReplay(events[position..<warmed])
+                }
+                let event = events[position]
                 applyToCoordinator(event)
                 // The route knows where a returned or renewed loan sits: no search on the shard.
-                var position = UInt32.max
+                var loanPosition = UInt32.max
                 var memberShard = -1
                 switch event {
                 case .loanReturned(let loan, let member, _, _, _), .loanRenewed(let loan, let member, _, _), .loanClosed(let loan, let member, _, _, _, _):
-                    position = loanRoutes[Int(loan.rawValue)].position
+                    loanPosition = loanRoutes[Int(loan.rawValue)].position
                     memberShard = ownership.shard(of: member)
                 default:
                     break
                 }
                 ownership.forEachOwner(of: event) { shard in
                     work[shard].events.append(event)
-                    work[shard].eventLoanPositions.append(shard == memberShard ? position : .max)
+                    work[shard].eventLoanPositions.append(shard == memberShard ? loanPosition : .max)
                 }
             }
         }
-        _ = await hop(work)
+        await settleDelivery()
+        let shards = shards
+        delivery = Task.detached { _ = await Self.visit(shards, with: work) }
     }
 }
 
 extension Engine {
+    /// Events whose coordinator reads are warmed together (see `warmReplay`).
+    static let replayWarmEvents = 32
+
+    /// Touches what loan events will read and update in the coordinator (loan routes,
+    /// analytics counters) in a loop of independent loads, so that their cache misses overlap
+    /// instead of stalling the replay one at a time.
+    func warmReplay(_ events: ArraySlice<Event>) -> UInt64 {
+        var checksum: UInt64 = 0
+        for event in events {
+            switch event {
+            case .loanCreated(let loan), .loanImported(let loan, _):
+                checksum &+= statistics.touch(item: Int(loan.item.rawValue), member: Int(loan.member.rawValue), loan: Int(loan.id.rawValue))
+            case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
+                let id = Int(loan.rawValue)
+                if id < loanRoutes.count { checksum &+= UInt64(loanRoutes[id].position) }
+                checksum &+= statistics.touch(item: Int(item.rawValue), member: .max, loan: id)
+            case .loanRenewed(let loan, _, _, _):
+                let id = Int(loan.rawValue)
+                if id < loanRoutes.count { checksum &+= UInt64(loanRoutes[id].position) }
+            default:
+                break
+            }
+        }
+        return checksum
+    }
+
     /// What a logged batch's header changes in the coordinator before its events apply: the
     /// clock (and with it the retention of idempotency keys), the counters and the sequence.
     /// The caller has grown the directories for the record's counters.
-    func replayHeader(_ record: BatchRecord) {
+    func replayHeader(_ record: BatchRecord.Header) {
         beginBatch(at: record.timestamp)
         nextItemID = record.nextItemID
         nextMemberID = record.nextMemberID

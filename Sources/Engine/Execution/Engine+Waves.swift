@@ -352,7 +352,7 @@ extension Engine {
         return await Self.visit(shards, with: work)
     }
 
-    private nonisolated static func visit(_ shards: [Shard], with work: [ShardWork]) async -> [ShardReply] {
+    nonisolated static func visit(_ shards: [Shard], with work: [ShardWork]) async -> [ShardReply] {
         var results = [ShardReply](repeating: ShardReply(), count: shards.count)
         let busy = work.indices.filter { !work[$0].isEmpty }
         if busy.count == 1, let only = busy.first {

@@ -39,15 +39,11 @@ extension Shard {
         let ownership = state.ownership
         let index = state.index
         for item in items where ownership.shard(of: item.id) == index { state.place(item) }
-        // The search index is built beside the commands, not before the first one: loading a
-        // snapshot stays fast. A search that comes first builds it itself (see `searchStep`).
+        // The search index is built beside the commands, once recovery has replayed the log
+        // (`buildCatalogInBackground`), not before the first command: loading a snapshot and
+        // replaying stay fast. A search that comes first builds it itself (see `searchStep`).
         state.catalog = nil
         state.catalogPending.removeAll()
-        let generation = state.itemEvents
-        Task.detached(priority: .utility) { [weak self] in
-            let built = CatalogIndex(items.lazy.filter { ownership.shard(of: $0.id) == index && $0.status == .active })
-            await self?.install(built, generation: generation)
-        }
         state.emails.reserveCapacity(members.count / ownership.shardCount + 1)
         for member in members {
             if ownership.shard(of: member.id) == index { state.place(member) }
@@ -55,6 +51,20 @@ extension Shard {
         }
         state.settleMemberSlots()
         state.load(items: [], members: [], loans: loans.filter { ownership.shard(of: $0.member) == index })
+    }
+
+    /// Starts building the search index in the background when there is none (after a snapshot
+    /// loaded), from the items as they stand now. Commands go on meanwhile; the index is taken
+    /// only if no item changed before it is ready (else the first search builds it).
+    func buildCatalogInBackground() {
+        guard state.catalog == nil else { return }
+        // Shares the chunks with the live shard until it changes them (copy on write).
+        let items = state.items
+        let generation = state.itemEvents
+        Task.detached(priority: .utility) { [weak self] in
+            let built = CatalogIndex(items.lazy.filter { $0.id.rawValue != 0 && $0.status == .active })
+            await self?.install(built, generation: generation)
+        }
     }
 
     /// Takes a search index built in the background, unless items changed meanwhile or a search

@@ -11,7 +11,8 @@ struct LogScanner {
     let options: RecoveryOptions
     let log: (String) -> Void
 
-    private var pending: [BatchRecord] = []
+    private var pending = ReplayChunk()
+    private var segmentBuffer: [UInt8] = []
     /// The chunk the engine is applying while the next one is decoded.
     private var applying: Task<Void, Never>?
 
@@ -43,7 +44,7 @@ struct LogScanner {
         var position = LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1)
         for index in start..<segments.count {
             let name = segments[index].name
-            let bytes = try read(name)
+            let bytes = try readReusingBuffer(name)
             switch LogFormat.parseSegmentHeader(bytes) {
             case .success(let first):
                 guard first == expectedLSN else {
@@ -69,8 +70,10 @@ struct LogScanner {
             while true {
                 let frame = Frame(bytes, at: offset)
                 if frame.isEnd { break }
-                let decoded = frame.problem(lsn: expectedLSN) == nil ? decode(bytes, frame) : nil
-                if frame.problem(lsn: expectedLSN) == nil, decoded == nil {
+                let problem = frame.problem(lsn: expectedLSN)
+                // Decoded onto the end of the pending chunk (taken off again unless replayed).
+                let decoded = problem == nil ? decode(bytes, frame) : nil
+                if problem == nil, decoded == nil {
                     // A valid checksum over bytes this build cannot read (damage, or an event a newer
                     // version wrote): never a torn write, so never cut silently, even at the end.
                     let reason = "record has a valid checksum but does not decode (damaged, or written by a newer version)"
@@ -79,25 +82,30 @@ struct LogScanner {
                     return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
                 }
                 guard let record = decoded, record.firstSequence >= expectedSequence || expectedLSN <= snapshotLSN else {
-                    let reason = frame.problem(lsn: expectedLSN) ?? "record does not continue the sequence"
+                    if decoded != nil { pending.removeLast() }
+                    let reason = problem ?? "record does not continue the sequence"
                     try await badRecord(index: index, bytes: bytes, offset: offset, lsn: expectedLSN, reason: reason, report: &report)
                     try await flush(into: engine, report: &report)
                     return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
                 }
                 if expectedLSN > snapshotLSN {
-                    if let problem = recordCheck.check(record) {
+                    if let problem = recordCheck.check(record, events: pending.events(of: pending.count - 1)) {
                         // A valid checksum over an impossible record: damage, never a torn write.
+                        pending.removeLast()
                         try await corruptionFound(index: index, offset: offset, lsn: expectedLSN, reason: "record is inconsistent: \(problem)", report: &report)
                         try await flush(into: engine, report: &report)
                         return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
                     }
-                    pending.append(record)
                     expectedSequence = record.firstSequence + SequenceNumber(record.commandCount)
                     if pending.count >= Recovery.replayChunk { try await flush(into: engine, report: &report) }
-                } else if expectedLSN == snapshotLSN {
-                    await applying?.value
-                    expectedSequence = await engine.currentHeader().nextSequence
-                    recordCheck = RecordCheck(header: await engine.currentHeader())
+                } else {
+                    // The snapshot already holds it.
+                    pending.removeLast()
+                    if expectedLSN == snapshotLSN {
+                        await applying?.value
+                        expectedSequence = await engine.currentHeader().nextSequence
+                        recordCheck = RecordCheck(header: await engine.currentHeader())
+                    }
                 }
                 offset += frame.size
                 expectedLSN += 1
@@ -115,6 +123,19 @@ struct LogScanner {
         return position
     }
 
+    /// Reads a segment into the scanner's buffer, which the previous segment's bytes leave
+    /// unshared once decoded: segments are one size, so no fresh memory is touched.
+    private mutating func readReusingBuffer(_ name: String) throws(RecoveryError) -> [UInt8] {
+        do {
+            let file = try storage.open(directory + "/" + name, create: false)
+            defer { file.close() }
+            try file.read(at: 0, count: Int(try file.size()), into: &segmentBuffer)
+            return segmentBuffer
+        } catch {
+            throw .storage(error)
+        }
+    }
+
     private func read(_ name: String) throws(RecoveryError) -> [UInt8] {
         do {
             let file = try storage.open(directory + "/" + name, create: false)
@@ -125,13 +146,18 @@ struct LogScanner {
         }
     }
 
-    /// Decodes a record in place in its segment's bytes (no copy).
-    private func decode(_ bytes: [UInt8], _ frame: Frame) -> BatchRecord? {
+    /// Decodes a record in place in its segment's bytes (no copy) onto the end of the pending
+    /// chunk, and returns its header; nil (and the chunk unchanged) when it does not decode.
+    private mutating func decode(_ bytes: [UInt8], _ frame: Frame) -> BatchRecord.Header? {
         let start = frame.offset + LogFormat.recordHeaderBytes
         var reader = ByteReader(bytes, offset: start, end: start + frame.length)
         // Replay needs the events only: who caused them is checked, not kept.
-        guard let record = try? BatchRecord(from: &reader, keepingSources: false), reader.isAtEnd else { return nil }
-        return record
+        guard (try? pending.decode(from: &reader)) != nil else { return nil }
+        guard reader.isAtEnd else {
+            pending.removeLast()
+            return nil
+        }
+        return pending.headers.last
     }
 
     /// Hands the decoded chunk to the engine and returns at once: the engine applies it while
@@ -139,11 +165,12 @@ struct LogScanner {
     private mutating func flush(into engine: Engine, report: inout RecoveryReport) async throws(RecoveryError) {
         guard !pending.isEmpty else { return }
         report.recordsReplayed += UInt64(pending.count)
-        report.eventsReplayed += UInt64(pending.reduce(0) { $0 + $1.events.count })
+        report.eventsReplayed += UInt64(pending.events.count)
         await applying?.value
         let chunk = pending
-        applying = Task { await engine.apply(contentsOf: chunk) }
-        pending.removeAll(keepingCapacity: true)
+        applying = Task { await engine.apply(chunk) }
+        // A new chunk: the engine still reads the one just handed over.
+        pending = ReplayChunk()
     }
 
     /// A bad record: corruption when a valid one follows, else a torn final write.

@@ -5,10 +5,14 @@ public struct RecoveryOptions: Sendable {
     /// Logged loudly; `libra serve --truncate-corrupt-log`.
     public var truncateCorruptLog: Bool
     public var segmentBytes: UInt64
+    /// Start building the search index in the background once the log is replayed (a server
+    /// wants it; an offline check does not).
+    public var buildsSearchIndex: Bool
 
-    public init(truncateCorruptLog: Bool = false, segmentBytes: UInt64 = 64 << 20) {
+    public init(truncateCorruptLog: Bool = false, segmentBytes: UInt64 = 64 << 20, buildsSearchIndex: Bool = true) {
         self.truncateCorruptLog = truncateCorruptLog
         self.segmentBytes = segmentBytes
+        self.buildsSearchIndex = buildsSearchIndex
     }
 }
 
@@ -102,6 +106,9 @@ public enum Recovery {
         let position = try await scanner.replay(into: engine, report: &report)
         report.lastLSN = position.nextLSN - 1
         report.replaySeconds = monotonicSeconds() - replayStart
+        // Not before: the build would share the cores with the replay, and be thrown away if
+        // the log changes an item.
+        if options.buildsSearchIndex { await engine.startDeferredWork() }
         log("recovery: replayed \(report.recordsReplayed) records (\(report.eventsReplayed) events) in \(Int(report.replaySeconds * 1000)) ms; log continues at LSN \(position.nextLSN)")
         return (position, report)
     }

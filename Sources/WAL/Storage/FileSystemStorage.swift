@@ -138,6 +138,29 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         return buffer
     }
 
+    func read(at offset: UInt64, count: Int, into buffer: inout [UInt8]) throws(StorageError) {
+        guard buffer.count == count else {
+            buffer = try read(at: offset, count: count)
+            return
+        }
+        var readError: Int32?
+        var done = 0
+        buffer.withUnsafeMutableBytes { storage in
+            while done < count {
+                let result = pread(fd, storage.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    readError = errno
+                    break
+                }
+                if result == 0 { break }
+                done += result
+            }
+        }
+        if let readError { throw failure(path, "pread", readError) }
+        if done < count { buffer.removeLast(count - done) }
+    }
+
     func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError) {
         var done = 0
         while done < bytes.count {

@@ -19,6 +19,9 @@ public protocol StorageFile: AnyObject, Sendable {
     func size() throws(StorageError) -> UInt64
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
     func read(at offset: UInt64, count: Int) throws(StorageError) -> [UInt8]
+    /// The same into `buffer`, reusing its storage when it already holds `count` bytes and is
+    /// not shared: reading many segments of one size then touches no fresh memory.
+    func read(at offset: UInt64, count: Int, into buffer: inout [UInt8]) throws(StorageError)
     /// Writes all bytes at `offset`, then, if `sync`, makes the file's data durable.
     func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError)
     func sync() throws(StorageError)
@@ -26,6 +29,12 @@ public protocol StorageFile: AnyObject, Sendable {
     func allocate(size: UInt64) throws(StorageError)
     func truncate(to size: UInt64) throws(StorageError)
     func close()
+}
+
+extension StorageFile {
+    public func read(at offset: UInt64, count: Int, into buffer: inout [UInt8]) throws(StorageError) {
+        buffer = try read(at: offset, count: count)
+    }
 }
 
 public enum IOPath: String, Sendable {
