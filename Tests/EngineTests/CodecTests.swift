@@ -123,6 +123,38 @@ import Testing
         }
     }
 
+    /// Replay decodes records into one chunk: the same headers and events as decoding them one
+    /// by one, and a record that does not decode leaves the chunk as it was.
+    @Test func replayChunksHoldWhatTheRecordsHold() throws {
+        let records = (0..<5).map { index in
+            let events = Array(Self.events.prefix(index * 3))
+            return BatchRecord(
+                firstSequence: SequenceNumber(1 + index * 40), commandCount: UInt32(max(1, events.count)), timestamp: Timestamp(rawValue: Int64(index)),
+                nextItemID: 8, nextMemberID: 10, nextLoanID: 6, events: events, actors: ["token"],
+                sources: events.isEmpty ? [] : EventSource.onePerCommand(events.count))
+        }
+        var chunk = ReplayChunk()
+        for record in records {
+            var reader = ByteReader(record.canonicalBytes)
+            try chunk.decode(from: &reader)
+            #expect(reader.isAtEnd)
+        }
+        #expect(chunk.count == records.count && chunk.headers == records.map(\.header))
+        for (index, record) in records.enumerated() { #expect(Array(chunk.events(of: index)) == record.events) }
+        #expect(chunk.events == records.flatMap(\.events))
+
+        // Every truncation of a further record throws and leaves the chunk unchanged.
+        let bytes = records[4].canonicalBytes
+        for length in 0..<bytes.count {
+            var reader = ByteReader(Array(bytes[0..<length]))
+            #expect(throws: DecodingError.self) { try chunk.decode(from: &reader) }
+            #expect(chunk.count == records.count && chunk.events.count == records.reduce(0) { $0 + $1.events.count })
+        }
+        chunk.removeLast()
+        #expect(chunk.headers == records.dropLast().map(\.header) && chunk.events == records.dropLast().flatMap(\.events))
+        #expect(ReplayChunk(records.dropLast()).events == chunk.events)
+    }
+
     @Test func corruptTagsAreRejected() {
         var bytes = Event.finePaid(1, amountCents: 2).canonicalBytes
         bytes[0] = 200

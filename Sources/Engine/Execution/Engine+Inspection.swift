@@ -32,6 +32,16 @@ extension Engine {
         return counts
     }
 
+    /// How many shards hold a search index now (after a snapshot loads, none until the
+    /// background builds finish or a search builds them).
+    public func shardsWithSearchIndex() async -> Int {
+        await enterGate()
+        defer { leaveGate() }
+        var count = 0
+        for shard in shards where await shard.hasSearchIndex { count += 1 }
+        return count
+    }
+
     /// Every broken invariant, described; empty when all hold.
     public func invariantViolations() async -> [String] {
         await enterGate()

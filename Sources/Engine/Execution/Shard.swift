@@ -109,6 +109,8 @@ actor Shard {
         }
     }
 
+    var hasSearchIndex: Bool { state.catalog != nil }
+
     func digest() -> StateDigester { state.digest() }
 
     func invariantReport() -> ShardInvariantReport { state.invariantReport() }
