@@ -35,11 +35,13 @@ struct CirculationStatistics: Sendable {
 
     /// Reads what a loan event will update (cache warming: see ShardState+Warm.swift), so that
     /// the misses of many events overlap instead of coming one at a time.
-    func touch(item: Int, member: Int, loan: Int) -> UInt64 {
+    /// Ids are taken as they come (a hostile id names nothing, and is skipped here like any
+    /// other id beyond the arrays).
+    func touch(item: UInt64, member: UInt64?, loan: UInt64) -> UInt64 {
         var checksum: UInt64 = 0
-        if item < itemCounters.count { checksum &+= UInt64(itemCounters[item].borrows) }
-        if member < memberBorrows.count { checksum &+= UInt64(memberBorrows[member]) }
-        if loan < loanDueDays.count { checksum &+= UInt64(UInt32(bitPattern: loanDueDays[loan])) }
+        if item < UInt64(itemCounters.count) { checksum &+= UInt64(itemCounters[Int(item)].borrows) }
+        if let member, member < UInt64(memberBorrows.count) { checksum &+= UInt64(memberBorrows[Int(member)]) }
+        if loan < UInt64(loanDueDays.count) { checksum &+= UInt64(UInt32(bitPattern: loanDueDays[Int(loan)])) }
         return checksum
     }
 

@@ -169,14 +169,12 @@ extension Engine {
         for event in events {
             switch event {
             case .loanCreated(let loan), .loanImported(let loan, _):
-                checksum &+= statistics.touch(item: Int(loan.item.rawValue), member: Int(loan.member.rawValue), loan: Int(loan.id.rawValue))
+                checksum &+= statistics.touch(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
             case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
-                let id = Int(loan.rawValue)
-                if id < loanRoutes.count { checksum &+= UInt64(loanRoutes[id].position) }
-                checksum &+= statistics.touch(item: Int(item.rawValue), member: .max, loan: id)
+                if loan.rawValue < UInt64(loanRoutes.count) { checksum &+= UInt64(loanRoutes[Int(loan.rawValue)].position) }
+                checksum &+= statistics.touch(item: item.rawValue, member: nil, loan: loan.rawValue)
             case .loanRenewed(let loan, _, _, _):
-                let id = Int(loan.rawValue)
-                if id < loanRoutes.count { checksum &+= UInt64(loanRoutes[id].position) }
+                if loan.rawValue < UInt64(loanRoutes.count) { checksum &+= UInt64(loanRoutes[Int(loan.rawValue)].position) }
             default:
                 break
             }

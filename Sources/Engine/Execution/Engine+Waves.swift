@@ -160,14 +160,13 @@ extension Engine {
         for result in results {
             switch batch.plans[Int(result.slot)] {
             case .checkout(let member, let item, let loan):
-                checksum &+= statistics.touch(item: Int(item.rawValue), member: Int(member.rawValue), loan: Int(loan.rawValue))
+                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
             case .importLoan(let entry, let loan):
                 let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
-                checksum &+= statistics.touch(item: Int(item.rawValue), member: Int(member.rawValue), loan: Int(loan.rawValue))
+                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
             case .loan(let loan, _):
-                let id = Int(loan.rawValue)
-                guard id < loanRoutes.count else { continue }
-                checksum &+= statistics.touch(item: Int(loanRoutes[id].item), member: .max, loan: id)
+                guard loan.rawValue < UInt64(loanRoutes.count) else { continue }
+                checksum &+= statistics.touch(item: loanRoutes[Int(loan.rawValue)].item, member: nil, loan: loan.rawValue)
             default:
                 continue
             }
