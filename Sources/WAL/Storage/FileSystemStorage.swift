@@ -121,18 +121,7 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         // buffer that pread then overwrites would touch every byte twice.
         var readError: Int32?
         let buffer = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
-            var done = 0
-            while done < count {
-                let result = pread(fd, storage.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    readError = errno
-                    break
-                }
-                if result == 0 { break }
-                done += result
-            }
-            initialized = done
+            (initialized, readError) = readFully(into: UnsafeMutableRawPointer(storage.baseAddress!), count: count, at: offset)
         }
         if let readError { throw failure(path, "pread", readError) }
         return buffer
@@ -143,22 +132,24 @@ final class FileHandle: StorageFile, @unchecked Sendable {
             buffer = try read(at: offset, count: count)
             return
         }
-        var readError: Int32?
-        var done = 0
-        buffer.withUnsafeMutableBytes { storage in
-            while done < count {
-                let result = pread(fd, storage.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    readError = errno
-                    break
-                }
-                if result == 0 { break }
-                done += result
-            }
-        }
+        let (done, readError) = buffer.withUnsafeMutableBytes { readFully(into: $0.baseAddress!, count: count, at: offset) }
         if let readError { throw failure(path, "pread", readError) }
         if done < count { buffer.removeLast(count - done) }
+    }
+
+    /// Reads until `count` bytes are in or the file ends; the bytes read, and errno if a read failed.
+    private func readFully(into start: UnsafeMutableRawPointer, count: Int, at offset: UInt64) -> (done: Int, error: Int32?) {
+        var done = 0
+        while done < count {
+            let result = pread(fd, start + done, count - done, off_t(offset) + off_t(done))
+            if result < 0 {
+                if errno == EINTR { continue }
+                return (done, errno)
+            }
+            if result == 0 { break }
+            done += result
+        }
+        return (done, nil)
     }
 
     func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError) {
