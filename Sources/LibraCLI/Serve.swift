@@ -42,6 +42,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Engine shards (env LIBRA_SHARDS; default: cores).")
     var shards: Int = environment("LIBRA_SHARDS").flatMap(Int.init) ?? EngineConfiguration.processorCount
 
+    @Option(name: .customLong("event-loops"), help: "Threads serving protocol connections (env LIBRA_EVENT_LOOPS; default: half the cores, at least 1).")
+    var eventLoops: Int = environment("LIBRA_EVENT_LOOPS").flatMap(Int.init) ?? ServerConfiguration.eventLoopsDefault
+
     @Option(name: .customLong("snapshot-seconds"), help: "Snapshot after this many seconds; 0: never by time (env LIBRA_SNAPSHOT_SECONDS).")
     var snapshotSeconds: Double = environment("LIBRA_SNAPSHOT_SECONDS").flatMap(Double.init) ?? 300
 
@@ -74,6 +77,7 @@ struct Serve: AsyncParsableCommand {
         guard ServerConfiguration.IOChoice(rawValue: io) != nil else { throw ValidationError("--io must be auto, uring or posix") }
         guard (0...65535).contains(port), (0...65535).contains(httpPort) else { throw ValidationError("ports are 0...65535") }
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("--shards must be 1...\(Limits.shardCountMax)") }
+        guard (1...256).contains(eventLoops) else { throw ValidationError("--event-loops must be 1...256") }
         guard (1...65536).contains(connectionsMax) else { throw ValidationError("--connections-max must be 1...65536") }
         guard (1...86400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1...86400 seconds") }
         guard (0...4096).contains(subscriptionsMax) else { throw ValidationError("--subscriptions-max must be 0...4096") }
@@ -96,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         configuration.fsync = FsyncMode(rawValue: fsync)!
         configuration.io = ServerConfiguration.IOChoice(rawValue: io)!
         configuration.shards = shards
+        configuration.eventLoops = eventLoops
         configuration.snapshotIntervalSeconds = snapshotSeconds > 0 ? snapshotSeconds : nil
         configuration.snapshotLogBytes = snapshotLogMiB > 0 ? UInt64(snapshotLogMiB) << 20 : nil
         configuration.segmentBytes = UInt64(segmentMiB) << 20

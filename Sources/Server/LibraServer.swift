@@ -60,7 +60,8 @@ public enum LibraServer {
         let gateway = Gateway(sequencer: sequencer, access: access, metrics: metrics)
         let connections = ConnectionRegistry(maximum: configuration.connectionsMax)
         let subscriptions = EventSubscriptions(maximum: configuration.subscriptionsMax, feed: database.feed)
-        let group = MultiThreadedEventLoopGroup.singleton
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoops)
+        defer { group.shutdownGracefully { _ in } }
         let ready = ReadyLine(host: configuration.host, directory: configuration.dataDirectory, fsync: configuration.fsync, io: database.ioPath, announce: announce)
         let binary = BinaryListener(
             host: configuration.host, port: configuration.port, idleTimeoutSeconds: configuration.idleTimeoutSeconds, group: group, gateway: gateway,

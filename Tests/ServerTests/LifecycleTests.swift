@@ -22,6 +22,25 @@ import Glibc
         #expect(client.socket.isClosedByPeer())
     }
 
+    /// Connections are spread over the event loops: with more loops than the default, every
+    /// connection is still served, and an impossible count is refused before anything starts.
+    @Test func eventLoopsServeEveryConnection() throws {
+        let server = try ServerProcess(arguments: ["--event-loops", "3"])
+        defer { server.stop(signal: SIGKILL); server.removeDirectory() }
+        try server.start()
+        let clients = try (0..<7).map { _ in try FrameClient(port: server.protocolPort) }
+        for client in clients { _ = try client.hello() }
+        for (index, client) in clients.enumerated() {
+            #expect(try client.outcomes([Samples.member(index)])[0].member != nil)
+        }
+        server.stop(signal: SIGTERM).checkExit(0, server)
+
+        let refused = try ServerProcess(arguments: ["--event-loops", "0"])
+        defer { refused.removeDirectory() }
+        #expect(throws: ServerProcessError.self) { try refused.start(timeoutSeconds: 30) }
+        #expect(refused.stderrText.contains("--event-loops must be 1...256"))
+    }
+
     @Test func sigtermAnswersWhatIsInFlightAndExitsZero() throws {
         let server = try ServerProcess()
         defer { server.stop(signal: SIGKILL); server.removeDirectory() }
