@@ -128,6 +128,12 @@ public actor Database {
         try await writer.waitDurable(lsn)
     }
 
+    /// Calls `callback` on the log's writer thread once everything up to `lsn` is durable (nil),
+    /// or at once if the log has failed; in the order registered. See `LogWriter.whenDurable`.
+    public nonisolated func whenDurable(_ lsn: UInt64, _ callback: @escaping LogWriter.DurabilityCallback) {
+        writer.whenDurable(lsn, callback)
+    }
+
     /// The largest record bound a batch may have: a quarter segment, so that a batch always
     /// fits a fresh segment with room to spare. Callers cut batches to stay below it.
     public nonisolated var maxRecordBytes: Int { Int(configuration.segmentBytes / 4) }

@@ -39,6 +39,46 @@ import WAL
 }
 
 @Suite struct GroupCommitTests {
+    /// Durability callbacks (how the server answers) run in the order registered, each only once
+    /// its record is durable, including ones registered after their record already was; after a
+    /// write failure every waiting callback is told, and so is every later one, at once.
+    @Test func durabilityCallbacksRunInOrderOnceDurable() async throws {
+        let storage = SimulatedStorage()
+        storage.latencyMicroseconds = 300
+        let database = try await Database.open(WALFixture.configuration("/data"), storage: storage, clock: ManualClock(WALFixture.start), log: WALFixture.quiet)
+        let seen = Locked<[(index: Int, lsn: UInt64, durable: UInt64, failed: Bool)]>([])
+        var last: UInt64 = 0
+        var lateRegistrations = 0
+        for (index, batch) in WALFixture.batches(seed: 9, count: 40).enumerated() {
+            let (_, lsn) = try await database.run(batch)
+            // Every third one a little late, so that some are durable before they are registered.
+            if index % 3 == 0 { try await Task.sleep(nanoseconds: 2_000_000) }
+            if database.durableLSN >= lsn { lateRegistrations += 1 }
+            database.whenDurable(lsn) { failure in seen.withLockedValue { $0.append((index, lsn, database.durableLSN, failure != nil)) } }
+            last = lsn
+        }
+        try await database.waitDurable(last)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in database.whenDurable(last) { _ in done.resume() } }
+        let calls = seen.withLockedValue { $0 }
+        #expect(calls.map(\.index) == Array(0..<40))
+        #expect(calls.allSatisfy { !$0.failed && $0.durable >= $0.lsn })
+        #expect(lateRegistrations > 0, "no callback was registered after its record was durable")
+
+        // The next write fails: the waiting callback is told, and so is one registered after.
+        storage.failWritesAfter = storage.writeCount
+        let (_, doomed) = try await database.run([Request(.payFine(MemberID(1), amountCents: 1))])
+        let failures = Locked(0)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            database.whenDurable(doomed) { failure in
+                if failure != nil { failures.withLockedValue { $0 += 1 } }
+                done.resume()
+            }
+        }
+        database.whenDurable(doomed) { failure in if failure != nil { failures.withLockedValue { $0 += 1 } } }
+        #expect(failures.withLockedValue { $0 } == 2)
+        await database.close()
+    }
+
     /// Many writers at once on small segments: group commits span segment boundaries, and
     /// everything acknowledged comes back, in order.
     @Test func concurrentWritersAcrossSegmentBoundaries() async throws {
@@ -71,4 +111,14 @@ import WAL
         #expect(reopened.recoveryReport.lastLSN == statistics.records)
         await reopened.close()
     }
+}
+
+/// A value shared with callbacks on other threads.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = RecursiveLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLockedValue<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
 }

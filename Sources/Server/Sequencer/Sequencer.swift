@@ -3,9 +3,9 @@ import NIOConcurrencyHelpers
 import WAL
 
 /// Gathers the commands of every connection into engine batches. One loop runs a batch and
-/// appends its record while the previous batch's write is in flight; a second loop waits for
-/// durability and answers, in order. No task per command or per frame: connections enqueue
-/// with a lock and are answered through their completion.
+/// appends its record while the previous batch's write is in flight; the log's writer thread
+/// answers each batch, in order, as soon as its record is durable. No task per command or per
+/// frame: connections enqueue with a lock and are answered through their completion.
 public final class Sequencer: Sendable {
     public typealias Completion = @Sendable (Result<[Outcome], SequencerFailure>) -> Void
 
@@ -28,19 +28,10 @@ public final class Sequencer: Sendable {
     public let database: Database
     private let metrics: ServerMetrics
     private let pending = NIOLockedValueBox(Pending())
-    private let acknowledgements: AsyncStream<Acknowledgement>
-    private let acknowledgementsInput: AsyncStream<Acknowledgement>.Continuation
     private let onFatal: @Sendable (String) -> Void
     /// The most commands one engine batch takes from the queue.
     let commandsPerBatchMax: Int
     let recordBytesMax: Int
-
-    struct Acknowledgement {
-        var submissions: [Submission]
-        var outcomes: [Outcome]
-        var lsn: UInt64
-        var startedAt: Double
-    }
 
     public init(database: Database, metrics: ServerMetrics, commandsPerBatchMax: Int = 16_384, onFatal: @escaping @Sendable (String) -> Void) {
         self.database = database
@@ -48,7 +39,6 @@ public final class Sequencer: Sendable {
         self.onFatal = onFatal
         self.commandsPerBatchMax = min(commandsPerBatchMax, Limits.commandsPerBatchMax)
         self.recordBytesMax = database.maxRecordBytes
-        (acknowledgements, acknowledgementsInput) = AsyncStream.makeStream(of: Acknowledgement.self)
     }
 
     /// Queues a frame's commands, sent by `actor` (a token's id); `completion` runs once they are
@@ -66,11 +56,12 @@ public final class Sequencer: Sendable {
         waiter?.resume()
     }
 
-    /// Runs until `close()` and the queue is drained.
+    /// Runs until `close()` and the queue is drained, and every batch run is answered.
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.executeLoop() }
-            group.addTask { await self.acknowledgeLoop() }
+        let lastLSN = await executeLoop()
+        // Callbacks run in order, so this one comes after every batch's answers.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            database.whenDurable(lastLSN) { _ in continuation.resume() }
         }
     }
 
@@ -84,31 +75,36 @@ public final class Sequencer: Sendable {
         waiter?.resume()
     }
 
-    private func executeLoop() async {
+    /// Returns the LSN of the last batch it ran (0: none).
+    private func executeLoop() async -> UInt64 {
+        var lastLSN: UInt64 = 0
         while true {
             guard let batch = await nextBatch() else { break }
             let requests = batch.count == 1 ? batch[0].requests : batch.flatMap(\.requests)
             let actors = batch.map { ActorRun(actor: $0.actor, count: $0.requests.count) }
             // The submissions' bounds add up to the batch's: one record header, not one each.
             let boundBytes = batch.reduce(RecordBound.batchHeaderBytes) { $0 + $1.boundBytes - RecordBound.batchHeaderBytes }
-            let startedAt = monotonicSeconds()
             do {
                 let (outcomes, lsn) = try await database.run(requests, actors: actors, boundBytes: boundBytes)
                 metrics.recordBatch(commands: requests.count, frames: batch.count)
-                acknowledgementsInput.yield(Acknowledgement(submissions: batch, outcomes: outcomes, lsn: lsn, startedAt: startedAt))
+                lastLSN = lsn
+                database.whenDurable(lsn) { [self] failure in
+                    if let failure { return fail(failure) }
+                    answer(batch, outcomes)
+                }
             } catch let error as WALError {
                 if case .batchTooLarge = error {
                     for submission in batch { submission.completion(.failure(.internalError("batch too large for one log record"))) }
                     continue
                 }
                 fail(error)
-                return
+                return lastLSN
             } catch {
                 fail(error)
-                return
+                return lastLSN
             }
         }
-        acknowledgementsInput.finish()
+        return lastLSN
     }
 
     /// Takes queued submissions up to the batch bounds, waiting when the queue is empty; nil
@@ -142,23 +138,17 @@ public final class Sequencer: Sendable {
         }
     }
 
-    private func acknowledgeLoop() async {
-        for await acknowledgement in acknowledgements {
-            do {
-                try await database.waitDurable(acknowledgement.lsn)
-            } catch {
-                fail(error)
-                return
-            }
-            let now = monotonicSeconds()
-            var offset = 0
-            for submission in acknowledgement.submissions {
-                let count = submission.requests.count
-                let outcomes = Array(acknowledgement.outcomes[offset..<offset + count])
-                offset += count
-                metrics.recordFrame(requests: submission.requests, outcomes: outcomes, seconds: now - submission.enqueuedAt)
-                submission.completion(.success(outcomes))
-            }
+    /// Answers a batch's frames, each with its outcomes; on the log's writer thread, once the
+    /// batch is durable.
+    private func answer(_ batch: [Submission], _ outcomes: [Outcome]) {
+        let now = monotonicSeconds()
+        var offset = 0
+        for submission in batch {
+            let count = submission.requests.count
+            let answers = Array(outcomes[offset..<offset + count])
+            offset += count
+            metrics.recordFrame(requests: submission.requests, outcomes: answers, seconds: now - submission.enqueuedAt)
+            submission.completion(.success(answers))
         }
     }
 

@@ -59,6 +59,8 @@ public final class LogWriter: @unchecked Sendable {
     private var nextLSN: UInt64
     private var durableLSN: UInt64
     private var waiters: [(lsn: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    /// Called on the writer thread, in the order registered, once their LSN is durable.
+    private var callbacks: [(lsn: UInt64, callback: DurabilityCallback)] = []
     private var failure: WALError?
     private var closing = false
     /// Where the next appended record will land: admission mirrors the writer's layout exactly,
@@ -204,6 +206,25 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
+    /// Told that a record is durable (nil), or that the log failed and it never will be.
+    public typealias DurabilityCallback = @Sendable (WALError?) -> Void
+
+    /// Calls `callback` on the writer thread once the record with this LSN is durable (or
+    /// written, under `FsyncMode.never`): right after the write that makes it so, with no task to
+    /// wake in between. Callbacks run in the order they were registered (register in LSN order);
+    /// keep them short, since they delay the next write. After a log failure they are told at once.
+    public func whenDurable(_ lsn: UInt64, _ callback: @escaping DurabilityCallback) {
+        let failed: WALError? = lock.withLock {
+            if let failure { return failure }
+            precondition(lsn >= (callbacks.last?.lsn ?? 0), "durability callbacks registered out of LSN order")
+            callbacks.append((lsn, callback))
+            // Already durable: the writer runs it (after any still running), so order holds.
+            if lsn <= durableLSN { wake.signal() }
+            return nil
+        }
+        if let failed { callback(failed) }
+    }
+
     /// Writes what is queued, stops the thread and closes the segment.
     public func close() {
         lock.withLock {
@@ -220,19 +241,26 @@ public final class LogWriter: @unchecked Sendable {
     private func run() {
         while true {
             lock.lock()
-            while pending.isEmpty && !closing && failure == nil && (spareReady || monotonicSeconds() < nextSpareAttempt) {
+            while pending.isEmpty && !closing && failure == nil && (spareReady || monotonicSeconds() < nextSpareAttempt)
+                && (callbacks.first.map { $0.lsn > durableLSN } ?? true)
+            {
                 // Without a spare, wake up in time to retry; never sleep while records wait.
                 if spareReady { wake.wait(lock) } else { wake.wait(lock, untilMonotonic: nextSpareAttempt) }
             }
             if failure != nil || (closing && pending.isEmpty) {
+                let ready = readyCallbacks()
                 lock.unlock()
+                for callback in ready { callback(nil) }
                 break
             }
             var batch: [UInt8] = []
             swap(&batch, &pending)
             let last = pendingLast
             let needSpare = !spareReady && monotonicSeconds() >= nextSpareAttempt
+            // Callbacks registered after their record became durable.
+            let ready = readyCallbacks()
             lock.unlock()
+            for callback in ready { callback(nil) }
 
             if !batch.isEmpty { write(batch, through: last) }
             if needSpare { prepareSpare() }
@@ -274,7 +302,7 @@ public final class LogWriter: @unchecked Sendable {
             let elapsed = monotonicSeconds() - began
             let records = lock.withLock { last - durableLSN }
             configuration.observer?(WriteObservation(records: records, bytes: bytes.count, seconds: elapsed, synced: sync))
-            lock.withLock {
+            let ready = lock.withLock {
                 statistics.records += last - durableLSN
                 statistics.writes += UInt64(chunks.count)
                 statistics.bytes += UInt64(bytes.count)
@@ -286,7 +314,10 @@ public final class LogWriter: @unchecked Sendable {
                 // Under the lock, so that no reader of `durable` is ahead of the feed.
                 configuration.onDurable?(last)
                 release()
+                return readyCallbacks()
             }
+            // Outside the lock: appends go on meanwhile.
+            for callback in ready { callback(nil) }
         } catch {
             fail(error.description)
         }
@@ -346,12 +377,24 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     private func fail(_ reason: String) {
-        lock.withLock {
+        let stranded = lock.withLock {
             failure = .failed(reason)
             for waiter in waiters { waiter.continuation.resume(throwing: WALError.failed(reason)) }
             waiters.removeAll()
             releaseRoomWaiters()
+            defer { callbacks.removeAll() }
+            return callbacks.map(\.callback)
         }
+        for callback in stranded { callback(.failed(reason)) }
+    }
+
+    /// Takes the callbacks whose LSN is durable now, in order. Called with the lock held.
+    private func readyCallbacks() -> [DurabilityCallback] {
+        guard let first = callbacks.first, first.lsn <= durableLSN else { return [] }
+        // Registered in LSN order (batches append in order), so the ready ones lead.
+        let count = callbacks.prefix { $0.lsn <= durableLSN }.count
+        defer { callbacks.removeFirst(count) }
+        return callbacks.prefix(count).map(\.callback)
     }
 
     /// Releases waiters up to the durable LSN. Called with the lock held.
