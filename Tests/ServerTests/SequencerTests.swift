@@ -1,0 +1,67 @@
+import Engine
+import NIOConcurrencyHelpers
+import Server
+import Testing
+import WAL
+
+/// The sequencer on a simulated disk: answers only once durable, in order, and nothing at all
+/// after the log fails.
+@Suite struct SequencerTests {
+    static func open(_ storage: SimulatedStorage) async throws -> Database {
+        try await Database.open(
+            DatabaseConfiguration(directory: "/data", snapshotIntervalSeconds: nil, snapshotLogBytes: nil), storage: storage, log: { _ in })
+    }
+
+    @Test func answersComeOnceDurableInOrder() async throws {
+        let storage = SimulatedStorage()
+        storage.latencyMicroseconds = 200
+        let database = try await Self.open(storage)
+        let sequencer = Sequencer(database: database, metrics: ServerMetrics()) { message in Issue.record("fatal: \(message)") }
+        let running = Task { await sequencer.run() }
+        let answers = NIOLockedValueBox<[(index: Int, durable: UInt64, ok: Bool)]>([])
+        let frames = 60
+        for index in 0..<frames {
+            let email = "seq\(index)@example.org"
+            let request = Request(.registerMember(MemberDraft(email: email, name: "S", tier: "standard", cardExpiryDay: 30_000)))
+            sequencer.submit([request], actor: "test") { result in
+                let ok = (try? result.get())?.first?.isOK ?? false
+                answers.withLockedValue { $0.append((index, database.durableLSN, ok)) }
+            }
+            if index % 10 == 0 { try await Task.sleep(nanoseconds: 1_000_000) }
+        }
+        sequencer.close()
+        await running.value
+        let seen = answers.withLockedValue { $0 }
+        #expect(seen.map(\.index) == Array(0..<frames))
+        let allOK = seen.allSatisfy(\.ok)
+        #expect(allOK)
+        // Each answer left once at least its own record was durable.
+        let ordered = zip(seen, seen.dropFirst()).allSatisfy { $0.durable <= $1.durable }
+        let durable = seen.allSatisfy { $0.durable >= 1 }
+        #expect(ordered && durable)
+        #expect(database.logStatistics.records >= 1 && database.logStatistics.records <= UInt64(frames))
+        await database.close()
+    }
+
+    @Test func nothingIsAnsweredAfterTheLogFails() async throws {
+        let storage = SimulatedStorage()
+        let database = try await Self.open(storage)
+        let fatal = NIOLockedValueBox<[String]>([])
+        let sequencer = Sequencer(database: database, metrics: ServerMetrics()) { message in fatal.withLockedValue { $0.append(message) } }
+        let running = Task { await sequencer.run() }
+        storage.failWritesAfter = storage.writeCount
+        let answered = NIOLockedValueBox(0)
+        let request = Request(.registerMember(MemberDraft(email: "doomed@example.org", name: "D", tier: "standard", cardExpiryDay: 30_000)))
+        sequencer.submit([request], actor: "test") { result in if case .success = result { answered.withLockedValue { $0 += 1 } } }
+        var waited = 0
+        while fatal.withLockedValue({ $0.isEmpty }), waited < 500 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+            waited += 1
+        }
+        #expect(fatal.withLockedValue { $0.first?.contains("log failure") } == true)
+        #expect(answered.withLockedValue { $0 } == 0)
+        sequencer.close()
+        await running.value
+        #expect(answered.withLockedValue { $0 } == 0)
+    }
+}
