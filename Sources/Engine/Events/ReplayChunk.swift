@@ -48,10 +48,4 @@ public struct ReplayChunk: Sendable {
         eventEnds.removeLast()
         events.removeLast(events.count - (eventEnds.last ?? 0))
     }
-
-    public mutating func removeAll(keepingCapacity: Bool) {
-        headers.removeAll(keepingCapacity: keepingCapacity)
-        eventEnds.removeAll(keepingCapacity: keepingCapacity)
-        events.removeAll(keepingCapacity: keepingCapacity)
-    }
 }

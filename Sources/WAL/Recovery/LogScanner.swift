@@ -126,21 +126,22 @@ struct LogScanner {
     /// Reads a segment into the scanner's buffer, which the previous segment's bytes leave
     /// unshared once decoded: segments are one size, so no fresh memory is touched.
     private mutating func readReusingBuffer(_ name: String) throws(RecoveryError) -> [UInt8] {
-        do {
-            let file = try storage.open(directory + "/" + name, create: false)
-            defer { file.close() }
-            try file.read(at: 0, count: Int(try file.size()), into: &segmentBuffer)
-            return segmentBuffer
-        } catch {
-            throw .storage(error)
-        }
+        try read(name, into: &segmentBuffer)
+        return segmentBuffer
     }
 
+    /// Reads a segment into a buffer of its own (the rare look at a later segment).
     private func read(_ name: String) throws(RecoveryError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try read(name, into: &bytes)
+        return bytes
+    }
+
+    private func read(_ name: String, into buffer: inout [UInt8]) throws(RecoveryError) {
         do {
             let file = try storage.open(directory + "/" + name, create: false)
             defer { file.close() }
-            return try file.read(at: 0, count: Int(try file.size()))
+            try file.read(at: 0, count: Int(try file.size()), into: &buffer)
         } catch {
             throw .storage(error)
         }
