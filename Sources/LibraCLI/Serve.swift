@@ -86,6 +86,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Allocator.keepFreedMemory()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = environment("LIBRA_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info

@@ -30,4 +30,7 @@ int libra_ring_datasync(struct libra_ring *ring, int fd);
 /* The processor's CRC-32C instruction, for the log's checksums (CRC32C.h). */
 #include "CRC32C.h"
 
+/* glibc allocator settings for a long-running process (Allocator.h). */
+#include "Allocator.h"
+
 #endif

@@ -1,0 +1,20 @@
+import CURing
+
+/// Process-wide settings of the C allocator for a long-running server.
+public enum Allocator {
+    /// Blocks up to this size come from the heap, never from a mapping of their own.
+    public static let mappingThresholdBytes: Int32 = 32 << 20
+    /// Free memory at the top of a heap kept for reuse instead of handed back to the kernel.
+    public static let trimThresholdBytes: Int32 = 256 << 20
+
+    /// Keeps freed memory for reuse. By default glibc serves large blocks (a batch's encoded
+    /// record, the log's pending buffer: up to a few MiB) from mappings of their own and unmaps
+    /// them when freed, and trims a heap's free top; the next batch then faults the same memory
+    /// in again, each page zeroed by the kernel. Memory in use is unchanged; a process keeps up
+    /// to `trimThresholdBytes` of free heap. Call once at start. Returns whether the C library
+    /// took the settings.
+    @discardableResult
+    public static func keepFreedMemory() -> Bool {
+        libra_allocator_keep_freed(mappingThresholdBytes, trimThresholdBytes) == 1
+    }
+}
