@@ -192,7 +192,7 @@ struct ShardState {
                 loans[position].returnedAt = returnedAt
                 loans[position].fineCents = fine
                 members[local].finesOwedCents += fine
-                members[local].activeLoans.removeAll { $0.loan == id }
+                members[local].removeActiveLoan(id)
             }
             if owns(item: item) {
                 items[ownership.localIndex(of: item)].availableCopies += 1
@@ -205,7 +205,7 @@ struct ShardState {
                 loans[position].end = end
                 loans[position].fineCents = fee
                 members[local].finesOwedCents += fee
-                members[local].activeLoans.removeAll { $0.loan == id }
+                members[local].removeActiveLoan(id)
             }
             if owns(item: item) {
                 let local = ownership.localIndex(of: item)

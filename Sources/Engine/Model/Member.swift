@@ -81,3 +81,12 @@ public struct MemberChanges: Sendable, Hashable {
         self.cardExpiryDay = cardExpiryDay
     }
 }
+
+extension Member {
+    /// Ends an active loan. A loan id is listed at most once, so the first match is the only
+    /// one; removing it in place keeps the others' order (the generic `removeAll(where:)`
+    /// partitions the whole list, and showed in profiles of the return path).
+    mutating func removeActiveLoan(_ id: LoanID) {
+        if let index = activeLoans.firstIndex(where: { $0.loan == id }) { activeLoans.remove(at: index) }
+    }
+}
