@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import WAL
 
 /// The checkout-cycle workload, in process, with no I/O: seed the catalog and the members, then
 /// run cycles (return the member's oldest loan when at the limit, then check out a random item)
@@ -15,6 +16,10 @@ struct EngineWorkload: AsyncParsableCommand {
     @Option(help: "Members.") var members = 60_000
     @Option(help: "Shards (default: one per core).") var shards = EngineConfiguration.processorCount
     @Option(help: "Cycles per batch (each cycle is one or two commands).") var batch = 2048
+    /// Batches submitted before the first is read back: the driver builds the next batch while
+    /// the engine runs the previous one, as a server's connections prepare requests while the
+    /// engine runs. 1: one batch at a time.
+    @Option(help: "Batches submitted and not yet answered (1: build the next batch only after the previous answered).") var inFlight = 2
     @Option(help: "Seconds to run cycles for, after seeding.") var duration = 10.0
     /// A fixed amount of work, for instruction counts (callgrind) that compare across builds:
     /// a time-bounded run does a different number of commands each time.
@@ -26,11 +31,15 @@ struct EngineWorkload: AsyncParsableCommand {
         guard items > 0, members > 0, copies > 0 else { throw ValidationError("items, members and copies must be positive") }
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("shards must be in 1...\(Limits.shardCountMax)") }
         guard batch >= 1, batch * 2 <= Limits.commandsPerBatchMax else { throw ValidationError("batch must be in 1...\(Limits.commandsPerBatchMax / 2)") }
+        guard (1...8).contains(inFlight) else { throw ValidationError("in-flight must be in 1...8") }
         guard duration > 0 else { throw ValidationError("duration must be positive") }
         guard (cycles ?? 0) >= 0 else { throw ValidationError("cycles must not be negative") }
     }
 
     func run() async throws {
+        // As `libra serve` does: each batch's arrays are allocated afresh (a batch in flight
+        // still holds the previous ones), and freed ones should not be faulted in again.
+        Allocator.keepFreedMemory()
         let engine = Engine(configuration: EngineConfiguration(shardCount: shards))
         let limit = Int(Policy.standard.maxLoans)
         progress("seeding \(items) items x \(copies) copies and \(members) members on \(shards) shards")
@@ -46,6 +55,7 @@ struct EngineWorkload: AsyncParsableCommand {
         var loanRing = [LoanID](repeating: LoanID(0), count: (members + 1) * limit)
         var loanFirst = [UInt8](repeating: 0, count: members + 1)
         var loanCount = [UInt8](repeating: 0, count: members + 1)
+        /// The last round that took each member: a member is in at most one batch in flight.
         var busy = [UInt32](repeating: 0, count: members + 1)
         var round: UInt32 = 0
         var commands = 0
@@ -54,19 +64,40 @@ struct EngineWorkload: AsyncParsableCommand {
         var snapshots = 0
         var nextSnapshot = monotonicSeconds() + (snapshotEvery ?? 0)
         var refusals: [ErrorCode: Int] = [:]
-        var requests: [Request] = []
-        var cycleMembers: [Int] = []
-        requests.reserveCapacity(batch * 2)
+        /// Batches submitted and not yet read back, oldest first.
+        var running: [RunningBatch] = []
 
         // Options read through their property wrappers cost a generic metadata look-up each
         // time: read them once, outside the loop that builds batches.
         let memberCount = members
         let itemCount = UInt64(items)
         let cyclesPerBatch = batch
+        let batchesInFlight = inFlight
         let start = monotonicSeconds()
         var lastReport = start
         var lastCommands = 0
         var cyclesLeft = cycles ?? Int.max
+
+        /// Reads the oldest batch's outcomes into the members' loan rings.
+        func readBack(_ batch: RunningBatch) async {
+            let result = await batch.task.value
+            slowestBatch = max(slowestBatch, monotonicSeconds() - batch.submittedAt)
+            batchCount += 1
+            commands += batch.cycleMembers.count
+            for (index, outcome) in result.outcomes.enumerated() {
+                switch outcome {
+                case .ok(.loan(let loan)) where batch.cycleMembers[index] > 0:
+                    let member = batch.cycleMembers[index]
+                    loanRing[member * limit + (Int(loanFirst[member]) + Int(loanCount[member])) % limit] = loan.id
+                    loanCount[member] += 1
+                case .ok:
+                    break
+                case .refused(let refusal):
+                    refusals[refusal.code, default: 0] += 1
+                }
+            }
+        }
+
         while cyclesLeft > 0 {
             let now = monotonicSeconds()
             if cycles == nil, now - start >= duration { break }
@@ -76,14 +107,18 @@ struct EngineWorkload: AsyncParsableCommand {
                 lastCommands = commands
             }
             round += 1
-            requests.removeAll(keepingCapacity: true)
-            cycleMembers.removeAll(keepingCapacity: true)
+            var requests: [Request] = []
+            requests.reserveCapacity(cyclesPerBatch * 2)
+            // By request: the cycle's member, negative for the return that makes room.
+            var cycleMembers: [Int] = []
+            cycleMembers.reserveCapacity(cyclesPerBatch * 2)
             let batchCycles = min(cyclesPerBatch, cyclesLeft)
             cyclesLeft -= batchCycles
             for _ in 0..<batchCycles {
-                // One cycle per member per batch, so the driver knows each member's loans.
+                // One cycle per member among the batches in flight, so that the driver knows
+                // each member's loans when it builds the member's next cycle.
                 var member = Int.random(in: 1...memberCount, using: &random)
-                while busy[member] == round { member = Int.random(in: 1...memberCount, using: &random) }
+                while busy[member] != 0 && busy[member] &+ UInt32(batchesInFlight) > round { member = Int.random(in: 1...memberCount, using: &random) }
                 busy[member] = round
                 if Int(loanCount[member]) >= limit {
                     let first = Int(loanFirst[member])
@@ -100,24 +135,17 @@ struct EngineWorkload: AsyncParsableCommand {
                 snapshots += 1
                 Task.detached { _ = await engine.snapshot() }
             }
-            let batchStart = monotonicSeconds()
-            let result = await engine.execute(requests)
-            slowestBatch = max(slowestBatch, monotonicSeconds() - batchStart)
-            batchCount += 1
-            commands += requests.count
-            for (index, outcome) in result.outcomes.enumerated() {
-                switch outcome {
-                case .ok(.loan(let loan)) where cycleMembers[index] > 0:
-                    let member = cycleMembers[index]
-                    loanRing[member * limit + (Int(loanFirst[member]) + Int(loanCount[member])) % limit] = loan.id
-                    loanCount[member] += 1
-                case .ok:
-                    break
-                case .refused(let refusal):
-                    refusals[refusal.code, default: 0] += 1
-                }
+            // Each batch enters the engine after the previous one has run, so that a seed gives
+            // the same run every time (two tasks may reach the engine in either order).
+            let previous = running.last?.task
+            let task = Task { [requests] in
+                _ = await previous?.value
+                return await engine.execute(requests)
             }
+            running.append(RunningBatch(task: task, cycleMembers: cycleMembers, submittedAt: monotonicSeconds()))
+            if running.count >= batchesInFlight { await readBack(running.removeFirst()) }
         }
+        while !running.isEmpty { await readBack(running.removeFirst()) }
         let elapsed = monotonicSeconds() - start
         let rate = Double(commands) / elapsed
         let counts = await engine.counts()
@@ -126,7 +154,7 @@ struct EngineWorkload: AsyncParsableCommand {
         let refused = refusals.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.name)=\($0.value)" }.joined(separator: " ")
         progress("ran \(commands) commands in \(format(elapsed, decimals: 2)) s; active loans \(counts.activeLoans); refusals: \(refused.isEmpty ? "none" : refused); invariants hold")
         progress("batches: \(batchCount), slowest \(format(slowestBatch * 1000, decimals: 1)) ms, mean \(format(elapsed / Double(max(1, batchCount)) * 1000, decimals: 2)) ms; snapshots captured: \(snapshots)")
-        print(#"{"workload":"engine","commands":\#(commands),"slowest_batch_ms":\#(format(slowestBatch * 1000, decimals: 1)),"commands_per_sec":\#(format(rate)),"shards":\#(shards),"batch_cycles":\#(batch),"seed_records_per_sec":\#(format(Double(items + members) / seedSeconds))}"#)
+        print(#"{"workload":"engine","commands":\#(commands),"slowest_batch_ms":\#(format(slowestBatch * 1000, decimals: 1)),"commands_per_sec":\#(format(rate)),"shards":\#(shards),"batch_cycles":\#(batch),"in_flight":\#(inFlight),"seed_records_per_sec":\#(format(Double(items + members) / seedSeconds))}"#)
     }
 
     private func seedCatalog(_ engine: Engine) async throws {
@@ -150,6 +178,14 @@ struct EngineWorkload: AsyncParsableCommand {
         }
         try await flush()
     }
+}
+
+/// A batch submitted to the engine and not yet read back.
+private struct RunningBatch {
+    var task: Task<BatchResult, Never>
+    /// By request: the cycle's member, negative for the return that makes room.
+    var cycleMembers: [Int]
+    var submittedAt: Double
 }
 
 /// A valid ISBN-13 in the 978 range for a seed index.
