@@ -12,11 +12,9 @@ struct CirculationStatistics: Sendable {
     /// cache line for its item, not one per counter.
     private var itemCounters: [ItemCounters] = [ItemCounters()]
     private var memberBorrows: [UInt32] = [0]
-    /// By day since 1970-01-01.
+    /// By day since 1970-01-01. (An active loan's own due day is in its route: `LoanRoute.dueDay`.)
     private var checkoutsByDay: [UInt32] = []
     private var dueByDay: [Int32] = []
-    /// By loan id: the due day of an active loan.
-    private var loanDueDays = ChunkedArray<Int32>(repeating: 0, count: 1)
 
     /// An item's counters.
     struct ItemCounters: Sendable {
@@ -27,21 +25,19 @@ struct CirculationStatistics: Sendable {
         var exists = false
     }
 
-    mutating func grow(items limit: Int, members memberLimit: Int, loans loanLimit: Int) {
+    mutating func grow(items limit: Int, members memberLimit: Int) {
         if itemCounters.count < limit { itemCounters.append(contentsOf: repeatElement(ItemCounters(), count: limit - itemCounters.count)) }
         if memberBorrows.count < memberLimit { memberBorrows.append(contentsOf: repeatElement(0, count: memberLimit - memberBorrows.count)) }
-        if loanDueDays.count < loanLimit { loanDueDays.append(contentsOf: repeatElement(0, count: loanLimit - loanDueDays.count)) }
     }
 
     /// Reads what a loan event will update (cache warming: see ShardState+Warm.swift), so that
     /// the misses of many events overlap instead of coming one at a time.
     /// Ids are taken as they come (a hostile id names nothing, and is skipped here like any
     /// other id beyond the arrays).
-    func touch(item: UInt64, member: UInt64?, loan: UInt64) -> UInt64 {
+    func touch(item: UInt64, member: UInt64?) -> UInt64 {
         var checksum: UInt64 = 0
         if item < UInt64(itemCounters.count) { checksum &+= UInt64(itemCounters[Int(item)].borrows) }
         if let member, member < UInt64(memberBorrows.count) { checksum &+= UInt64(memberBorrows[Int(member)]) }
-        if loan < UInt64(loanDueDays.count) { checksum &+= UInt64(UInt32(bitPattern: loanDueDays[Int(loan)])) }
         return checksum
     }
 
@@ -88,21 +84,19 @@ struct CirculationStatistics: Sendable {
         guard loan.isActive else { return }
         itemCounters[item].onLoan += 1
         Self.add(&dueByDay, loan.dueAt.day, 1)
-        loanDueDays[Int(loan.id.rawValue)] = loan.dueAt.day
         activeLoans += 1
     }
 
-    mutating func loanEnded(_ loan: LoanID, item: ItemID) {
+    /// `dueDay`: the loan's due day until now (its route's).
+    mutating func loanEnded(item: ItemID, dueDay: Int32) {
         itemCounters[Int(item.rawValue)].onLoan -= 1
-        Self.add(&dueByDay, loanDueDays[Int(loan.rawValue)], -1)
+        Self.add(&dueByDay, dueDay, -1)
         activeLoans -= 1
     }
 
-    mutating func loanRenewed(_ loan: LoanID, dueAt: Timestamp) {
-        let index = Int(loan.rawValue)
-        Self.add(&dueByDay, loanDueDays[index], -1)
-        Self.add(&dueByDay, dueAt.day, 1)
-        loanDueDays[index] = dueAt.day
+    mutating func loanRenewed(from previousDueDay: Int32, to dueDay: Int32) {
+        Self.add(&dueByDay, previousDueDay, -1)
+        Self.add(&dueByDay, dueDay, 1)
     }
 
     // MARK: Answers

@@ -86,7 +86,8 @@ extension Engine {
             for loan in loans {
                 statistics.loanMade(loan)
                 let shard = ownership.shard(of: loan.member)
-                loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
+                loanRoutes[Int(loan.id.rawValue)] = LoanRoute(
+                    member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard], dueDay: loan.dueAt.day)
                 shardLoanCounts[shard] += 1
             }
             await group.waitForAll()
@@ -169,10 +170,10 @@ extension Engine {
         for event in events {
             switch event {
             case .loanCreated(let loan), .loanImported(let loan, _):
-                checksum &+= statistics.touch(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
+                checksum &+= statistics.touch(item: loan.item.rawValue, member: loan.member.rawValue)
             case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
                 if loan.rawValue < UInt64(loanRoutes.count) { checksum &+= UInt64(loanRoutes[Int(loan.rawValue)].position) }
-                checksum &+= statistics.touch(item: item.rawValue, member: nil, loan: loan.rawValue)
+                checksum &+= statistics.touch(item: item.rawValue, member: nil)
             case .loanRenewed(let loan, _, _, _):
                 if loan.rawValue < UInt64(loanRoutes.count) { checksum &+= UInt64(loanRoutes[Int(loan.rawValue)].position) }
             default:

@@ -159,14 +159,15 @@ extension Engine {
         var checksum: UInt64 = 0
         for result in results {
             switch batch.plans[Int(result.slot)] {
-            case .checkout(let member, let item, let loan):
-                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
-            case .importLoan(let entry, let loan):
+            case .checkout(let member, let item, _):
+                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue)
+            case .importLoan(let entry, _):
                 let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
-                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
+                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue)
             case .loan(let loan, _):
+                // The route holds the loan's due day as well (`LoanRoute.dueDay`).
                 guard loan.rawValue < UInt64(loanRoutes.count) else { continue }
-                checksum &+= statistics.touch(item: loanRoutes[Int(loan.rawValue)].item, member: nil, loan: loan.rawValue)
+                checksum &+= statistics.touch(item: loanRoutes[Int(loan.rawValue)].item, member: nil)
             default:
                 continue
             }

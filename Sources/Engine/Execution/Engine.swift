@@ -147,7 +147,7 @@ public actor Engine {
             // The member's shard appends the loan when it applies this event, in the same order
             // as events reach it from here, so its position is known now.
             let shard = ownership.shard(of: loan.member)
-            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
+            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard], dueDay: loan.dueAt.day)
             shardLoanCounts[shard] += 1
         case .policySet(let key, let policy):
             policies.set(key, policy)
@@ -162,9 +162,11 @@ public actor Engine {
         case .memberRegistered:
             statistics.memberRegistered()
         case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
-            statistics.loanEnded(loan, item: item)
+            statistics.loanEnded(item: item, dueDay: loanRoutes[Int(loan.rawValue)].dueDay)
         case .loanRenewed(let loan, _, let dueAt, _):
-            statistics.loanRenewed(loan, dueAt: dueAt)
+            let index = Int(loan.rawValue)
+            statistics.loanRenewed(from: loanRoutes[index].dueDay, to: dueAt.day)
+            loanRoutes[index].dueDay = dueAt.day
         case .memberChanged, .finePaid, .memberBlocked, .memberUnblocked:
             return
         }
@@ -181,6 +183,6 @@ public actor Engine {
         if itemTypes.count < items { itemTypes.append(contentsOf: repeatElement(0, count: items - itemTypes.count)) }
         let loans = Int(nextLoanID)
         if loanRoutes.count < loans { loanRoutes.append(contentsOf: repeatElement(.none, count: loans - loanRoutes.count)) }
-        statistics.grow(items: items, members: Int(nextMemberID), loans: loans)
+        statistics.grow(items: items, members: Int(nextMemberID))
     }
 }
