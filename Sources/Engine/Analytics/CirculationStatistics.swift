@@ -12,9 +12,11 @@ struct CirculationStatistics: Sendable {
     /// cache line for its item, not one per counter.
     private var itemCounters: [ItemCounters] = [ItemCounters()]
     private var memberBorrows: [UInt32] = [0]
-    /// By day since 1970-01-01. (An active loan's own due day is in its route: `LoanRoute.dueDay`.)
+    /// By day since 1970-01-01.
     private var checkoutsByDay: [UInt32] = []
     private var dueByDay: [Int32] = []
+    /// By loan id: the due day of an active loan.
+    private var loanDueDays = ChunkedArray<Int32>(repeating: 0, count: 1)
 
     /// An item's counters.
     struct ItemCounters: Sendable {
@@ -25,19 +27,21 @@ struct CirculationStatistics: Sendable {
         var exists = false
     }
 
-    mutating func grow(items limit: Int, members memberLimit: Int) {
+    mutating func grow(items limit: Int, members memberLimit: Int, loans loanLimit: Int) {
         if itemCounters.count < limit { itemCounters.append(contentsOf: repeatElement(ItemCounters(), count: limit - itemCounters.count)) }
         if memberBorrows.count < memberLimit { memberBorrows.append(contentsOf: repeatElement(0, count: memberLimit - memberBorrows.count)) }
+        if loanDueDays.count < loanLimit { loanDueDays.append(contentsOf: repeatElement(0, count: loanLimit - loanDueDays.count)) }
     }
 
     /// Reads what a loan event will update (cache warming: see ShardState+Warm.swift), so that
     /// the misses of many events overlap instead of coming one at a time.
     /// Ids are taken as they come (a hostile id names nothing, and is skipped here like any
     /// other id beyond the arrays).
-    func touch(item: UInt64, member: UInt64?) -> UInt64 {
+    func touch(item: UInt64, member: UInt64?, loan: UInt64) -> UInt64 {
         var checksum: UInt64 = 0
         if item < UInt64(itemCounters.count) { checksum &+= UInt64(itemCounters[Int(item)].borrows) }
         if let member, member < UInt64(memberBorrows.count) { checksum &+= UInt64(memberBorrows[Int(member)]) }
+        if loan < UInt64(loanDueDays.count) { checksum &+= UInt64(UInt32(bitPattern: loanDueDays[Int(loan)])) }
         return checksum
     }
 
@@ -54,6 +58,57 @@ struct CirculationStatistics: Sendable {
     }
 
     // MARK: Events
+
+    /// Moves the counters by one logged event (events that move none are passed over).
+    mutating func record(_ event: Event) {
+        switch event {
+        case .itemCreated(let item), .itemChanged(let item):
+            ensure(item: item.id.rawValue)
+            itemSet(item)
+        case .loanCreated(let loan), .loanImported(let loan, _):
+            ensure(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
+            loanMade(loan)
+        case .memberRegistered:
+            memberRegistered()
+        case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
+            loanEnded(loan, item: item)
+        case .loanRenewed(let loan, _, let dueAt, _):
+            loanRenewed(loan, dueAt: dueAt)
+        case .memberChanged, .finePaid, .memberBlocked, .memberUnblocked, .policySet, .keyRemembered, .holdPlaced, .holdReady, .holdEnded:
+            return
+        }
+    }
+
+    /// Moves the counters by a batch's events, in order, touching what each run of events will
+    /// update first (see `touch`).
+    mutating func record(contentsOf events: [Event]) -> UInt64 {
+        var checksum: UInt64 = 0
+        for start in stride(from: 0, to: events.count, by: Self.warmRun) {
+            let run = start..<min(start + Self.warmRun, events.count)
+            for index in run {
+                switch events[index] {
+                case .loanCreated(let loan), .loanImported(let loan, _):
+                    checksum &+= touch(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
+                case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
+                    checksum &+= touch(item: item.rawValue, member: nil, loan: loan.rawValue)
+                default:
+                    continue
+                }
+            }
+            for index in run { record(events[index]) }
+        }
+        return checksum
+    }
+
+    static let warmRun = 32
+
+    /// Room for the ids an event names (the keeper sees events, not the engine's id counters).
+    private mutating func ensure(item: UInt64, member: UInt64 = 0, loan: UInt64 = 0) {
+        let (items, members, loans) = (Int(item) + 1, Int(member) + 1, Int(loan) + 1)
+        if items > itemCounters.count || members > memberBorrows.count || loans > loanDueDays.count {
+            grow(items: items, members: members, loans: loans)
+        }
+    }
 
     mutating func itemSet(_ item: Item) {
         let id = Int(item.id.rawValue)
@@ -84,19 +139,21 @@ struct CirculationStatistics: Sendable {
         guard loan.isActive else { return }
         itemCounters[item].onLoan += 1
         Self.add(&dueByDay, loan.dueAt.day, 1)
+        loanDueDays[Int(loan.id.rawValue)] = loan.dueAt.day
         activeLoans += 1
     }
 
-    /// `dueDay`: the loan's due day until now (its route's).
-    mutating func loanEnded(item: ItemID, dueDay: Int32) {
+    mutating func loanEnded(_ loan: LoanID, item: ItemID) {
         itemCounters[Int(item.rawValue)].onLoan -= 1
-        Self.add(&dueByDay, dueDay, -1)
+        Self.add(&dueByDay, loanDueDays[Int(loan.rawValue)], -1)
         activeLoans -= 1
     }
 
-    mutating func loanRenewed(from previousDueDay: Int32, to dueDay: Int32) {
-        Self.add(&dueByDay, previousDueDay, -1)
-        Self.add(&dueByDay, dueDay, 1)
+    mutating func loanRenewed(_ loan: LoanID, dueAt: Timestamp) {
+        let index = Int(loan.rawValue)
+        Self.add(&dueByDay, loanDueDays[index], -1)
+        Self.add(&dueByDay, dueAt.day, 1)
+        loanDueDays[index] = dueAt.day
     }
 
     // MARK: Answers

@@ -66,6 +66,11 @@ public enum Command: Sendable, Hashable {
         }
     }
 
+    /// Whether the command reads the analytics counters.
+    public var isAnalytics: Bool {
+        if case .analytics = self { true } else { false }
+    }
+
     public var name: String {
         switch self {
         case .createItem: "create_item"

@@ -4,10 +4,6 @@ struct LoanRoute: Sendable, Hashable {
     var member: UInt64
     var item: UInt64
     var position: UInt32 = 0
-    /// The loan's due day while it is active (days since 1970-01-01), for the analytics count
-    /// of loans due by day: kept here, in the route's padding, rather than in an array of its
-    /// own, so that ending a loan reads one record the return has already touched.
-    var dueDay: Int32 = 0
 
     static let none = LoanRoute(member: 0, item: 0)
 }

@@ -59,7 +59,7 @@ extension Engine {
     public func restore(_ snapshot: EngineSnapshot) async {
         await enterGate()
         defer { leaveGate() }
-        precondition(nextSequence == 1 && nextItemID == 1, "restore into an engine that has run batches")
+        precondition(nextSequence == 1 && nextItemID == 1 && statisticsHere, "restore into an engine that has run batches")
         let header = snapshot.header
         nextSequence = header.nextSequence
         lastTimestamp = header.lastTimestamp
@@ -86,8 +86,7 @@ extension Engine {
             for loan in loans {
                 statistics.loanMade(loan)
                 let shard = ownership.shard(of: loan.member)
-                loanRoutes[Int(loan.id.rawValue)] = LoanRoute(
-                    member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard], dueDay: loan.dueAt.day)
+                loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
                 shardLoanCounts[shard] += 1
             }
             await group.waitForAll()
@@ -118,6 +117,7 @@ extension Engine {
         // The coordinator's part needs no shard: the previous chunk's delivery may still run.
         await waitForGate()
         defer { leaveGate() }
+        await holdStatistics()
         var work = shards.map { _ in ShardWork(now: last.timestamp, policies: policies) }
         // Counters only grow, so the last record's bound the whole chunk: grow the directories once.
         (nextItemID, nextMemberID, nextLoanID) = (max(nextItemID, last.nextItemID), max(nextMemberID, last.nextMemberID), max(nextLoanID, last.nextLoanID))
@@ -170,10 +170,10 @@ extension Engine {
         for event in events {
             switch event {
             case .loanCreated(let loan), .loanImported(let loan, _):
-                checksum &+= statistics.touch(item: loan.item.rawValue, member: loan.member.rawValue)
+                checksum &+= statistics.touch(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
             case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
                 if loan.rawValue < UInt64(loanRoutes.count) { checksum &+= UInt64(loanRoutes[Int(loan.rawValue)].position) }
-                checksum &+= statistics.touch(item: item.rawValue, member: nil)
+                checksum &+= statistics.touch(item: item.rawValue, member: nil, loan: loan.rawValue)
             case .loanRenewed(let loan, _, _, _):
                 if loan.rawValue < UInt64(loanRoutes.count) { checksum &+= UInt64(loanRoutes[Int(loan.rawValue)].position) }
             default:

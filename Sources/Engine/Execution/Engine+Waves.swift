@@ -35,7 +35,7 @@ extension Engine {
                     let results = reply.results
                     for start in stride(from: 0, to: results.count, by: ShardState.warmRun) {
                         let run = start..<min(start + ShardState.warmRun, results.count)
-                        warmChecksum &+= warmCompletion(batch, results[run])
+                        if statisticsHere { warmChecksum &+= warmCompletion(batch, results[run]) }
                         for index in run { complete(&batch, results[index], reply: reply, from: shard, forward: &forward) }
                     }
                 }
@@ -159,15 +159,14 @@ extension Engine {
         var checksum: UInt64 = 0
         for result in results {
             switch batch.plans[Int(result.slot)] {
-            case .checkout(let member, let item, _):
-                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue)
-            case .importLoan(let entry, _):
+            case .checkout(let member, let item, let loan):
+                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
+            case .importLoan(let entry, let loan):
                 let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
-                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue)
+                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
             case .loan(let loan, _):
-                // The route holds the loan's due day as well (`LoanRoute.dueDay`).
                 guard loan.rawValue < UInt64(loanRoutes.count) else { continue }
-                checksum &+= statistics.touch(item: loanRoutes[Int(loan.rawValue)].item, member: nil)
+                checksum &+= statistics.touch(item: loanRoutes[Int(loan.rawValue)].item, member: nil, loan: loan.rawValue)
             default:
                 continue
             }

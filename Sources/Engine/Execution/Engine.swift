@@ -16,7 +16,12 @@ public actor Engine {
     var policies: PolicyTable
     var keys = IdempotencyStore()
     var holdBook = HoldBook()
+    /// The analytics counters while the coordinator holds them (`statisticsHere`): during
+    /// replay, and in batches that ask for analytics. Otherwise the keeper holds them and moves
+    /// them by each finished batch's events on another thread.
     var statistics = CirculationStatistics()
+    var statisticsHere = true
+    let keeper = StatisticsKeeper()
     /// Item types by item id (0: no item), for policy look-ups during planning.
     var itemTypes: [UInt8] = [0]
     /// Where each loan lives, by loan id, to route returns and renewals.
@@ -83,10 +88,13 @@ public actor Engine {
         swap(&batch, &scratch)
         batch.reset(requests: requests, firstSequence: nextSequence, now: now)
         batch.actors = actors
+        // Only analytics reads the counters: other batches leave them to the keeper.
+        if requests.contains(where: \.command.isAnalytics) { await holdStatistics() } else { releaseStatistics() }
         if expiringPickups { expirePickups(&batch) }
         plan(&batch)
         await run(&batch)
         let result = finish(&batch)
+        if !statisticsHere, !result.record.events.isEmpty { keeper.apply(result.record.events) }
         // Let go of the caller's array, so that it can refill it in place for its next batch.
         batch.requests = []
         batch.actors = []
@@ -129,6 +137,22 @@ public actor Engine {
         }
     }
 
+    /// Takes the counters back from the keeper, once it has applied every batch handed to it.
+    func holdStatistics() async {
+        guard !statisticsHere else { return }
+        statistics = await keeper.take()
+        statisticsHere = true
+    }
+
+    /// Hands the counters to the keeper, which then follows the batches' events.
+    func releaseStatistics() {
+        guard statisticsHere else { return }
+        var counters = CirculationStatistics()
+        swap(&counters, &statistics)
+        keeper.give(counters)
+        statisticsHere = false
+    }
+
     func beginBatch(at now: Timestamp) {
         lastTimestamp = now
         keys.evict(rememberedAtOrBefore: Timestamp(rawValue: now.rawValue - configuration.idempotency.retentionMilliseconds))
@@ -141,13 +165,13 @@ public actor Engine {
         switch event {
         case .itemCreated(let item), .itemChanged(let item):
             itemTypes[Int(item.id.rawValue)] = item.type.rawValue
-            statistics.itemSet(item)
+            if statisticsHere { statistics.itemSet(item) }
         case .loanCreated(let loan), .loanImported(let loan, _):
-            statistics.loanMade(loan)
+            if statisticsHere { statistics.loanMade(loan) }
             // The member's shard appends the loan when it applies this event, in the same order
             // as events reach it from here, so its position is known now.
             let shard = ownership.shard(of: loan.member)
-            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard], dueDay: loan.dueAt.day)
+            loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: shardLoanCounts[shard])
             shardLoanCounts[shard] += 1
         case .policySet(let key, let policy):
             policies.set(key, policy)
@@ -160,13 +184,11 @@ public actor Engine {
         case .holdEnded(let hold, _):
             holdBook.remove(hold.id)
         case .memberRegistered:
-            statistics.memberRegistered()
+            if statisticsHere { statistics.memberRegistered() }
         case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
-            statistics.loanEnded(item: item, dueDay: loanRoutes[Int(loan.rawValue)].dueDay)
+            if statisticsHere { statistics.loanEnded(loan, item: item) }
         case .loanRenewed(let loan, _, let dueAt, _):
-            let index = Int(loan.rawValue)
-            statistics.loanRenewed(from: loanRoutes[index].dueDay, to: dueAt.day)
-            loanRoutes[index].dueDay = dueAt.day
+            if statisticsHere { statistics.loanRenewed(loan, dueAt: dueAt) }
         case .memberChanged, .finePaid, .memberBlocked, .memberUnblocked:
             return
         }
@@ -183,6 +205,6 @@ public actor Engine {
         if itemTypes.count < items { itemTypes.append(contentsOf: repeatElement(0, count: items - itemTypes.count)) }
         let loans = Int(nextLoanID)
         if loanRoutes.count < loans { loanRoutes.append(contentsOf: repeatElement(.none, count: loans - loanRoutes.count)) }
-        statistics.grow(items: items, members: Int(nextMemberID))
+        if statisticsHere { statistics.grow(items: items, members: Int(nextMemberID), loans: loans) }
     }
 }
