@@ -14,10 +14,11 @@ final class StatisticsKeeper: @unchecked Sendable {
     /// What cache warming read; kept only so that its loads stay.
     private var warmChecksum: UInt64 = 0
 
-    /// Queues a finished batch's events; they are applied after every batch queued before.
-    func apply(_ events: [Event]) {
+    /// Queues finished batches' events, in order; they are applied after every batch queued
+    /// before.
+    func apply(contentsOf batches: [[Event]]) {
         let start = lock.withLock {
-            queue.append(events)
+            queue.append(contentsOf: batches)
             guard !working else { return false }
             working = true
             return true

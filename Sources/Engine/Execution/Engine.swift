@@ -22,6 +22,12 @@ public actor Engine {
     var statistics = CirculationStatistics()
     var statisticsHere = true
     let keeper = StatisticsKeeper()
+    /// Finished batches' events not yet handed to the keeper: small batches are handed over
+    /// together, so that the keeper's worker starts once per `keeperHandOffEvents` events, not
+    /// once per batch (a task and a thread wake-up each).
+    var keeperBacklog: [[Event]] = []
+    var keeperBacklogEvents = 0
+    static let keeperHandOffEvents = 2_048
     /// Item types by item id (0: no item), for policy look-ups during planning.
     var itemTypes: [UInt8] = [0]
     /// Where each loan lives, by loan id, to route returns and renewals.
@@ -94,7 +100,7 @@ public actor Engine {
         plan(&batch)
         await run(&batch)
         let result = finish(&batch)
-        if !statisticsHere, !result.record.events.isEmpty { keeper.apply(result.record.events) }
+        if !statisticsHere, !result.record.events.isEmpty { handToKeeper(result.record.events) }
         // Let go of the caller's array, so that it can refill it in place for its next batch.
         batch.requests = []
         batch.actors = []
@@ -137,9 +143,23 @@ public actor Engine {
         }
     }
 
+    func handToKeeper(_ events: [Event]) {
+        keeperBacklog.append(events)
+        keeperBacklogEvents += events.count
+        if keeperBacklogEvents >= Self.keeperHandOffEvents { flushKeeperBacklog() }
+    }
+
+    func flushKeeperBacklog() {
+        guard !keeperBacklog.isEmpty else { return }
+        keeper.apply(contentsOf: keeperBacklog)
+        keeperBacklog.removeAll(keepingCapacity: true)
+        keeperBacklogEvents = 0
+    }
+
     /// Takes the counters back from the keeper, once it has applied every batch handed to it.
     func holdStatistics() async {
         guard !statisticsHere else { return }
+        flushKeeperBacklog()
         statistics = await keeper.take()
         statisticsHere = true
     }
