@@ -184,6 +184,25 @@ import Glibc
         }
     }
 
+    /// Waits until every thread of `pid` is stopped (state T in /proc), for up to 5 s.
+    static func waitUntilStopped(_ pid: Int32) async throws {
+        for _ in 0..<500 {
+            let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            let states = threads.compactMap { thread -> Character? in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
+                    let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+                else { return nil }
+                // io_uring's workers are the kernel's threads: they run no server code and do not stop.
+                if stat[stat.index(after: open)..<close].hasPrefix("iou-") { return nil }
+                // The state follows the command name, which is in parentheses: "pid (name) S ...".
+                return stat[stat.index(after: close)...].first { $0 != " " }
+            }
+            if !states.isEmpty, states.allSatisfy({ $0 == "T" || $0 == "t" }) { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("server \(pid) did not stop within 5 s")
+    }
+
     @Test func aCallWithoutAnAnswerTimesOutAndTheConnectionGoesOn() async throws {
         try await withServer { server in
             var configuration = ClientConfiguration()
@@ -193,6 +212,9 @@ import Glibc
             let item = try await client.createItem(SDKSamples.item(copies: 1))
             let pid = try #require(server.process?.processIdentifier)
             kill(pid, SIGSTOP)
+            // `kill` returns once the signal is sent; on a busy machine a thread of the server may
+            // still answer before it stops. Ask only once every thread is stopped.
+            try await Self.waitUntilStopped(pid)
             await #expect(throws: LibraError.timedOut) { try await client.getItem(item.id) }
             let cancelled = Task { try await client.getItem(item.id) }
             try await Task.sleep(for: .milliseconds(50))
