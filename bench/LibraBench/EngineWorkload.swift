@@ -32,6 +32,10 @@ struct EngineWorkload: AsyncParsableCommand {
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("shards must be in 1...\(Limits.shardCountMax)") }
         guard batch >= 1, batch * 2 <= Limits.commandsPerBatchMax else { throw ValidationError("batch must be in 1...\(Limits.commandsPerBatchMax / 2)") }
         guard (1...8).contains(inFlight) else { throw ValidationError("in-flight must be in 1...8") }
+        // A member takes part in one cycle among the batches in flight (see `run`).
+        guard members >= batch * inFlight else {
+            throw ValidationError("members (\(members)) must be at least batch × in-flight (\(batch * inFlight)): a member is in one batch in flight at a time")
+        }
         guard duration > 0 else { throw ValidationError("duration must be positive") }
         guard (cycles ?? 0) >= 0 else { throw ValidationError("cycles must not be negative") }
     }
