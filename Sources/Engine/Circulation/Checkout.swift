@@ -42,6 +42,40 @@ extension ShardState {
         return .cleared(dueAt: .zero)
     }
 
+    /// The whole saga in one step, when the member and the item live on this shard (with two
+    /// shards, half of all checkouts): both checks, the refusal order of `combineCheckout`, and
+    /// on success the loan event applied here. The coordinator only records the loan; nothing
+    /// is forwarded, and no copy is reserved and then released.
+    mutating func checkoutStep(loan id: LoanID, member: MemberID, item: ItemID, fromHoldShelf: Bool, now: Timestamp, policies: PolicyTable) -> Decision {
+        let itemLocal = itemIndex(item)
+        let itemType = itemLocal.map { items[$0].type }
+        let memberDecision = checkoutMemberStep(member: member, item: item, itemType: itemType, now: now, policies: policies)
+        let memberRefusal: Refusal? = if case .refused(let refusal) = memberDecision { refusal } else { nil }
+        var itemRefusal: Refusal?
+        if let itemLocal {
+            if items[itemLocal].status != .active {
+                itemRefusal = Refusal(.itemWithdrawn)
+            } else if !fromHoldShelf && items[itemLocal].availableCopies <= 0 {
+                itemRefusal = Refusal(.noCopyAvailable)
+            }
+        } else {
+            itemRefusal = Refusal(.itemNotFound)
+        }
+        if let refusal = Circulation.combineCheckout(memberRefusal: memberRefusal, itemRefusal: itemRefusal) { return .refused(refusal) }
+        guard case .cleared(let dueAt) = memberDecision, let itemLocal, let itemType else { preconditionFailure("cleared checkout without due date or item") }
+        // The copy, then the loan: the same state as the two-shard saga's reservation and event.
+        if fromHoldShelf {
+            precondition(items[itemLocal].awaitingPickup > 0, "item \(item): a ready hold without a copy on the hold shelf")
+            items[itemLocal].awaitingPickup -= 1
+        } else {
+            items[itemLocal].availableCopies -= 1
+        }
+        let loan = Loan(id: id, item: item, member: member, itemType: itemType, checkedOutAt: now, dueAt: dueAt)
+        let event = Event.loanCreated(loan)
+        apply(event, copyReserved: true)
+        return .decided(.ok(.loan(loan)), event: event)
+    }
+
     /// Undoes a reservation whose checkout was refused by the member's step.
     mutating func releaseCopy(item id: ItemID, toHoldShelf: Bool = false) {
         if toHoldShelf {
@@ -86,7 +120,16 @@ enum Circulation {
     static func combineCheckout(member: StepVerdict, item: StepVerdict) -> Refusal? {
         let memberRefusal: Refusal? = if case .refused(let refusal) = member { refusal } else { nil }
         let itemRefusal: Refusal? = if case .refused(let refusal) = item { refusal } else { nil }
-        if let memberRefusal, [.memberNotFound, .memberSuspended, .cardExpired, .memberBlocked].contains(memberRefusal.code) { return memberRefusal }
+        return combineCheckout(memberRefusal: memberRefusal, itemRefusal: itemRefusal)
+    }
+
+    static func combineCheckout(memberRefusal: Refusal?, itemRefusal: Refusal?) -> Refusal? {
+        if let memberRefusal {
+            switch memberRefusal.code {
+            case .memberNotFound, .memberSuspended, .cardExpired, .memberBlocked: return memberRefusal
+            default: break
+            }
+        }
         if let itemRefusal, itemRefusal.code != .noCopyAvailable && itemRefusal.code != .copyAvailable { return itemRefusal }
         return memberRefusal ?? itemRefusal
     }

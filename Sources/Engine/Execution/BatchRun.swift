@@ -14,8 +14,12 @@ struct Forwarding {
     var events: [[Event]]
     var releases: [[ItemID]]
     var holdShelfReleases: [[ItemID]]
+    /// The loans among `events`, in order, whose positions on their member's shard are given
+    /// when the events are handed over (see `Engine.recordForwardedLoan`).
+    var newLoans: [[LoanID]]
 
     init(shardCount: Int) {
+        newLoans = Array(repeating: [], count: shardCount)
         events = Array(repeating: [], count: shardCount)
         releases = Array(repeating: [], count: shardCount)
         holdShelfReleases = Array(repeating: [], count: shardCount)

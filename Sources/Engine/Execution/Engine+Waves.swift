@@ -43,6 +43,7 @@ extension Engine {
         }
         if !forward.isEmpty {
             // No outcome depends on this hop: start it and return (see `delivery`).
+            for shard in shards.indices { placeForwardedLoans(&forward.newLoans[shard], on: shard) }
             let work = shards.indices.map {
                 ShardWork(
                     events: forward.events[$0], releases: forward.releases[$0], holdShelfReleases: forward.holdShelfReleases[$0], copiesReserved: true,
@@ -58,6 +59,8 @@ extension Engine {
         var work = shards.map { _ in ShardWork(copiesReserved: true, now: batch.now, policies: policies) }
         if delivering {
             for shard in work.indices {
+                // Before any step of this part reads a route: a return may end one of these loans.
+                placeForwardedLoans(&forward.newLoans[shard], on: shard)
                 swap(&work[shard].events, &forward.events[shard])
                 swap(&work[shard].releases, &forward.releases[shard])
                 swap(&work[shard].holdShelfReleases, &forward.holdShelfReleases[shard])
@@ -67,7 +70,7 @@ extension Engine {
             switch batch.plans[Int(slot)] {
             case .settled:
                 preconditionFailure("a settled command was scheduled")
-            case .checkout(let member, let item, _):
+            case .checkout(let member, let item, let loan):
                 let type = itemType(of: item)
                 batch.itemTypes[Int(slot)] = type
                 // A member collecting the copy set aside for them takes it from the hold shelf.
@@ -76,8 +79,13 @@ extension Engine {
                     batch.pickups[slot] = hold
                     fromHoldShelf = true
                 }
-                work[ownership.shard(of: member)].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
-                work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item, fromHoldShelf: fromHoldShelf))
+                let (memberShard, itemShard) = (ownership.shard(of: member), ownership.shard(of: item))
+                if memberShard == itemShard {
+                    work[memberShard].steps.append(.checkout(slot: slot, loan: loan, member: member, item: item, fromHoldShelf: fromHoldShelf))
+                } else {
+                    work[memberShard].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
+                    work[itemShard].steps.append(.checkoutItem(slot: slot, item: item, fromHoldShelf: fromHoldShelf))
+                }
             case .importLoan(let entry, _):
                 let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
                 let type = itemType(of: item)
@@ -197,6 +205,10 @@ extension Engine {
                 preconditionFailure("single-shard step answered with a saga verdict")
             }
         case .checkout(let member, let item, let loanID):
+            if ownership.shard(of: member) == ownership.shard(of: item) {
+                completeCheckoutHere(&batch, result, reply: reply)
+                return
+            }
             guard let other = batch.firstVerdict(result) else { return }
             let (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
             let pickup = batch.pickups.isEmpty ? nil : batch.pickups[result.slot]
@@ -214,7 +226,7 @@ extension Engine {
             guard case .cleared(let dueAt) = memberVerdict, let type = batch.itemTypes[index] else { preconditionFailure("cleared checkout without due date") }
             let loan = Loan(id: loanID, item: item, member: member, itemType: type, checkedOutAt: batch.now, dueAt: dueAt)
             let event = Event.loanCreated(loan)
-            applyToCoordinator(event)
+            recordForwardedLoan(loan, forward: &forward)
             // The item's part (one copy fewer) was taken by the item step's reservation.
             forward.events[ownership.shard(of: member)].append(event)
             batch.decide(result.slot, .ok(.loan(loan)), event: event)
@@ -249,7 +261,7 @@ extension Engine {
                 id: loanID, item: entry.item, member: entry.member, itemType: type, checkedOutAt: entry.checkedOutAt, dueAt: entry.dueAt,
                 returnedAt: entry.returnedAt, fineCents: fine)
             let event = Event.loanImported(loan, fineOwed: entry.fineOwed)
-            applyToCoordinator(event)
+            recordForwardedLoan(loan, forward: &forward)
             // An active loan's item part (one copy fewer) was taken by the item step's reservation.
             forward.events[ownership.shard(of: entry.member)].append(event)
             batch.decide(result.slot, .ok(.loan(loan)), event: event)
@@ -338,6 +350,28 @@ extension Engine {
             batch.decide(result.slot, .ok(.searchResults(page, next: next)), event: nil)
         case .setPolicy, .settled, .cancelHold, .itemHolds, .analytics:
             preconditionFailure("no shard step belongs to this command")
+        }
+    }
+
+    /// A checkout decided whole on one shard (`ShardState.checkoutStep`): its loan is already
+    /// stored there, at the position the shard's next loan takes.
+    private func completeCheckoutHere(_ batch: inout BatchRun, _ result: StepResult, reply: ShardReply) {
+        switch result.verdict {
+        case .decided(let outcomeIndex, let eventIndex):
+            precondition(eventIndex >= 0, "a checkout decided without its loan event")
+            let event = reply.events[Int(eventIndex)]
+            applyToCoordinator(event)
+            batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
+            if let pickup = batch.pickups.isEmpty ? nil : batch.pickups[result.slot] {
+                // The hold is filled; its copy left the hold shelf with the checkout.
+                let filled = Event.holdEnded(pickup, .filled)
+                applyToCoordinator(filled)
+                batch.extraEvents.append((result.slot, filled))
+            }
+        case .refused(let refusal):
+            batch.decide(result.slot, .refused(refusal), event: nil)
+        case .cleared, .holdCleared, .imported, .profileCleared, .overdue, .items, .members, .hits:
+            preconditionFailure("a one-shard checkout answered with a saga verdict")
         }
     }
 

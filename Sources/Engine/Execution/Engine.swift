@@ -214,6 +214,26 @@ public actor Engine {
         }
     }
 
+    /// A loan decided on the coordinator, whose event goes to the member's shard with the next
+    /// hop. The shard appends it only then, after any loan it decides itself in the meantime (a
+    /// checkout whose member and item it both owns), so its position is given at hand-over
+    /// (`placeForwardedLoans`), not now.
+    func recordForwardedLoan(_ loan: Loan, forward: inout Forwarding) {
+        if statisticsHere { statistics.loanMade(loan) }
+        loanRoutes[Int(loan.id.rawValue)] = LoanRoute(member: loan.member.rawValue, item: loan.item.rawValue, position: .max)
+        forward.newLoans[ownership.shard(of: loan.member)].append(loan.id)
+    }
+
+    /// Gives the loans handed over to `shard` the positions the shard will append them at.
+    func placeForwardedLoans(_ loans: inout [LoanID], on shard: Int) {
+        guard !loans.isEmpty else { return }
+        for id in loans {
+            loanRoutes[Int(id.rawValue)].position = shardLoanCounts[shard]
+            shardLoanCounts[shard] += 1
+        }
+        loans.removeAll(keepingCapacity: true)
+    }
+
     func itemType(of item: ItemID) -> ItemType? {
         guard item.rawValue < UInt64(itemTypes.count) else { return nil }
         return ItemType(rawValue: itemTypes[Int(item.rawValue)])

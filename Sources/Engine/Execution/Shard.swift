@@ -54,6 +54,8 @@ actor Shard {
             reply.record(slot, .primary, state.importMemberStep(member: member, item: item, terms: importTerms[Int(terms)], policies: policies))
         case .checkoutMember(let slot, let member, let item, let itemType):
             reply.record(slot, .primary, state.checkoutMemberStep(member: member, item: item, itemType: itemType, now: now, policies: policies))
+        case .checkout(let slot, let loan, let member, let item, let fromHoldShelf):
+            reply.record(slot, .primary, state.checkoutStep(loan: loan, member: member, item: item, fromHoldShelf: fromHoldShelf, now: now, policies: policies))
         case .checkoutItem(let slot, let item, let fromHoldShelf):
             reply.record(slot, .secondary, state.checkoutItemStep(item: item, fromHoldShelf: fromHoldShelf))
         case .holdMember(let slot, let request):

@@ -20,6 +20,8 @@ extension ShardState {
                 checksum &+= touch(member: member)
             case .checkoutItem(_, let item, _):
                 checksum &+= touch(item: item)
+            case .checkout(_, _, let member, let item, _):
+                checksum &+= touch(member: member) &+ touch(item: item)
             case .returnLoan(_, _, let position), .renewLoan(_, _, let position, _):
                 if Int(position) < loans.count { checksum &+= loans[Int(position)].id.rawValue }
             default:
@@ -29,7 +31,7 @@ extension ShardState {
         // Second pass: loads that depend on the first (the loan's member, the member's list).
         for index in range {
             switch steps[index] {
-            case .checkoutMember(_, let member, _, _), .importMember(_, let member, _, _):
+            case .checkoutMember(_, let member, _, _), .importMember(_, let member, _, _), .checkout(_, _, let member, _, _):
                 checksum &+= touch(activeLoansOf: member)
             case .returnLoan(_, _, let position), .renewLoan(_, _, let position, _):
                 guard Int(position) < loans.count else { continue }

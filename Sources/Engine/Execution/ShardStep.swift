@@ -6,6 +6,8 @@ enum ShardStep: Sendable {
     /// Saga step 2 of a checkout: can a copy be reserved? From the hold shelf when the member
     /// collects the copy set aside for their ready hold.
     case checkoutItem(slot: Int32, item: ItemID, fromHoldShelf: Bool)
+    /// A whole checkout whose member and item live on the same shard (`checkoutStep`).
+    case checkout(slot: Int32, loan: LoanID, member: MemberID, item: ItemID, fromHoldShelf: Bool)
     /// Saga step 1 of placing a hold: may this member hold an item of this type?
     indirect case holdMember(slot: Int32, HoldRequest)
     /// Saga step 2 of placing a hold: does the item exist, circulate, and lack a free copy?
