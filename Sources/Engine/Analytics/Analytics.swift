@@ -1,5 +1,5 @@
-/// What the analytics command can ask. Every answer comes from counters the coordinator keeps
-/// up to date with each event, so none scans loans: see `CirculationStatistics`.
+/// What the analytics command can ask. Every answer comes from counters kept up to date with
+/// each event (see `CirculationStatistics`, `StatisticsKeeper`), so none scans loans.
 public enum AnalyticsQuery: Sendable, Hashable {
     case summary
     /// The most borrowed items (checkouts and imported loans), most first, ties by id.

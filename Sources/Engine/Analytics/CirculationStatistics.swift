@@ -1,4 +1,5 @@
-/// Counters kept by the coordinator as events apply (live and on replay) and rebuilt from a
+/// Counters moved by every event (by the statistics keeper on another thread for batches that
+/// do not ask for analytics, by the coordinator otherwise and on replay) and rebuilt from a
 /// snapshot's records: per item, member and day, so that every analytics answer is a walk over
 /// dense arrays, never over loans. Each array is indexed by id (slot 0 unused) or by day.
 struct CirculationStatistics: Sendable {

@@ -78,6 +78,7 @@ final class StatisticsKeeper: @unchecked Sendable {
             defer { taker = nil }
             return taker
         }
-        waiting?.resume(returning: moveOut())
+        // Only with a taker: moving the counters out with no one to take them would lose them.
+        if let waiting { waiting.resume(returning: moveOut()) }
     }
 }

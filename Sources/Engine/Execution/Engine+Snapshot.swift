@@ -59,7 +59,10 @@ extension Engine {
     public func restore(_ snapshot: EngineSnapshot) async {
         await enterGate()
         defer { leaveGate() }
-        precondition(nextSequence == 1 && nextItemID == 1 && statisticsHere, "restore into an engine that has run batches")
+        precondition(nextSequence == 1 && nextItemID == 1, "restore into an engine that has run batches")
+        // Reads alone (`executeReads`) leave no trace but hand the (empty) counters to the
+        // keeper: take them back, since the snapshot's entities rebuild them here.
+        await holdStatistics()
         let header = snapshot.header
         nextSequence = header.nextSequence
         lastTimestamp = header.lastTimestamp
