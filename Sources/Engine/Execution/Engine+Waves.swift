@@ -451,7 +451,8 @@ extension Engine {
         var nextExtra = 0
         for index in batch.requests.indices {
             let before = events.count
-            if let event = batch.events[index] { events.append(event) }
+            // Moved, not copied: the slot is written again before the next batch reads it.
+            if let event = batch.events[index].take() { events.append(event) }
             while nextExtra < extras.count, Int(extras[nextExtra].slot) == index {
                 events.append(extras[nextExtra].event)
                 nextExtra += 1
@@ -481,7 +482,10 @@ extension Engine {
             firstSequence: batch.firstSequence, commandCount: UInt32(batch.requests.count), timestamp: batch.now, nextItemID: nextItemID,
             nextMemberID: nextMemberID, nextLoanID: nextLoanID, events: events, actors: actors.names, sources: sources)
         assert(record.sourcesProblem == nil, "record sources: \(record.sourcesProblem ?? "")")
-        return BatchResult(record: record, outcomes: batch.outcomes[0..<batch.requests.count].map { $0! })
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(batch.requests.count)
+        for index in batch.requests.indices { outcomes.append(batch.outcomes[index].take()!) }
+        return BatchResult(record: record, outcomes: outcomes)
     }
 }
 
