@@ -21,14 +21,22 @@ extension ShardState {
         return .decided(.ok(.memberWithLoans(member, active)), event: nil)
     }
 
-    /// Keyset pagination over the member's loan history, which is kept in ascending id order.
+    /// Keyset pagination over the member's loan history, ascending by id. The history is a
+    /// chain from the newest loan back, so a page walks every loan after the cursor: the cost
+    /// grows with the member's loans after it (a few hundred for the heaviest borrowers of
+    /// ten years), not with the library's.
     func memberLoansStep(member id: MemberID, after: LoanID?, limit: Int32, now: Timestamp, policies: PolicyTable) -> Decision {
         guard let local = memberIndex(id) else { return .refused(Refusal(.memberNotFound)) }
-        let history = loanHistory[local]
-        let start = after.map { cursor in Circulation.firstIndex(in: history, after: cursor) { $0.id } } ?? 0
-        let end = min(history.count, start + Int(limit))
-        let page = history[start..<end].map { shown(loans[Int($0.position)], now: now, policies: policies) }
-        let next = end < history.count ? page.last?.id : nil
+        let cursor = after ?? LoanID(0)
+        var newerFirst: [UInt32] = []
+        var position = newestLoanOfMember[local]
+        while position != Self.noLoan, loans[Int(position)].id > cursor {
+            newerFirst.append(position)
+            position = previousLoanOfMember[Int(position)]
+        }
+        let count = min(newerFirst.count, Int(limit))
+        let page = newerFirst.reversed().prefix(count).map { shown(loans[Int($0)], now: now, policies: policies) }
+        let next = newerFirst.count > count ? page.last?.id : nil
         return .decided(.ok(.loans(page, next: next)), event: nil)
     }
 

@@ -65,8 +65,10 @@ extension ShardState {
         }
         var activeByMember: [MemberID: [LoanID]] = [:]
         var positions: [LoanID: Int] = [:]
+        var loansByMember: [MemberID: Int] = [:]
         for (position, loan) in loans.enumerated() {
             if positions.updateValue(position, forKey: loan.id) != nil { report.violations.append("loan \(loan.id) stored twice") }
+            loansByMember[loan.member, default: 0] += 1
             guard loan.isActive else { continue }
             activeByMember[loan.member, default: []].append(loan.id)
             report.activeLoansByItem[loan.item, default: 0] += 1
@@ -83,9 +85,20 @@ extension ShardState {
                     report.violations.append("member \(member.id): active loan \(active.loan) names the wrong item or due time")
                 }
             }
-            let history = loanHistory[local]
-            if history.map(\.id) != history.map(\.id).sorted() || history.contains(where: { loans[Int($0.position)].id != $0.id || loans[Int($0.position)].member != member.id }) {
-                report.violations.append("member \(member.id): loan history out of order or foreign")
+            // The chain: ids descending, every loan the member's, each of the member's loans once.
+            var chained = 0
+            var position = newestLoanOfMember[local]
+            var previousID = LoanID(UInt64.max)
+            var broken = false
+            while position != Self.noLoan, !broken {
+                let loan = loans[Int(position)]
+                broken = loan.id >= previousID || loan.member != member.id || chained > loans.count
+                previousID = loan.id
+                chained += 1
+                position = previousLoanOfMember[Int(position)]
+            }
+            if broken || chained != loansByMember[member.id, default: 0] {
+                report.violations.append("member \(member.id): loan history out of order, foreign or incomplete")
             }
         }
         let occupied = members.indices.filter { members[$0].id.rawValue != 0 }

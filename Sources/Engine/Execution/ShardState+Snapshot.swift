@@ -17,8 +17,7 @@ extension ShardState {
         settleMemberSlots()
         loans.reserveCapacity(loans.count + newLoans.count)
         for loan in newLoans {
-            loanHistory[ownership.localIndex(of: loan.member)].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
-            loans.append(loan)
+            appendLoan(loan, memberIndex: ownership.localIndex(of: loan.member))
         }
     }
 

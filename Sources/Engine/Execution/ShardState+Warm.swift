@@ -88,11 +88,12 @@ extension ShardState {
         return local < items.count ? items[local].id.rawValue : 0
     }
 
-    /// The member's active-loan list and loan history live in buffers of their own.
+    /// The member's active-loan list lives in a buffer of its own; the newest loan's slot is
+    /// what appending to the member's history reads.
     @inline(__always) private func touch(activeLoansOf id: MemberID) -> UInt64 {
         guard owns(member: id) else { return 0 }
         let local = ownership.localIndex(of: id)
         guard local < members.count else { return 0 }
-        return UInt64(members[local].activeLoans.count &+ loanHistory[local].count)
+        return UInt64(members[local].activeLoans.count) &+ UInt64(newestLoanOfMember[local])
     }
 }

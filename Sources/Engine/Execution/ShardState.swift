@@ -4,15 +4,22 @@
 /// where no entity has that id, so that rules read fields in place without copying records.
 /// Loans of this shard's members are appended to `loans` in the order their events are
 /// applied; the coordinator keeps each loan's position (see `LoanRoute`), so no loan lookup
-/// hashes.
+/// hashes. A member's loans form a chain through that storage, newest first (see
+/// `newestLoanOfMember`).
 struct ShardState {
     let index: Int
     let ownership: Ownership
     var items = ChunkedArray<Item>()
     var members = ChunkedArray<Member>()
-    /// Every loan of each member with its position in `loans`, ascending by loan id.
-    var loanHistory = ChunkedArray<[LoanSlot]>()
     var loans = ChunkedArray<Loan>()
+    /// A member's loan history as a chain through `loans`, from the newest (by local member
+    /// index) to each loan's predecessor of the same member (beside each loan), `noLoan` at the
+    /// end; ids descend along it, since a member's loans are stored in id order. Appending a
+    /// loan touches a 4-byte slot per member that stays in cache, where an array per member cost
+    /// a cache miss on its buffer and a copy whenever it grew.
+    var newestLoanOfMember = ChunkedArray<UInt32>()
+    var previousLoanOfMember = ChunkedArray<UInt32>()
+    static let noLoan = UInt32.max
     /// The local indices of the slots that hold a member, ascending: the member list walks
     /// these, so that it never reads the empty slots of refused registrations.
     var occupiedMemberSlots = ChunkedArray<UInt32>()
@@ -68,11 +75,25 @@ struct ShardState {
         return position
     }
 
-    /// The position of one of a member's loans, by binary search of its history.
+    /// The position of one of a member's loans, walking its history from the newest (a loan
+    /// being returned or renewed is usually among the member's last few).
     func loanPosition(member local: Int, loan id: LoanID) -> Int? {
-        let history = loanHistory[local]
-        let found = Circulation.firstIndex(in: history, after: LoanID(id.rawValue - 1)) { $0.id }
-        return found < history.count && history[found].id == id ? Int(history[found].position) : nil
+        var position = newestLoanOfMember[local]
+        while position != Self.noLoan {
+            let stored = loans[Int(position)].id
+            if stored == id { return Int(position) }
+            if stored < id { return nil }
+            position = previousLoanOfMember[Int(position)]
+        }
+        return nil
+    }
+
+    /// Stores a loan of a member this shard owns, at the end of `loans` and of the member's chain.
+    mutating func appendLoan(_ loan: Loan, memberIndex local: Int) {
+        precondition(loans.count < Int(Self.noLoan), "shard \(index): loan storage beyond UInt32 positions")
+        previousLoanOfMember.append(newestLoanOfMember[local])
+        newestLoanOfMember[local] = UInt32(loans.count)
+        loans.append(loan)
     }
 
     /// Puts an item this shard owns in its slot, growing the array (with placeholders) to reach it.
@@ -88,7 +109,7 @@ struct ShardState {
         if local >= members.count {
             let grow = local - members.count + 1
             members.append(contentsOf: repeatElement(Member.placeholder, count: grow))
-            loanHistory.append(contentsOf: repeatElement([], count: grow))
+            newestLoanOfMember.append(contentsOf: repeatElement(Self.noLoan, count: grow))
         }
         let occupied = members[local].id.rawValue != 0
         members[local] = member
@@ -163,8 +184,7 @@ struct ShardState {
             if owns(member: loan.member) {
                 let local = ownership.localIndex(of: loan.member)
                 members[local].activeLoans.append(ActiveLoan(loan: loan.id, item: loan.item, dueAt: loan.dueAt))
-                loanHistory[local].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
-                loans.append(loan)
+                appendLoan(loan, memberIndex: local)
             }
             if !copyReserved, owns(item: loan.item) {
                 items[ownership.localIndex(of: loan.item)].availableCopies -= 1
@@ -177,8 +197,7 @@ struct ShardState {
                 } else if fineOwed {
                     members[local].finesOwedCents += loan.fineCents
                 }
-                loanHistory[local].append(LoanSlot(id: loan.id, position: UInt32(loans.count)))
-                loans.append(loan)
+                appendLoan(loan, memberIndex: local)
             }
             // Only an active loan holds a copy; as for `loanCreated`, a live import's item step
             // already took it.
@@ -247,11 +266,6 @@ struct ShardState {
     }
 }
 
-/// A loan's id and its position in its shard's loan storage.
-struct LoanSlot: Sendable, Hashable {
-    var id: LoanID
-    var position: UInt32
-}
 
 extension Item {
     /// Fills slots that no item occupies.
