@@ -78,7 +78,6 @@ final class StatisticsKeeper: @unchecked Sendable {
             defer { taker = nil }
             return taker
         }
-        // Only with a taker: moving the counters out with no one to take them would lose them.
-        if let waiting { waiting.resume(returning: moveOut()) }
+        waiting?.resume(returning: moveOut())
     }
 }
