@@ -1,4 +1,6 @@
-/// Checkout, as a two-shard saga. Refusals are checked in this order, whichever shard finds them:
+/// Checkout: a two-shard saga (member step, item step, loan event) when the member and the item
+/// live on different shards, else one `checkoutStep` on their shard. Refusals are checked in
+/// this order, whichever path and shard finds them:
 /// member not found, suspended, card expired, blocked by a librarian; item not found, withdrawn;
 /// no policy, blocked by fines, too many overdue loans, loan limit reached, already holds the
 /// item; no copy available.
@@ -31,15 +33,28 @@ extension ShardState {
     /// coordinator knows the hold); it comes off the hold shelf instead of the shelf.
     mutating func checkoutItemStep(item id: ItemID, fromHoldShelf: Bool = false) -> Decision {
         guard let local = itemIndex(id) else { return .refused(Refusal(.itemNotFound)) }
-        guard items[local].status == .active else { return .refused(Refusal(.itemWithdrawn)) }
-        if fromHoldShelf {
-            precondition(items[local].awaitingPickup > 0, "item \(id): a ready hold without a copy on the hold shelf")
-            items[local].awaitingPickup -= 1
-            return .cleared(dueAt: .zero)
-        }
-        guard items[local].availableCopies > 0 else { return .refused(Refusal(.noCopyAvailable)) }
-        items[local].availableCopies -= 1
+        if let refusal = checkoutItemRefusal(local, fromHoldShelf: fromHoldShelf) { return .refused(refusal) }
+        takeCopy(local, fromHoldShelf: fromHoldShelf)
         return .cleared(dueAt: .zero)
+    }
+
+    /// The item's refusals of a checkout, for an item in this slot: withdrawn, then no copy on
+    /// the shelf (a ready hold's copy waits on the hold shelf, so it needs none). Shared by the
+    /// two-shard saga's step 2 and the one-shard `checkoutStep`, so the two cannot drift.
+    @inline(__always) func checkoutItemRefusal(_ local: Int, fromHoldShelf: Bool) -> Refusal? {
+        guard items[local].status == .active else { return Refusal(.itemWithdrawn) }
+        guard fromHoldShelf || items[local].availableCopies > 0 else { return Refusal(.noCopyAvailable) }
+        return nil
+    }
+
+    /// Takes the checkout's copy: off the hold shelf for a ready hold, else off the shelf.
+    @inline(__always) mutating func takeCopy(_ local: Int, fromHoldShelf: Bool) {
+        if fromHoldShelf {
+            precondition(items[local].awaitingPickup > 0, "item \(items[local].id): a ready hold without a copy on the hold shelf")
+            items[local].awaitingPickup -= 1
+        } else {
+            items[local].availableCopies -= 1
+        }
     }
 
     /// The whole saga in one step, when the member and the item live on this shard (with two
@@ -51,25 +66,11 @@ extension ShardState {
         let itemType = itemLocal.map { items[$0].type }
         let memberDecision = checkoutMemberStep(member: member, item: item, itemType: itemType, now: now, policies: policies)
         let memberRefusal: Refusal? = if case .refused(let refusal) = memberDecision { refusal } else { nil }
-        var itemRefusal: Refusal?
-        if let itemLocal {
-            if items[itemLocal].status != .active {
-                itemRefusal = Refusal(.itemWithdrawn)
-            } else if !fromHoldShelf && items[itemLocal].availableCopies <= 0 {
-                itemRefusal = Refusal(.noCopyAvailable)
-            }
-        } else {
-            itemRefusal = Refusal(.itemNotFound)
-        }
+        let itemRefusal = if let itemLocal { checkoutItemRefusal(itemLocal, fromHoldShelf: fromHoldShelf) } else { Refusal(.itemNotFound) }
         if let refusal = Circulation.combineCheckout(memberRefusal: memberRefusal, itemRefusal: itemRefusal) { return .refused(refusal) }
         guard case .cleared(let dueAt) = memberDecision, let itemLocal, let itemType else { preconditionFailure("cleared checkout without due date or item") }
         // The copy, then the loan: the same state as the two-shard saga's reservation and event.
-        if fromHoldShelf {
-            precondition(items[itemLocal].awaitingPickup > 0, "item \(item): a ready hold without a copy on the hold shelf")
-            items[itemLocal].awaitingPickup -= 1
-        } else {
-            items[itemLocal].availableCopies -= 1
-        }
+        takeCopy(itemLocal, fromHoldShelf: fromHoldShelf)
         let loan = Loan(id: id, item: item, member: member, itemType: itemType, checkedOutAt: now, dueAt: dueAt)
         let event = Event.loanCreated(loan)
         apply(event, copyReserved: true)

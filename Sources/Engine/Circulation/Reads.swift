@@ -94,17 +94,6 @@ extension Circulation {
         }
         return low
     }
-
-    /// The index of the first element whose id is greater than `cursor`, in an array ascending by id.
-    static func firstIndex<Element>(in elements: [Element], after cursor: LoanID, id: (Element) -> LoanID) -> Int {
-        var low = 0
-        var high = elements.count
-        while low < high {
-            let middle = (low + high) / 2
-            if id(elements[middle]) <= cursor { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
 }
 
 extension ShardState {

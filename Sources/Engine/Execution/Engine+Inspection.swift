@@ -53,9 +53,10 @@ extension Engine {
         var memberEmails: [String: MemberID] = [:]
         var awaitingPickup: [ItemID: Int32] = [:]
         var withCopyAvailable: Set<ItemID> = []
-        for shard in shards {
+        for (shardIndex, shard) in shards.enumerated() {
             let report = await shard.invariantReport()
             violations += report.violations
+            violations += loanRouteViolations(report.loans, onShard: shardIndex)
             copiesOut.merge(report.copiesOut) { $0 + $1 }
             activeLoans.merge(report.activeLoansByItem) { $0 + $1 }
             emailIndex.merge(report.emailIndex) { first, _ in first }
@@ -82,6 +83,28 @@ extension Engine {
         }
         for item in Set(copiesOut.keys).union(activeLoans.keys).sorted() where copiesOut[item, default: 0] != activeLoans[item, default: 0] {
             violations.append("item \(item): \(copiesOut[item, default: 0]) copies out but \(activeLoans[item, default: 0]) active loans")
+        }
+        return violations
+    }
+
+    /// Every loan a shard stores has a route naming its member and item and its position in
+    /// that shard's storage (reads and returns find the loan by it), and the coordinator counts
+    /// the shard's loans right (the next loan's position).
+    private func loanRouteViolations(_ loans: ChunkedArray<Loan>, onShard shard: Int) -> [String] {
+        var violations: [String] = []
+        if shardLoanCounts[shard] != UInt32(loans.count) {
+            violations.append("shard \(shard): the coordinator counts \(shardLoanCounts[shard]) loans, the shard stores \(loans.count)")
+        }
+        for (position, loan) in loans.enumerated() {
+            guard ownership.shard(of: loan.member) == shard else {
+                violations.append("loan \(loan.id): stored on shard \(shard), its member \(loan.member) lives on another")
+                continue
+            }
+            let route = loan.id.rawValue < UInt64(loanRoutes.count) ? loanRoutes[Int(loan.id.rawValue)] : .none
+            if route.member != loan.member.rawValue || route.item != loan.item.rawValue || route.position != UInt32(position) {
+                violations.append("loan \(loan.id): route (member \(route.member), item \(route.item), position \(route.position)) != stored (member \(loan.member), item \(loan.item), position \(position))")
+            }
+            if violations.count >= 20 { break }
         }
         return violations
     }

@@ -193,6 +193,13 @@ extension Engine {
                 let event = eventIndex < 0 ? nil : reply.events[Int(eventIndex)]
                 batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
                 if let event {
+                    // A new loan's position is given only where the shard that stores it is
+                    // known to have appended nothing else first (`completeCheckoutHere`,
+                    // `recordForwardedLoan`); no single-shard step makes one.
+                    switch event {
+                    case .loanCreated, .loanImported: preconditionFailure("a single-shard step made a loan: \(event)")
+                    default: break
+                    }
                     applyToCoordinator(event)
                     ownership.forEachOwner(of: event) { owner in
                         if owner != shard { forward.events[owner].append(event) }

@@ -13,6 +13,9 @@ struct ShardInvariantReport: Sendable {
     var emailIndex: [String: MemberID] = [:]
     /// Members this shard owns, by e-mail address.
     var memberEmails: [String: MemberID] = [:]
+    /// The shard's loan storage, in order (shared, not copied): the coordinator checks that
+    /// each loan's route gives its member and its position here.
+    var loans = ChunkedArray<Loan>()
 }
 
 public struct EngineCounts: Sendable, Hashable {
@@ -62,6 +65,14 @@ extension ShardState {
             if out != 0 { report.copiesOut[item.id] = out }
             if item.awaitingPickup != 0 { report.awaitingPickup[item.id] = item.awaitingPickup }
             if item.availableCopies > 0 { report.itemsWithCopyAvailable.insert(item.id) }
+        }
+        report.loans = loans
+        // The chain links run parallel to the storage; a link outside it would trap the walk below.
+        guard previousLoanOfMember.count == loans.count, newestLoanOfMember.count == members.count,
+              !previousLoanOfMember.contains(where: { $0 != Self.noLoan && Int($0) >= loans.count }),
+              !newestLoanOfMember.contains(where: { $0 != Self.noLoan && Int($0) >= loans.count }) else {
+            report.violations.append("shard \(index): loan history links (\(previousLoanOfMember.count) for \(loans.count) loans, \(newestLoanOfMember.count) heads for \(members.count) members) point outside the loans")
+            return report
         }
         var activeByMember: [MemberID: [LoanID]] = [:]
         var positions: [LoanID: Int] = [:]

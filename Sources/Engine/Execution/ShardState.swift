@@ -266,7 +266,6 @@ struct ShardState {
     }
 }
 
-
 extension Item {
     /// Fills slots that no item occupies.
     static let placeholder = Item(id: 0, isbn: "", title: "", author: "", publisher: "", year: 0, type: .book, status: .withdrawn, totalCopies: 0, availableCopies: 0)

@@ -155,8 +155,9 @@ struct ShardWork: Sendable {
     var holdShelfReleases: [ItemID] = []
     /// What this hop's import steps need beyond their member and item (see `ImportTerms`).
     var importTerms: [ImportTerms] = []
-    /// True on the live path, where every `loanCreated` comes from a checkout whose item step
-    /// already took the copy; false on replay, where the event takes it.
+    /// True on the live path, where the copy of every `loanCreated` was already taken: by the
+    /// item step of a two-shard checkout, or by `checkoutStep` when one shard holds both the
+    /// member and the item. False on replay, where the event takes it.
     var copiesReserved = false
     /// On replay, beside `events`: where a return's or renewal's loan sits on this shard (from the
     /// coordinator's route), or `UInt32.max`; empty when not known.
