@@ -17,7 +17,19 @@ extension ShardState {
     func getMemberStep(member id: MemberID, now: Timestamp, policies: PolicyTable) -> Decision {
         guard let local = memberIndex(id) else { return .refused(Refusal(.memberNotFound)) }
         let member = members[local]
-        let active = member.activeLoans.map { shown(loans[loanPosition(member: local, loan: $0.loan)!], now: now, policies: policies) }
+        // One walk down the history, newest first, until the oldest active loan: not one walk
+        // per active loan.
+        var active: [Loan] = []
+        active.reserveCapacity(member.activeLoans.count)
+        if let oldest = member.activeLoans.lazy.map(\.loan).min() {
+            var position = newestLoanOfMember[local]
+            while position != Self.noLoan, active.count < member.activeLoans.count, loans[Int(position)].id >= oldest {
+                if loans[Int(position)].isActive { active.append(shown(loans[Int(position)], now: now, policies: policies)) }
+                position = previousLoanOfMember[Int(position)]
+            }
+            precondition(active.count == member.activeLoans.count, "member \(id): \(member.activeLoans.count) active loans, \(active.count) in the history")
+            active.sort { $0.id < $1.id }
+        }
         return .decided(.ok(.memberWithLoans(member, active)), event: nil)
     }
 
