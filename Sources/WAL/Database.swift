@@ -1,5 +1,6 @@
 import Dispatch
 import Engine
+import Synchronization
 
 public struct DatabaseConfiguration: Sendable {
     public var directory: String
@@ -44,8 +45,17 @@ public actor Database {
     private let storage: any Storage
     private let log: @Sendable (String) -> Void
 
-    /// The LSN of the last record appended (not necessarily durable yet).
+    /// The LSN of the last batch run: its record is appended, or being encoded to be (see
+    /// `appending`), and not necessarily durable yet.
     private var lastAppended: UInt64
+    /// The encoding and appending of the records of batches already run, when it goes on apart
+    /// from the gate: each waits for the one before, so records reach the log in run order.
+    private var appending: Task<Void, Never>?
+    /// Records handed to `appending` and not appended yet. At 0 a record is appended inline.
+    private let appendsOutstanding = Atomic<Int>(0)
+    /// Records of fewer events are encoded inline (when nothing else is outstanding): handing
+    /// them over would cost a task switch for a few microseconds of encoding.
+    static let inlineAppendEventsMax = 256
     private var gateBusy = false
     private var gateWaiting: [CheckedContinuation<Void, Never>] = []
     private var snapshotting = false
@@ -112,15 +122,45 @@ public actor Database {
         guard bound <= maxRecordBytes else { throw WALError.batchTooLarge(boundBytes: bound, limitBytes: maxRecordBytes) }
         if await writer.admit(bytes: bound) {
             let result = await engine.execute(requests, actors: actors)
-            let payload = result.record.encodedBytes
-            // In the feed first: the writer may make it durable before `append` returns.
-            feed.appended(LogRecord(lsn: lastAppended + 1, payload: payload))
-            let lsn = try writer.append(payload)
-            precondition(lsn == lastAppended + 1, "the log numbered a record \(lsn), the feed \(lastAppended + 1)")
-            lastAppended = lsn
-            return (result.outcomes, lastAppended)
+            lastAppended += 1
+            let lsn = lastAppended
+            let record = result.record
+            if record.events.count < Self.inlineAppendEventsMax, appendsOutstanding.load(ordering: .acquiring) == 0 {
+                try Self.append(record, lsn: lsn, bound: bound, writer: writer, feed: feed)
+            } else {
+                // Encoding a large record takes as long as running a part of the next batch:
+                // the next batch runs while this one is encoded (the admission reserved its room).
+                appendsOutstanding.add(1, ordering: .relaxed)
+                let (previous, writer, feed, outstanding) = (appending, writer, feed, self)
+                appending = Task.detached {
+                    await previous?.value
+                    do {
+                        try Self.append(record, lsn: lsn, bound: bound, writer: writer, feed: feed)
+                    } catch {
+                        // Its caller waits for this LSN: tell every waiter, and stop (fail-stop).
+                        writer.abandon("record \(lsn) could not be appended: \(error)")
+                    }
+                    outstanding.appendsOutstanding.subtract(1, ordering: .releasing)
+                }
+            }
+            return (result.outcomes, lsn)
         }
         return (try await executeReadsOnly(requests), lastAppended)
+    }
+
+    /// Encodes a batch's record and appends it, in the feed first: the writer may make it
+    /// durable before `append` returns.
+    private static func append(_ record: BatchRecord, lsn: UInt64, bound: Int, writer: LogWriter, feed: LogFeed) throws {
+        let payload = record.encodedBytes
+        feed.appended(LogRecord(lsn: lsn, payload: payload))
+        let appended = try writer.append(payload, reservedBytes: bound)
+        precondition(appended == lsn, "the log numbered a record \(appended), the feed \(lsn)")
+    }
+
+    /// Waits until every record handed over is appended.
+    private func settleAppends() async {
+        await appending?.value
+        appending = nil
     }
 
     /// Returns once every record up to `lsn` is durable; throws if the log failed (fail-stop).
@@ -242,6 +282,7 @@ public actor Database {
     public func close() async {
         snapshotLoop?.cancel()
         await enterGate()
+        await settleAppends()
         writer.close()
         feed.close()
         leaveGate()

@@ -73,8 +73,12 @@ public final class LogWriter: @unchecked Sendable {
     private var nextSpareAttempt = 0.0
     /// Whether the last attempt to preallocate a segment found the disk full.
     private var diskFull = false
-    /// Admissions waiting for a spare segment (see `admit`).
+    /// Admissions waiting for a spare segment, or for admitted records to be appended (see `admit`).
     private var roomWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Room (record bytes, by their bounds) that admitted records not yet appended may take.
+    /// A caller that encodes its record after admission, while later batches run, holds room
+    /// that a later admission must not promise again.
+    private var reservedBytes: UInt64 = 0
     private var statistics = Statistics()
 
     // Owned by the writer thread.
@@ -131,10 +135,19 @@ public final class LogWriter: @unchecked Sendable {
     /// with STORAGE_FULL instead of running them. While the next segment is still being
     /// preallocated (just after start, or just after a roll), this waits for it: room that is
     /// merely not prepared yet is not a full disk.
+    ///
+    /// A yes reserves the room until `append(_:reservedBytes:)` releases it, so that records
+    /// admitted before this one and appended after it (in admission order) cannot take it.
+    /// Every admission must be followed by exactly one such append.
     public func admit(bytes: Int) async -> Bool {
         let size = UInt64(LogFormat.recordBytes(payloadBytes: bytes))
         while true {
-            switch lock.withLock({ admission(size) }) {
+            let answer = lock.withLock {
+                let answer = admission(size)
+                if case .yes = answer { reservedBytes += size }
+                return answer
+            }
+            switch answer {
             case .yes: return true
             case .no: return false
             case .later:
@@ -149,13 +162,17 @@ public final class LogWriter: @unchecked Sendable {
 
     private enum Admission { case yes, no, later }
 
-    /// Lock held.
+    /// Lock held. The records reserved before this one are placed as one block with it: if the
+    /// block fits the current segment, or an empty spare, so does each record (each lands in
+    /// one of the two, and takes no more than its bound).
     private func admission(_ size: UInt64) -> Admission {
         if failure != nil || closing { return .no }
-        if placement(size) != nil { return .yes }
+        if placement(reservedBytes + size) != nil { return .yes }
         // No room without a new spare: wait for the writer to prepare one, unless the last try
-        // found the disk full. The writer prepares a spare whenever it has none.
-        return diskFull ? .no : .later
+        // found the disk full. The writer prepares a spare whenever it has none. While
+        // reserved records are still to come, the block overstates what they take: wait for
+        // them before calling the disk full.
+        return diskFull && reservedBytes == 0 ? .no : .later
     }
 
     /// Wakes admissions waiting for a spare. Lock held.
@@ -174,9 +191,18 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     /// Queues a record and returns its LSN. Call in batch order; wait with `waitDurable`.
-    public func append(_ payload: [UInt8]) throws(WALError) -> UInt64 {
+    /// `reservedBytes`: the bound this record's admission reserved (`admit(bytes:)`), released
+    /// now; 0 for a record appended without admission (tools and benchmarks).
+    public func append(_ payload: [UInt8], reservedBytes bound: Int = 0) throws(WALError) -> UInt64 {
         let size = UInt64(LogFormat.recordBytes(payloadBytes: payload.count))
         return try lock.withLock { () throws(WALError) -> UInt64 in
+            if bound > 0 {
+                let reserved = UInt64(LogFormat.recordBytes(payloadBytes: bound))
+                precondition(reserved <= reservedBytes, "a reservation of \(reserved) bytes released with only \(reservedBytes) reserved")
+                reservedBytes -= reserved
+                // Admissions that waited for reserved records may now fit, or learn the disk is full.
+                if !roomWaiters.isEmpty { releaseRoomWaiters() }
+            }
             if let failure { throw failure }
             if closing { throw WALError.closed }
             guard let (offset, rolls) = placement(size) else { throw WALError.storageFull }
@@ -374,6 +400,13 @@ public final class LogWriter: @unchecked Sendable {
         } catch {
             fail(error.description)
         }
+    }
+
+    /// Fails the log from outside the writer thread (fail-stop): a record promised a place in
+    /// the log could not be appended.
+    func abandon(_ reason: String) {
+        fail(reason)
+        lock.withLock { wake.signal() }
     }
 
     private func fail(_ reason: String) {

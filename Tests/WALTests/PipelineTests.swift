@@ -1,0 +1,124 @@
+import Engine
+import Synchronization
+import Testing
+import WAL
+
+/// Large records are encoded and appended while the next batches run (`Database.run` returns
+/// before its record is in the log). These tests run batches back to back without waiting for
+/// durability, through segment rolls and a full disk, and check that the log holds exactly
+/// the batches run, in order.
+@Suite struct PipelineTests {
+    /// A batch of `count` new items: one event each, so that a batch of 300 makes a record large
+    /// enough to be appended apart from the gate.
+    static func itemBatch(_ round: Int, count: Int = 300) -> [Request] {
+        (0..<count).map { Request(.createItem(ItemDraft(isbn: "9780306406157", title: "Pipelined \(round)-\($0)", author: "A", publisher: "P", year: 2000, type: .book, copies: 1))) }
+    }
+
+    @Test func recordsRunBackToBackReachTheLogInOrder() async throws {
+        let storage = SimulatedStorage()
+        // Slow writes, so that several records wait to be appended and written at once.
+        storage.latencyMicroseconds = 2_000
+        let configuration = WALFixture.configuration("/data", segmentBytes: 1 << 20)
+        let database = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        var lastLSN: UInt64 = 0
+        for round in 0..<40 {
+            let (outcomes, lsn) = try await database.run(Self.itemBatch(round))
+            #expect(outcomes.allSatisfy { $0.isOK })
+            #expect(lsn == lastLSN + 1, "round \(round): LSN \(lsn) after \(lastLSN)")
+            lastLSN = lsn
+        }
+        try await database.waitDurable(lastLSN)
+        #expect(database.durableLSN == lastLSN)
+        let live = await database.engine.digest()
+        #expect(await database.engine.counts().items == 40 * 300)
+        await database.close()
+        storage.latencyMicroseconds = 0
+        let reopened = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        #expect(await reopened.engine.digest() == live, "the log does not rebuild the batches run")
+        #expect(await reopened.engine.invariantViolations().isEmpty)
+        await reopened.close()
+    }
+
+    /// Admission reserves each record's room until it is appended: when the disk fills, later
+    /// batches are refused with STORAGE_FULL, and every batch that ran is in the log.
+    @Test func aFullDiskRefusesLaterBatchesAndKeepsEveryBatchThatRan() async throws {
+        let storage = SimulatedStorage()
+        storage.capacityBytes = 4 << 20
+        storage.latencyMicroseconds = 1_000
+        let configuration = WALFixture.configuration("/data", segmentBytes: 1 << 20)
+        let database = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        var ran: [(round: Int, lsn: UInt64)] = []
+        var refusedAt: Int?
+        for round in 0..<400 {
+            let (outcomes, lsn) = try await database.run(Self.itemBatch(round))
+            if outcomes.allSatisfy({ $0.refusal?.code == .storageFull }) {
+                refusedAt = round
+                break
+            }
+            #expect(outcomes.allSatisfy { $0.isOK }, "round \(round): \(Set(outcomes.compactMap { $0.refusal?.code }))")
+            ran.append((round, lsn))
+        }
+        #expect(refusedAt != nil, "the disk never filled")
+        #expect(ran.count > 10)
+        // Every batch that ran becomes durable: the log did not fail and nothing was dropped.
+        if let last = ran.last { try await database.waitDurable(last.lsn) }
+        #expect(ran.map(\.lsn) == Array(1...UInt64(ran.count)))
+        let live = await database.engine.digest()
+        #expect(await database.engine.counts().items == ran.count * 300)
+        await database.close()
+        storage.capacityBytes = nil
+        storage.latencyMicroseconds = 0
+        let reopened = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        #expect(await reopened.engine.digest() == live, "a batch that ran is missing from the log, or out of order")
+        #expect(await reopened.engine.invariantViolations().isEmpty)
+        await reopened.close()
+    }
+}
+
+/// The log writer's side: room promised to an admitted record stays promised until the record
+/// is appended, so records admitted one after another never overcommit a segment.
+@Suite struct ReservationTests {
+    @Test func admissionsReserveRoomUntilTheirRecordIsAppended() async throws {
+        let storage = SimulatedStorage()
+        let segmentBytes: UInt64 = 64 << 10
+        // Room for the first segment only: the spare cannot be preallocated (a full disk).
+        storage.capacityBytes = Int(segmentBytes) + 1024
+        try storage.createDirectory("/data")
+        let writer = try LogWriter(
+            storage: storage, configuration: LogWriter.Configuration(directory: "/data", segmentBytes: segmentBytes),
+            position: LogPosition(segment: nil, offset: 0, nextLSN: 1))
+        defer { writer.close() }
+        let payloadBytes = 10_000
+        let recordBytes = LogFormat.recordBytes(payloadBytes: payloadBytes)
+        let fits = (Int(segmentBytes) - LogFormat.segmentHeaderBytes) / recordBytes
+        // Each admission holds its room although nothing is appended yet.
+        for admitted in 0..<fits {
+            #expect(await writer.admit(bytes: payloadBytes), "admission \(admitted) of \(fits) refused")
+        }
+        // One more waits: the disk is full, but the reserved records may take less than their
+        // bounds, so it is answered only once they are appended.
+        let answered = Flag()
+        let waiting = Task {
+            let admitted = await writer.admit(bytes: payloadBytes)
+            answered.value.store(true, ordering: .sequentiallyConsistent)
+            return admitted
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        let answeredEarly = answered.value.load(ordering: .sequentiallyConsistent)
+        #expect(!answeredEarly, "room promised twice")
+        // Appending smaller records than reserved frees the difference.
+        for _ in 0..<fits { _ = try writer.append([UInt8](repeating: 7, count: payloadBytes / 2), reservedBytes: payloadBytes) }
+        let freed = fits * (recordBytes - LogFormat.recordBytes(payloadBytes: payloadBytes / 2))
+        #expect(freed >= recordBytes)
+        #expect(await waiting.value, "the room freed by smaller records was not given to the waiting admission")
+        _ = try writer.append([UInt8](repeating: 8, count: payloadBytes), reservedBytes: payloadBytes)
+        // With nothing reserved, a record the segment cannot hold is refused at once.
+        let left = Int(segmentBytes) - LogFormat.segmentHeaderBytes - fits * LogFormat.recordBytes(payloadBytes: payloadBytes / 2) - recordBytes
+        #expect(await writer.admit(bytes: left) == false)
+        try await writer.waitDurable(UInt64(fits + 1))
+    }
+}
+
+private final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
+}
