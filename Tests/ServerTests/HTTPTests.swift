@@ -140,6 +140,8 @@ import Testing
         let item = try api.call("POST", "/api/v1/items", body: HTTPSamples.item()).id("item")
         let member = try api.call("POST", "/api/v1/members", body: HTTPSamples.member()).id("member")
         try api.call("POST", "/api/v1/loans", body: ["member": member, "item": item])
+        // Refused: counted under its error's name, beside the successes of the same command.
+        #expect(try api.call("POST", "/api/v1/loans", body: ["member": member, "item": item]).status == 409)
         let metrics = try api.call("GET", "/metrics", token: nil)
         #expect(metrics.status == 200)
         let families = [
@@ -149,6 +151,7 @@ import Testing
         ]
         for family in families { #expect(metrics.text.contains("# TYPE \(family) "), "\(family)") }
         #expect(metrics.text.contains(#"libra_commands_total{command="checkout",outcome="ok"}"#))
+        #expect(metrics.text.contains(#"libra_commands_total{command="checkout",outcome="ALREADY_HOLDS_ITEM"}"#))
         #expect(metrics.text.contains(#"libra_http_requests_total{status="201"}"#))
     }
 }

@@ -11,7 +11,8 @@ private func described(_ name: String, _ help: String) -> MetricNameDescriptor {
 /// never with a lock per command.
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let commandCounters = NIOLockedValueBox([String: Counter]())
+    /// By command ordinal << 16 | outcome code (0: ok).
+    private let commandCounters = NIOLockedValueBox([Int: Counter]())
     private let frameLatency: DurationHistogram
     private let batchCommands: ValueHistogram
     private let batchFrames: ValueHistogram
@@ -65,37 +66,26 @@ public final class ServerMetrics: Sendable {
     func recordFrame(requests: [Request], outcomes: [Outcome], seconds: Double) {
         frameLatency.record(.nanoseconds(Int64(seconds * 1e9)))
         // Frames mostly repeat one command with one outcome (a desk's checkouts, a bulk load's
-        // imports): count runs of equal (command, outcome) and name each label once per run,
-        // instead of building a string and hashing it for every command.
-        var counts: [String: Int64] = [:]
-        var run: (command: Int, code: UInt16, first: Int)?
-        var length: Int64 = 0
-        func flush() {
-            guard let run, length > 0 else { return }
-            let label = requests[run.first].command.name + "|" + (outcomes[run.first].refusal?.code.name ?? "ok")
-            counts[label, default: 0] += length
-        }
+        // imports), or alternate a few: count per (command, outcome) pair by integer key, and
+        // build a label only the first time a pair is seen. This runs on the log's writer
+        // thread, before the next group commit.
+        var counts: [(key: Int, first: Int, count: Int64)] = []
         for index in 0..<min(requests.count, outcomes.count) {
-            let command = requests[index].command.metricsOrdinal
-            let code = outcomes[index].refusal?.code.rawValue ?? 0
-            if let current = run, current.command == command, current.code == code {
-                length += 1
+            let key = requests[index].command.metricsOrdinal << 16 | Int(outcomes[index].refusal?.code.rawValue ?? 0)
+            if let slot = counts.firstIndex(where: { $0.key == key }) {
+                counts[slot].count += 1
             } else {
-                flush()
-                run = (command, code, index)
-                length = 1
+                counts.append((key, index, 1))
             }
         }
-        flush()
         let counters = commandCounters.withLockedValue { cache in
-            counts.map { label, count in
-                if let counter = cache[label] { return (counter, count) }
-                let parts = label.split(separator: "|")
+            counts.map { entry in
+                if let counter = cache[entry.key] { return (counter, entry.count) }
                 let counter = registry.makeCounter(
                     descriptor: described("libra_commands_total", "Commands executed, by command and outcome (ok or the error name)."),
-                    labels: [("command", String(parts[0])), ("outcome", String(parts[1]))])
-                cache[label] = counter
-                return (counter, count)
+                    labels: [("command", requests[entry.first].command.name), ("outcome", outcomes[entry.first].refusal?.code.name ?? "ok")])
+                cache[entry.key] = counter
+                return (counter, entry.count)
             }
         }
         for (counter, count) in counters { counter.increment(by: count) }
