@@ -405,6 +405,8 @@ public final class LogWriter: @unchecked Sendable {
     /// Fails the log from outside the writer thread (fail-stop): a record promised a place in
     /// the log could not be appended.
     func abandon(_ reason: String) {
+        // A log that failed already keeps its first reason, the one an operator must see.
+        guard lock.withLock({ failure == nil }) else { return }
         fail(reason)
         lock.withLock { wake.signal() }
     }
