@@ -100,6 +100,8 @@ public actor Database {
 
     public nonisolated var ioPath: IOPath { writer.ioPath }
     public nonisolated var durableLSN: UInt64 { writer.durable }
+    /// Log room reserved for records of batches run and not appended yet (see `LogWriter.admit`).
+    public nonisolated var reservedLogBytes: UInt64 { writer.reservedRecordBytes }
     public nonisolated var logStatistics: LogWriter.Statistics { writer.statisticsSnapshot }
 
     /// Runs a batch and returns once it is durable. When the disk is full, writes are refused
@@ -114,7 +116,8 @@ public actor Database {
     /// Runs a batch and appends its record, without waiting for it to be durable: the outcomes
     /// may be shown to no one before `waitDurable(lsn)` returns. A pipeline runs the next batch
     /// while this one's write is in flight.
-    /// `boundBytes`, when given, is `RecordBound.bytes(requests)` already computed by the caller.
+    /// `boundBytes`, when given, is `RecordBound.bytes(requests) + RecordBound.actorBytes(actors)`
+    /// already computed by the caller.
     public func run(_ requests: [Request], actors: [ActorRun] = [], boundBytes: Int? = nil) async throws -> (outcomes: [Outcome], lsn: UInt64) {
         await enterGate()
         defer { leaveGate() }
@@ -126,7 +129,14 @@ public actor Database {
             let lsn = lastAppended
             let record = result.record
             if record.events.count < Self.inlineAppendEventsMax, appendsOutstanding.load(ordering: .acquiring) == 0 {
-                try Self.append(record, lsn: lsn, bound: bound, writer: writer, feed: feed)
+                do {
+                    try Self.append(record, lsn: lsn, bound: bound, writer: writer, feed: feed)
+                } catch {
+                    // The engine has applied a batch the log will never hold, and this LSN is
+                    // taken: stop, as on the pipelined path (fail-stop), and tell the caller.
+                    writer.abandon("record \(lsn) could not be appended: \(error)")
+                    throw error
+                }
             } else {
                 // Encoding a large record takes as long as running a part of the next batch:
                 // the next batch runs while this one is encoded (the admission reserved its room).

@@ -29,6 +29,7 @@ import WAL
         }
         try await database.waitDurable(lastLSN)
         #expect(database.durableLSN == lastLSN)
+        #expect(database.reservedLogBytes == 0, "room still reserved after every record was appended")
         let live = await database.engine.digest()
         #expect(await database.engine.counts().items == 40 * 300)
         await database.close()
@@ -63,6 +64,7 @@ import WAL
         // Every batch that ran becomes durable: the log did not fail and nothing was dropped.
         if let last = ran.last { try await database.waitDurable(last.lsn) }
         #expect(ran.map(\.lsn) == Array(1...UInt64(ran.count)))
+        #expect(database.reservedLogBytes == 0, "room still reserved after every record was appended")
         let live = await database.engine.digest()
         #expect(await database.engine.counts().items == ran.count * 300)
         await database.close()
@@ -72,6 +74,73 @@ import WAL
         #expect(await reopened.engine.digest() == live, "a batch that ran is missing from the log, or out of order")
         #expect(await reopened.engine.invariantViolations().isEmpty)
         await reopened.close()
+    }
+}
+
+extension PipelineTests {
+    /// Small records are appended inline, large ones apart: a small batch run while a large
+    /// one's record is still being appended must not overtake it (the LSNs the log gives must
+    /// be the ones `run` returned, or it traps), and a snapshot taken meanwhile is consistent.
+    @Test func smallAndLargeBatchesInterleavedKeepTheirOrder() async throws {
+        let storage = SimulatedStorage()
+        storage.latencyMicroseconds = 1_000
+        let configuration = WALFixture.configuration("/data", segmentBytes: 1 << 20)
+        let database = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        var lsns: [UInt64] = []
+        var snapshotLSN: UInt64 = 0
+        for round in 0..<60 {
+            let batch = round % 3 == 0 ? Self.itemBatch(round) : Self.itemBatch(round, count: 1 + round % 5)
+            let (outcomes, lsn) = try await database.run(batch)
+            #expect(outcomes.allSatisfy { $0.isOK })
+            lsns.append(lsn)
+            if round == 31 { snapshotLSN = try await database.snapshot() }
+        }
+        #expect(lsns == Array(1...UInt64(lsns.count)))
+        #expect(snapshotLSN == 32)
+        try await database.waitDurable(lsns.last!)
+        #expect(database.reservedLogBytes == 0)
+        let live = await database.engine.digest()
+        // Closing right after more pipelined batches, without waiting: close appends them first.
+        for round in 60..<64 { _ = try await database.run(Self.itemBatch(round)) }
+        let beforeClose = await database.engine.digest()
+        await database.close()
+        storage.latencyMicroseconds = 0
+        let reopened = try await Database.open(configuration, storage: storage, log: WALFixture.quiet)
+        #expect(reopened.recoveryReport.snapshotLSN == snapshotLSN)
+        #expect(await reopened.engine.digest() == beforeClose, "the records run before close are not all in the log")
+        #expect(live != beforeClose)
+        #expect(await reopened.engine.invariantViolations().isEmpty)
+        await reopened.close()
+    }
+
+    /// A write error while pipelined records wait: the log fails for good, every caller waiting
+    /// for a later record is told (none hangs), nothing is appended after, and close returns.
+    @Test func aWriteErrorWhileRecordsArePipelinedFailsEveryWaiter() async throws {
+        let storage = SimulatedStorage()
+        storage.latencyMicroseconds = 1_000
+        let database = try await Database.open(WALFixture.configuration("/data", segmentBytes: 1 << 20), storage: storage, log: WALFixture.quiet)
+        _ = try await database.execute(Self.itemBatch(0, count: 2))
+        storage.failWritesAfter = storage.writeCount + 2
+        var lsns: [UInt64] = []
+        var threw = false
+        for round in 1..<40 {
+            do {
+                let (_, lsn) = try await database.run(Self.itemBatch(round))
+                lsns.append(lsn)
+            } catch {
+                threw = true
+                break
+            }
+        }
+        var failed = 0
+        for lsn in lsns {
+            do { try await database.waitDurable(lsn) } catch { failed += 1 }
+        }
+        #expect(failed > 0 || threw, "the write error reached no one")
+        // After the failure, nothing is acknowledged, even once the device works again.
+        storage.failWritesAfter = nil
+        await #expect(throws: WALError.self) { _ = try await database.execute(Self.itemBatch(99, count: 1)) }
+        await database.close()
     }
 }
 
@@ -116,6 +185,22 @@ import WAL
         let left = Int(segmentBytes) - LogFormat.segmentHeaderBytes - fits * LogFormat.recordBytes(payloadBytes: payloadBytes / 2) - recordBytes
         #expect(await writer.admit(bytes: left) == false)
         try await writer.waitDurable(UInt64(fits + 1))
+        #expect(writer.reservedRecordBytes == 0)
+    }
+
+    /// The smallest reservation is released too (a release once depended on a bound above 0).
+    @Test func theSmallestReservationIsReleased() async throws {
+        let storage = SimulatedStorage()
+        try storage.createDirectory("/data")
+        let writer = try LogWriter(
+            storage: storage, configuration: LogWriter.Configuration(directory: "/data", segmentBytes: 64 << 10),
+            position: LogPosition(segment: nil, offset: 0, nextLSN: 1))
+        defer { writer.close() }
+        #expect(await writer.admit(bytes: 1))
+        #expect(writer.reservedRecordBytes == UInt64(LogFormat.recordBytes(payloadBytes: 1)))
+        _ = try writer.append([7], reservedBytes: 1)
+        #expect(writer.reservedRecordBytes == 0)
+        try await writer.waitDurable(1)
     }
 }
 

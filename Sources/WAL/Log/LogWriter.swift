@@ -79,6 +79,8 @@ public final class LogWriter: @unchecked Sendable {
     /// A caller that encodes its record after admission, while later batches run, holds room
     /// that a later admission must not promise again.
     private var reservedBytes: UInt64 = 0
+    /// Set by `abandon`; the writer thread fails the log with it.
+    private var abandonReason: String?
     private var statistics = Statistics()
 
     // Owned by the writer thread.
@@ -130,6 +132,10 @@ public final class LogWriter: @unchecked Sendable {
 
     public var durable: UInt64 { lock.withLock { durableLSN } }
 
+    /// Room reserved by admissions whose records are not appended yet (record bytes, by their
+    /// bounds): 0 whenever every admitted record is appended.
+    public var reservedRecordBytes: UInt64 { lock.withLock { reservedBytes } }
+
     /// Whether a batch whose record may take up to `bytes` can be logged. When this says no (the
     /// disk is full, or the log has failed or is closing), the caller refuses the batch's writes
     /// with STORAGE_FULL instead of running them. While the next segment is still being
@@ -166,7 +172,7 @@ public final class LogWriter: @unchecked Sendable {
     /// block fits the current segment, or an empty spare, so does each record (each lands in
     /// one of the two, and takes no more than its bound).
     private func admission(_ size: UInt64) -> Admission {
-        if failure != nil || closing { return .no }
+        if failure != nil || abandonReason != nil || closing { return .no }
         if placement(reservedBytes + size) != nil { return .yes }
         // No room without a new spare: wait for the writer to prepare one, unless the last try
         // found the disk full. The writer prepares a spare whenever it has none. While
@@ -192,18 +198,20 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Queues a record and returns its LSN. Call in batch order; wait with `waitDurable`.
     /// `reservedBytes`: the bound this record's admission reserved (`admit(bytes:)`), released
-    /// now; 0 for a record appended without admission (tools and benchmarks).
-    public func append(_ payload: [UInt8], reservedBytes bound: Int = 0) throws(WALError) -> UInt64 {
+    /// now; nil for a record appended without admission (tools and benchmarks).
+    public func append(_ payload: [UInt8], reservedBytes bound: Int? = nil) throws(WALError) -> UInt64 {
         let size = UInt64(LogFormat.recordBytes(payloadBytes: payload.count))
         return try lock.withLock { () throws(WALError) -> UInt64 in
-            if bound > 0 {
+            if let bound {
                 let reserved = UInt64(LogFormat.recordBytes(payloadBytes: bound))
                 precondition(reserved <= reservedBytes, "a reservation of \(reserved) bytes released with only \(reservedBytes) reserved")
+                assert(size <= reserved, "a record of \(size) bytes beyond its bound of \(reserved)")
                 reservedBytes -= reserved
                 // Admissions that waited for reserved records may now fit, or learn the disk is full.
                 if !roomWaiters.isEmpty { releaseRoomWaiters() }
             }
             if let failure { throw failure }
+            if abandonReason != nil { throw WALError.failed(abandonReason!) }
             if closing { throw WALError.closed }
             guard let (offset, rolls) = placement(size) else { throw WALError.storageFull }
             layoutOffset = offset
@@ -267,11 +275,16 @@ public final class LogWriter: @unchecked Sendable {
     private func run() {
         while true {
             lock.lock()
-            while pending.isEmpty && !closing && failure == nil && (spareReady || monotonicSeconds() < nextSpareAttempt)
+            while pending.isEmpty && !closing && failure == nil && abandonReason == nil && (spareReady || monotonicSeconds() < nextSpareAttempt)
                 && (callbacks.first.map { $0.lsn > durableLSN } ?? true)
             {
                 // Without a spare, wake up in time to retry; never sleep while records wait.
                 if spareReady { wake.wait(lock) } else { wake.wait(lock, untilMonotonic: nextSpareAttempt) }
+            }
+            if failure == nil, let reason = abandonReason {
+                lock.unlock()
+                fail(reason)
+                continue
             }
             if failure != nil || (closing && pending.isEmpty) {
                 let ready = readyCallbacks()
@@ -402,25 +415,29 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
-    /// Fails the log from outside the writer thread (fail-stop): a record promised a place in
-    /// the log could not be appended.
+    /// Fails the log (fail-stop) from outside the writer thread: a record promised a place in
+    /// the log could not be appended. The writer thread fails it, so that durability callbacks
+    /// still run on that thread only, in order. Appends and admissions are refused from now on.
     func abandon(_ reason: String) {
-        // A log that failed already keeps its first reason, the one an operator must see.
-        guard lock.withLock({ failure == nil }) else { return }
-        fail(reason)
-        lock.withLock { wake.signal() }
+        lock.withLock {
+            if abandonReason == nil { abandonReason = reason }
+            releaseRoomWaiters()
+            wake.signal()
+        }
     }
 
     private func fail(_ reason: String) {
-        let stranded = lock.withLock {
-            failure = .failed(reason)
-            for waiter in waiters { waiter.continuation.resume(throwing: WALError.failed(reason)) }
+        let (stranded, error) = lock.withLock { () -> ([DurabilityCallback], WALError) in
+            // A log that failed already keeps its first reason, the one an operator must see.
+            let error = failure ?? .failed(reason)
+            failure = error
+            for waiter in waiters { waiter.continuation.resume(throwing: error) }
             waiters.removeAll()
             releaseRoomWaiters()
             defer { callbacks.removeAll() }
-            return callbacks.map(\.callback)
+            return (callbacks.map(\.callback), error)
         }
-        for callback in stranded { callback(.failed(reason)) }
+        for callback in stranded { callback(error) }
     }
 
     /// Takes the callbacks whose LSN is durable now, in order. Called with the lock held.
