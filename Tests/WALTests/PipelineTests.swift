@@ -113,6 +113,32 @@ extension PipelineTests {
         await reopened.close()
     }
 
+    /// A subscription sees exactly the pipelined records, in order, each one decoding to the
+    /// batch that made it (its first sequence number follows the previous record's commands).
+    @Test func aSubscriptionSeesPipelinedRecordsInOrder() async throws {
+        let storage = SimulatedStorage()
+        storage.latencyMicroseconds = 500
+        let database = try await Database.open(WALFixture.configuration("/data", segmentBytes: 1 << 20), storage: storage, log: WALFixture.quiet)
+        var subscription = try database.subscribe(from: 1)
+        var sizes: [Int] = []
+        for round in 0..<24 {
+            let batch = round % 4 == 3 ? Self.itemBatch(round, count: 3) : Self.itemBatch(round)
+            sizes.append(batch.count)
+            _ = try await database.run(batch)
+        }
+        var records: [LogRecord] = []
+        while records.count < sizes.count {
+            guard let more = try await subscription.next(maxBytes: 1 << 20) else { break }
+            records += more
+        }
+        #expect(records.map(\.lsn) == Array(1...UInt64(sizes.count)))
+        let decoded = try records.map { try $0.batchRecord() }
+        #expect(decoded.map { Int($0.commandCount) } == sizes)
+        #expect(decoded.map(\.firstSequence) == sizes.indices.map { index in SequenceNumber(1 + sizes.prefix(index).reduce(0, +)) })
+        subscription.close()
+        await database.close()
+    }
+
     /// A write error while pipelined records wait: the log fails for good, every caller waiting
     /// for a later record is told (none hangs), nothing is appended after, and close returns.
     @Test func aWriteErrorWhileRecordsArePipelinedFailsEveryWaiter() async throws {
