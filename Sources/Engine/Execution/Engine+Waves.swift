@@ -4,9 +4,6 @@ extension Engine {
     /// large wave is sent in parts and pipelined: the coordinator builds part k+1 while the
     /// shards run part k, and folds part k's verdicts while they run part k+1.
     static let partSlots = 512
-    /// Up to this many steps and events across the shards, a part visits them one after the
-    /// other instead of in parallel tasks (see `visit`).
-    static let sequentialVisitItemsMax = 64
 
     func run(_ batch: inout BatchRun) async {
         await settleDelivery()
@@ -30,15 +27,8 @@ extension Engine {
                     running = nil
                 }
                 if let work = nextWork {
-                    if replies == nil && nextSlot >= wave.count {
-                        // The wave's only part: there is nothing to build meanwhile, so no task
-                        // to start (a task wakes a parked thread, which costs more than a small
-                        // part's work).
-                        replies = await Self.visit(shards, with: work)
-                    } else {
-                        // Each shard finishes the previous part before it gets this one (awaited above).
-                        running = Task.detached { await Self.visit(shards, with: work) }
-                    }
+                    // Each shard finishes the previous part before it gets this one (awaited above).
+                    running = Task.detached { await Self.visit(shards, with: work) }
                 }
                 guard let replies else { continue }
                 for (shard, reply) in replies.enumerated() {
@@ -433,12 +423,6 @@ extension Engine {
         let busy = work.indices.filter { !work[$0].isEmpty }
         if busy.count == 1, let only = busy.first {
             results[only] = await shards[only].run(work[only])
-            return results
-        }
-        // Small work runs on one thread, shard after shard: a task per shard would wake a second
-        // thread for less work than the wake-up costs.
-        if busy.reduce(0, { $0 + work[$1].steps.count + work[$1].events.count }) <= Self.sequentialVisitItemsMax {
-            for shard in busy { results[shard] = await shards[shard].run(work[shard]) }
             return results
         }
         await withTaskGroup(of: (Int, ShardReply).self) { group in
