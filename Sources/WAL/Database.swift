@@ -129,14 +129,7 @@ public actor Database {
             let lsn = lastAppended
             let record = result.record
             if record.events.count < Self.inlineAppendEventsMax, appendsOutstanding.load(ordering: .acquiring) == 0 {
-                do {
-                    try Self.append(record, lsn: lsn, bound: bound, writer: writer, feed: feed)
-                } catch {
-                    // The engine has applied a batch the log will never hold, and this LSN is
-                    // taken: stop, as on the pipelined path (fail-stop), and tell the caller.
-                    writer.abandon("record \(lsn) could not be appended: \(error)")
-                    throw error
-                }
+                try Self.append(record, lsn: lsn, bound: bound, writer: writer, feed: feed)
             } else {
                 // Encoding a large record takes as long as running a part of the next batch:
                 // the next batch runs while this one is encoded (the admission reserved its room).
@@ -144,12 +137,8 @@ public actor Database {
                 let (previous, writer, feed, outstanding) = (appending, writer, feed, self)
                 appending = Task.detached {
                     await previous?.value
-                    do {
-                        try Self.append(record, lsn: lsn, bound: bound, writer: writer, feed: feed)
-                    } catch {
-                        // Its caller waits for this LSN: tell every waiter, and stop (fail-stop).
-                        writer.abandon("record \(lsn) could not be appended: \(error)")
-                    }
+                    // A failure stops the log, which tells every waiter (see `append`).
+                    try? Self.append(record, lsn: lsn, bound: bound, writer: writer, feed: feed)
                     outstanding.appendsOutstanding.subtract(1, ordering: .releasing)
                 }
             }
@@ -159,11 +148,19 @@ public actor Database {
     }
 
     /// Encodes a batch's record and appends it, in the feed first: the writer may make it
-    /// durable before `append` returns.
+    /// durable before `append` returns. If it cannot be appended, the engine holds a batch the
+    /// log never will and the LSN is taken: the log stops (fail-stop), which tells everyone
+    /// waiting for this record or a later one, and the error goes to the caller.
     private static func append(_ record: BatchRecord, lsn: UInt64, bound: Int, writer: LogWriter, feed: LogFeed) throws {
         let payload = record.encodedBytes
         feed.appended(LogRecord(lsn: lsn, payload: payload))
-        let appended = try writer.append(payload, reservedBytes: bound)
+        let appended: UInt64
+        do {
+            appended = try writer.append(payload, reservedBytes: bound)
+        } catch {
+            writer.abandon("record \(lsn) could not be appended: \(error)")
+            throw error
+        }
         precondition(appended == lsn, "the log numbered a record \(appended), the feed \(lsn)")
     }
 

@@ -21,7 +21,8 @@ extension ShardState {
         // per active loan.
         var active: [Loan] = []
         active.reserveCapacity(member.activeLoans.count)
-        if let oldest = member.activeLoans.lazy.map(\.loan).min() {
+        // Active loans are listed ascending by id: the first is the oldest.
+        if let oldest = member.activeLoans.first?.loan {
             var position = newestLoanOfMember[local]
             while position != Self.noLoan, active.count < member.activeLoans.count, loans[Int(position)].id >= oldest {
                 if loans[Int(position)].isActive { active.append(shown(loans[Int(position)], now: now, policies: policies)) }

@@ -211,7 +211,7 @@ public final class LogWriter: @unchecked Sendable {
                 if !roomWaiters.isEmpty { releaseRoomWaiters() }
             }
             if let failure { throw failure }
-            if abandonReason != nil { throw WALError.failed(abandonReason!) }
+            if let abandonReason { throw WALError.failed(abandonReason) }
             if closing { throw WALError.closed }
             guard let (offset, rolls) = placement(size) else { throw WALError.storageFull }
             layoutOffset = offset
