@@ -83,6 +83,8 @@ struct ScenarioGenerator {
     let replayShardCount: Int
     let retention: IdempotencyRetention
     let policies: PolicyTable
+    /// Usually tiny, so that waves are sent in many parts, planned while earlier parts run.
+    let slotsPerHop: Int
     let memberCount: Int
     let itemCount: Int
     let commandBudget: Int
@@ -134,19 +136,20 @@ struct ScenarioGenerator {
         self.commandBudget = commandBudget
         // Somewhere in 2025–2027, at a random time of day.
         now = Timestamp(rawValue: rng.int64(20_089...20_820) * Timestamp.millisecondsPerDay + rng.int64(0...Timestamp.millisecondsPerDay - 1))
+        slotsPerHop = rng.chance(75) ? rng.int(1...4) : EngineConfiguration.slotsPerHopDefault
     }
 
     var configuration: EngineConfiguration {
-        EngineConfiguration(shardCount: shardCount, idempotency: retention, policies: policies)
+        EngineConfiguration(shardCount: shardCount, idempotency: retention, policies: policies, slotsPerHop: slotsPerHop)
     }
 
     var replayConfiguration: EngineConfiguration {
-        EngineConfiguration(shardCount: replayShardCount, idempotency: retention, policies: policies)
+        EngineConfiguration(shardCount: replayShardCount, idempotency: retention, policies: policies, slotsPerHop: slotsPerHop)
     }
 
     var summary: String {
         "shards \(shardCount) (replay \(replayShardCount)), keysMax \(retention.keysMax), retention \(retention.retentionMilliseconds) ms, "
-            + "\(memberCount) members, \(itemCount) items, \(policies.sorted.count) policies"
+            + "\(memberCount) members, \(itemCount) items, \(policies.sorted.count) policies, \(slotsPerHop) slots per hop"
     }
 
     /// The next batch, or nil when the budget is spent.
