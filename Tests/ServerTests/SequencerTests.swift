@@ -43,6 +43,39 @@ import WAL
         await database.close()
     }
 
+    /// Frames queued with `wake: false` (an event loop's pass over its connections) wait for
+    /// `wake()`, then run as one batch: one log record.
+    @Test func framesQueuedWithoutWakingRunTogetherOnWake() async throws {
+        let storage = SimulatedStorage()
+        let database = try await Self.open(storage)
+        let sequencer = Sequencer(database: database, metrics: ServerMetrics()) { message in Issue.record("fatal: \(message)") }
+        let running = Task { await sequencer.run() }
+        // Let the sequencer reach its idle wait.
+        try await Task.sleep(nanoseconds: 50_000_000)
+        let answered = NIOLockedValueBox(0)
+        let frames = 10
+        for index in 0..<frames {
+            let request = Request(.registerMember(MemberDraft(email: "tick\(index)@example.org", name: "T", tier: "standard", cardExpiryDay: 30_000)))
+            sequencer.submit([request], actor: "test", wake: false) { result in
+                if (try? result.get())?.first?.isOK == true { answered.withLockedValue { $0 += 1 } }
+            }
+        }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        #expect(answered.withLockedValue { $0 } == 0)
+        #expect(database.logStatistics.records == 0)
+        sequencer.wake()
+        var waited = 0
+        while answered.withLockedValue({ $0 }) < frames, waited < 500 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+            waited += 1
+        }
+        #expect(answered.withLockedValue { $0 } == frames)
+        #expect(database.logStatistics.records == 1)
+        sequencer.close()
+        await running.value
+        await database.close()
+    }
+
     @Test func nothingIsAnsweredAfterTheLogFails() async throws {
         let storage = SimulatedStorage()
         let database = try await Self.open(storage)

@@ -34,6 +34,7 @@ final class BinaryListener: Service {
 
     func run() async throws {
         let (gateway, connections, subscriptions, idle) = (gateway, connections, subscriptions, idleTimeoutSeconds)
+        let ticks = SubmissionTick.perLoop(of: group, sequencer: gateway.sequencer)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -44,7 +45,9 @@ final class BinaryListener: Service {
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(readTimeout: .seconds(Int64(idle))),
                         ByteToMessageHandler(FrameDecoder()),
-                        ConnectionHandler(gateway: gateway, connections: connections, subscriptions: subscriptions, serverVersion: LibraServer.version),
+                        ConnectionHandler(
+                            gateway: gateway, connections: connections, subscriptions: subscriptions, serverVersion: LibraServer.version,
+                            tick: ticks[ObjectIdentifier(channel.eventLoop)]),
                     ])
                 }
             }

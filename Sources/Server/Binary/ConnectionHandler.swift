@@ -22,8 +22,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var inFlight = 0
     private var readHeld = false
     private var registered = false
+    /// Wakes the sequencer after the loop's pass over its ready connections (nil: per frame).
+    private let tick: SubmissionTick?
 
-    init(gateway: Gateway, connections: ConnectionRegistry, subscriptions: EventSubscriptions, serverVersion: String) {
+    init(gateway: Gateway, connections: ConnectionRegistry, subscriptions: EventSubscriptions, serverVersion: String, tick: SubmissionTick? = nil) {
+        self.tick = tick
         self.gateway = gateway
         self.connections = connections
         self.subscriptions = subscriptions
@@ -101,12 +104,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
             inFlight += 1
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            gateway.serve(requests, principal: principal) { result in
+            gateway.serve(requests, principal: principal, wakeLater: tick != nil) { result in
                 bound.eventLoop.execute {
                     let (handler, context) = bound.value
                     handler.answer(context, header: header, result)
                 }
             }
+            tick?.submitted()
         case .subscribe:
             guard let principal else {
                 gateway.metrics.recordFrameError(.unauthenticated)

@@ -17,7 +17,9 @@ public final class Gateway: Sendable {
 
     public typealias Completion = @Sendable (Result<[Outcome], ProtocolRefusal>) -> Void
 
-    public func serve(_ requests: [Request], principal: Principal, completion: @escaping Completion) {
+    /// `wakeLater`: the caller wakes the sequencer itself, soon (see `Sequencer.submit(wake:)`);
+    /// only what is submitted before this returns is left to it.
+    public func serve(_ requests: [Request], principal: Principal, wakeLater: Bool = false, completion: @escaping Completion) {
         guard access.isValid(principal) else { return refuse(.unauthenticated, completion) }
         guard principal.admit(commands: requests.count) else { return refuse(.rateLimited, completion) }
         var needsOwnership = false
@@ -34,15 +36,16 @@ public final class Gateway: Sendable {
         // The log names the token behind every command's events (the audit trail).
         let actor = principal.tokenID
         if allAllowed {
-            sequencer.submit(requests, actor: actor) { completion($0.mapError(Self.refusal)) }
+            sequencer.submit(requests, actor: actor, wake: !wakeLater) { completion($0.mapError(Self.refusal)) }
             return
         }
         guard needsOwnership, let member = principal.member else {
-            return submit(requests, actor: actor, allowed: permissions.map { $0 == .allowed }, completion)
+            return submit(requests, actor: actor, allowed: permissions.map { $0 == .allowed }, wake: !wakeLater, completion)
         }
         // A member renewing a loan or cancelling a hold: look up their active loans and open holds
-        // first (rare, so one extra read is fine).
-        sequencer.submit([Request(.getMember(member)), Request(.memberHolds(member))], actor: actor) { result in
+        // first (rare, so one extra read is fine). The second submission comes from the log's
+        // writer thread, which no event loop follows: it wakes the sequencer itself.
+        sequencer.submit([Request(.getMember(member)), Request(.memberHolds(member))], actor: actor, wake: !wakeLater) { result in
             var ownLoans: Set<LoanID> = []
             var ownHolds: Set<HoldID> = []
             if case .success(let outcomes) = result {
@@ -66,14 +69,14 @@ public final class Gateway: Sendable {
         await withCheckedContinuation { continuation in serve(requests, principal: principal) { continuation.resume(returning: $0) } }
     }
 
-    private func submit(_ requests: [Request], actor: String, allowed: [Bool], _ completion: @escaping Completion) {
+    private func submit(_ requests: [Request], actor: String, allowed: [Bool], wake: Bool = true, _ completion: @escaping Completion) {
         let permitted = zip(requests, allowed).filter(\.1).map(\.0)
         let merge: @Sendable ([Outcome]) -> [Outcome] = { answers in
             var iterator = answers.makeIterator()
             return allowed.map { $0 ? iterator.next()! : .refused(Refusal(.forbidden)) }
         }
         guard !permitted.isEmpty else { return completion(.success(merge([]))) }
-        sequencer.submit(permitted, actor: actor) { result in completion(result.map(merge).mapError(Self.refusal)) }
+        sequencer.submit(permitted, actor: actor, wake: wake) { result in completion(result.map(merge).mapError(Self.refusal)) }
     }
 
     private func refuse(_ code: ErrorCode, _ completion: Completion) {

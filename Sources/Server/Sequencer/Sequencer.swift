@@ -43,16 +43,31 @@ public final class Sequencer: Sendable {
 
     /// Queues a frame's commands, sent by `actor` (a token's id); `completion` runs once they are
     /// executed and durable. After `close()`, answers SHUTTING_DOWN at once.
-    public func submit(_ requests: [Request], actor: String = "", completion: @escaping Completion) {
+    ///
+    /// With `wake: false` an idle sequencer is not woken: the caller promises to call `wake()`
+    /// soon (a protocol event loop does so once it has read every connection that was ready, so
+    /// that the frames of one pass make one batch and one wake-up; see `SubmissionTick`).
+    public func submit(_ requests: [Request], actor: String = "", wake: Bool = true, completion: @escaping Completion) {
         let bound = RecordBound.bytes(requests) + RecordBound.actorBytes([ActorRun(actor: actor, count: requests.count)])
         let submission = Submission(requests: requests, actor: actor, completion: completion, enqueuedAt: monotonicSeconds(), boundBytes: bound)
         let (accepted, waiter) = pending.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !state.closed else { return (false, nil) }
             state.submissions.append(submission)
+            guard wake else { return (true, nil) }
             defer { state.waiter = nil }
             return (true, state.waiter)
         }
         guard accepted else { return completion(.failure(.shuttingDown)) }
+        waiter?.resume()
+    }
+
+    /// Wakes an idle sequencer if anything is queued (after submissions made with `wake: false`).
+    public func wake() {
+        let waiter = pending.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            guard !state.submissions.isEmpty else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
         waiter?.resume()
     }
 

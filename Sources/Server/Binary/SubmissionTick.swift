@@ -1,0 +1,37 @@
+import NIOCore
+
+/// Wakes the sequencer once per pass of an event loop over its ready connections, instead of
+/// once per frame. A loop reads every connection that epoll reported ready, then runs the tasks
+/// queued meanwhile; the frames read in one pass are queued without waking the sequencer, and
+/// one task queued behind them wakes it. They then make one batch and one group commit: woken
+/// by the first frame, the sequencer would run it alone and make the rest of the pass wait for
+/// that batch's log write before their own.
+final class SubmissionTick: @unchecked Sendable {
+    private let eventLoop: any EventLoop
+    private let sequencer: Sequencer
+    /// Whether a wake-up is queued on the loop; read and written on the loop only.
+    private var scheduled = false
+
+    init(eventLoop: any EventLoop, sequencer: Sequencer) {
+        self.eventLoop = eventLoop
+        self.sequencer = sequencer
+    }
+
+    /// A frame was queued with `wake: false`; on the event loop.
+    func submitted() {
+        eventLoop.assertInEventLoop()
+        guard !scheduled else { return }
+        scheduled = true
+        eventLoop.execute { [self] in
+            scheduled = false
+            sequencer.wake()
+        }
+    }
+
+    /// One tick per loop of the group, by loop.
+    static func perLoop(of group: any EventLoopGroup, sequencer: Sequencer) -> [ObjectIdentifier: SubmissionTick] {
+        var ticks: [ObjectIdentifier: SubmissionTick] = [:]
+        for loop in group.makeIterator() { ticks[ObjectIdentifier(loop)] = SubmissionTick(eventLoop: loop, sequencer: sequencer) }
+        return ticks
+    }
+}
