@@ -28,26 +28,6 @@ struct Forwarding {
     var isEmpty: Bool { events.allSatisfy(\.isEmpty) && releases.allSatisfy(\.isEmpty) && holdShelfReleases.allSatisfy(\.isEmpty) }
 }
 
-/// Planning's progress through a batch, kept between the chunks it is planned in.
-struct PlanningProgress {
-    /// The next command to plan.
-    var next = 0
-    /// The idempotency store's size and oldest ordinal when the batch began.
-    var keysAtStart = 0
-    var headOrdinal: UInt64 = 0
-    /// Keys the batch adds so far, and each key's first use in the batch.
-    var newKeys = 0
-    var batchKeys: [String: (slot: Int32, ordinal: UInt64, fingerprint: UInt64)] = [:]
-
-    mutating func begin(keysAtStart: Int, headOrdinal: UInt64) {
-        next = 0
-        self.keysAtStart = keysAtStart
-        self.headOrdinal = headOrdinal
-        newKeys = 0
-        if !batchKeys.isEmpty { batchKeys.removeAll(keepingCapacity: true) }
-    }
-}
-
 struct KeyedSlot {
     var slot: Int32
     var key: String
@@ -63,7 +43,6 @@ struct BatchRun {
     var firstSequence: SequenceNumber = 0
     var now: Timestamp = .zero
     var firstLoanID: UInt64 = 0
-    var planning = PlanningProgress()
     var outcomes: [Outcome?] = []
     var events: [Event?] = []
     var plans: [SlotPlan] = []

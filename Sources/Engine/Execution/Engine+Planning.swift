@@ -1,38 +1,13 @@
 /// Planning: field checks, ids, idempotency look-ups and the wave of every command.
 extension Engine {
-    /// Starts planning a batch; `plan(_:upTo:)` then plans its commands in order, in one go or
-    /// in chunks between which the shards already run the first wave (see `run`).
-    func beginPlanning(_ batch: inout BatchRun) {
+    func plan(_ batch: inout BatchRun) {
+        let firstLoanID = nextLoanID
         scheduler.begin(itemIDLimit: nextItemID, memberIDLimit: nextMemberID)
-        batch.firstLoanID = nextLoanID
-        batch.planning.begin(keysAtStart: keys.count, headOrdinal: keys.headOrdinal)
-    }
-
-    /// Whether a batch must be planned whole before any of it runs: cancelling a hold reads the
-    /// hold book while planning, which the batch's earlier commands may change as they run.
-    static func plansWhole(_ requests: [Request]) -> Bool {
-        requests.contains { if case .cancelHold = $0.command { true } else { false } }
-    }
-
-    /// Plans the batch's commands up to index `end` (exclusive), from where the last call stopped.
-    /// Planning reads no state that running earlier commands changes (keys change in `finish`,
-    /// the routes it reads are of loans older than the batch), except the hold book for a
-    /// cancellation: a batch with one is planned whole before it runs (`plansWhole`).
-    func plan(_ batch: inout BatchRun, upTo end: Int) {
-        precondition(end <= batch.requests.count && end >= batch.planning.next, "planning \(batch.planning.next)..<\(end) of \(batch.requests.count)")
-        let firstLoanID = batch.firstLoanID
-        let keysAtStart = batch.planning.keysAtStart
-        let headOrdinal = batch.planning.headOrdinal
+        let keysAtStart = keys.count
+        let headOrdinal = keys.headOrdinal
         let keysMax = configuration.idempotency.keysMax
-        var newKeys = batch.planning.newKeys
+        var newKeys = 0
         var batchKeys: [String: (slot: Int32, ordinal: UInt64, fingerprint: UInt64)] = [:]
-        swap(&batchKeys, &batch.planning.batchKeys)
-        defer {
-            swap(&batchKeys, &batch.planning.batchKeys)
-            batch.planning.newKeys = newKeys
-            batch.planning.next = end
-            growDirectories()
-        }
 
         // Whether the record with this ordinal is still remembered when the next new key is
         // about to be added (evictions by count always take the oldest ordinals).
@@ -40,9 +15,9 @@ extension Engine {
             ordinal >= headOrdinal + UInt64(max(0, keysAtStart + newKeys - keysMax))
         }
 
-        for index in batch.planning.next..<end {
-            if (index - batch.planning.next) % ShardState.warmRun == 0 {
-                warmChecksum &+= warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, end), firstLoanID: firstLoanID)
+        for index in batch.requests.indices {
+            if index % ShardState.warmRun == 0 {
+                warmChecksum &+= warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, batch.requests.count), firstLoanID: firstLoanID)
             }
             let slot = Int32(index)
             let request = batch.requests[index]
@@ -206,6 +181,8 @@ extension Engine {
                 scheduler.scheduleBarrier(slot: slot)
             }
         }
+        batch.firstLoanID = firstLoanID
+        growDirectories()
     }
 
     /// Touches the loan routes and schedule marks that planning these requests reads, in a

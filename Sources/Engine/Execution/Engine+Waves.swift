@@ -3,37 +3,22 @@ extension Engine {
     /// Runs the batch's waves. A wave's commands commute, so a large wave is sent in parts of
     /// `configuration.slotsPerHop` commands and pipelined: the coordinator builds part k+1 while
     /// the shards run part k, and folds part k's verdicts while they run part k+1.
-    ///
-    /// While the batch is still being planned, its first wave is sent as it fills: the
-    /// coordinator plans the next commands while the shards run the first ones. Commands of a
-    /// wave commute, and a wave's slots are appended in sequence order, so its parts reach each
-    /// shard in that order however the wave is cut.
     func run(_ batch: inout BatchRun) async {
+        await settleDelivery()
         let shards = shards
         let partSlots = configuration.slotsPerHop
         var forward = Forwarding(shardCount: shards.count)
         for event in batch.preamble { ownership.forEachOwner(of: event) { forward.events[$0].append(event) } }
-        // The previous batch's last hop must be done before this batch's first one starts.
-        var deliverySettled = false
-        var waveIndex = 0
-        while waveIndex < scheduler.waves.count || batch.planning.next < batch.requests.count {
+        for wave in scheduler.waves {
             var nextSlot = 0
             var running: Task<[ShardReply], Never>?
-            while true {
-                if waveIndex == 0 {
-                    // Plan until a part of the first wave is ready, or everything is planned.
-                    while batch.planning.next < batch.requests.count, (scheduler.waves.first?.count ?? 0) - nextSlot < partSlots {
-                        plan(&batch, upTo: min(batch.planning.next + partSlots, batch.requests.count))
-                    }
-                }
-                let waveSlots = waveIndex < scheduler.waves.count ? scheduler.waves[waveIndex].count : 0
-                guard nextSlot < waveSlots || running != nil else { break }
+            while nextSlot < wave.count || running != nil {
                 var nextWork: [ShardWork]?
-                if nextSlot < waveSlots {
-                    let end = min(nextSlot + partSlots, waveSlots)
+                if nextSlot < wave.count {
+                    let part = wave[nextSlot..<min(nextSlot + partSlots, wave.count)]
                     // The first part of a wave carries what the previous wave decided.
-                    nextWork = build(&batch, scheduler.waves[waveIndex][nextSlot..<end], forward: &forward, delivering: nextSlot == 0)
-                    nextSlot = end
+                    nextWork = build(&batch, part, forward: &forward, delivering: nextSlot == 0)
+                    nextSlot = part.endIndex
                 }
                 var replies: [ShardReply]?
                 if let previous = running {
@@ -41,10 +26,6 @@ extension Engine {
                     running = nil
                 }
                 if let work = nextWork {
-                    if !deliverySettled {
-                        await settleDelivery()
-                        deliverySettled = true
-                    }
                     // Each shard finishes the previous part before it gets this one (awaited above).
                     running = Task.detached { await Self.visit(shards, with: work) }
                 }
@@ -58,9 +39,7 @@ extension Engine {
                     }
                 }
             }
-            waveIndex += 1
         }
-        await settleDelivery()
         if !forward.isEmpty {
             // No outcome depends on this hop: start it and return (see `delivery`).
             for shard in shards.indices { placeForwardedLoans(&forward.newLoans[shard], on: shard) }

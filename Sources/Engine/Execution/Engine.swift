@@ -97,8 +97,7 @@ public actor Engine {
         // Only analytics reads the counters: other batches leave them to the keeper.
         if requests.contains(where: \.command.isAnalytics) { await holdStatistics() } else { releaseStatistics() }
         if expiringPickups { expirePickups(&batch) }
-        beginPlanning(&batch)
-        if Self.plansWhole(requests) { plan(&batch, upTo: requests.count) }
+        plan(&batch)
         await run(&batch)
         let result = finish(&batch)
         if !statisticsHere, !result.record.events.isEmpty { handToKeeper(result.record.events) }
