@@ -1,4 +1,6 @@
+import Engine
 import Foundation
+import LibraClient
 import Testing
 
 #if canImport(Glibc)
@@ -62,7 +64,7 @@ extension HTTPTests {
         #expect(!limited.isEmpty && limited.allSatisfy { $0.errorName == "RATE_LIMITED" && $0.headers["retry-after"] == "1" })
     }
 
-    @Test func aMemberLogsInAndSeesOnlyTheirOwnAccount() throws {
+    @Test func aMemberLogsInAndSeesOnlyTheirOwnAccount() async throws {
         let api = try HTTPFixture.current.api
         let member = try api.call("POST", "/api/v1/members", body: HTTPSamples.member()).id("member")
         let other = try api.call("POST", "/api/v1/members", body: HTTPSamples.member()).id("member")
@@ -109,6 +111,13 @@ extension HTTPTests {
             let refused = try api.call(method, path, token: token)
             #expect(refused.status == 403 && refused.errorName == "FORBIDDEN", "\(method) \(path)")
         }
+        // The same rules over the binary protocol, where a renewal by a member first looks up the
+        // member's loans (a submission of its own) and then submits the renewal from that answer.
+        let client = try await LibraClient.connect(port: HTTPFixture.current.server.protocolPort, token: token)
+        // Past the ownership check, the rules answer: another member waits for this item.
+        await #expect(throws: LibraError.refused(Refusal(.itemOnHold))) { try await client.renew(LoanID(UInt64(own))) }
+        await #expect(throws: LibraError.refused(Refusal(.forbidden))) { try await client.renew(LoanID(UInt64(theirs))) }
+        await client.close()
         #expect(try api.call("PUT", "/api/v1/members/\(member)/password", token: token, body: ["password": "battery staple"]).status == 204)
         #expect(try api.call("PUT", "/api/v1/members/\(other)/password", token: token, body: ["password": "battery staple"]).status == 403)
     }

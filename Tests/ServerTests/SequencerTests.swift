@@ -1,6 +1,6 @@
 import Engine
 import NIOConcurrencyHelpers
-import Server
+@testable import Server
 import Testing
 import WAL
 
@@ -51,7 +51,12 @@ import WAL
         let sequencer = Sequencer(database: database, metrics: ServerMetrics()) { message in Issue.record("fatal: \(message)") }
         let running = Task { await sequencer.run() }
         // Let the sequencer reach its idle wait.
-        try await Task.sleep(nanoseconds: 50_000_000)
+        var parkWait = 0
+        while !sequencer.isParked, parkWait < 500 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+            parkWait += 1
+        }
+        #expect(sequencer.isParked)
         let answered = NIOLockedValueBox(0)
         let frames = 10
         for index in 0..<frames {

@@ -19,7 +19,8 @@ final class SubmissionTick: @unchecked Sendable {
 
     /// A frame was queued with `wake: false`; on the event loop.
     func submitted() {
-        eventLoop.assertInEventLoop()
+        // `scheduled` is the loop's alone: a call from another thread would race on it.
+        eventLoop.preconditionInEventLoop()
         guard !scheduled else { return }
         scheduled = true
         eventLoop.execute { [self] in

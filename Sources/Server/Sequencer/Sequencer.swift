@@ -61,6 +61,10 @@ public final class Sequencer: Sendable {
         waiter?.resume()
     }
 
+    /// Whether the execute loop waits for work (for tests: frames queued with `wake: false`
+    /// then stay queued until `wake()`).
+    var isParked: Bool { pending.withLockedValue { $0.waiter != nil } }
+
     /// Wakes an idle sequencer if anything is queued (after submissions made with `wake: false`).
     public func wake() {
         let waiter = pending.withLockedValue { state -> CheckedContinuation<Void, Never>? in
