@@ -25,19 +25,63 @@ final class LoadConnection: ChannelInboundHandler {
     private let stats: LoadStatistics
     private var phase = Phase.greeting
     private var random: SplitMix64
-    private var loans: [MemberID: [LoanID]] = [:]
-    private var idle: [MemberID]
-    /// Per request id: when it was sent and which cycles it carries.
-    private var pending: [UInt64: (sentAt: UInt64, cycles: [(member: MemberID, returned: LoanID?)])] = [:]
-    private var nextID: UInt64 = 1
+    /// The connection's own bookkeeping, in flat arrays by member ordinal (the member's index in
+    /// `settings.members`) and by frame slot, so that a cycle costs the client no hashing and no
+    /// allocation: on a 2-core machine the client's CPU is taken from the server.
+    private let ringSlots: Int
+    /// Each member's active loans, oldest first, in a ring of `ringSlots` entries.
+    private var rings: [UInt64]
+    private var ringHeads: [Int32]
+    private var ringCounts: [Int32]
+    /// Members not in a frame in flight.
+    private var idle: [Int32]
+    /// Frames in flight by slot: a frame's request id carries its slot in the low 16 bits.
+    private var slotIDs: [UInt64]
+    private var slotSentAt: [UInt64]
+    private var slotCycles: [Int32]
+    /// Per slot, `batch` entries: the cycle's member ordinal, and the loan its return gives
+    /// back (0: no return).
+    private var slotMembers: [Int32]
+    private var slotReturns: [UInt64]
+    private var freeSlots: [Int32]
+    private var nextSequence: UInt64 = 1
+    private var encoder = ByteWriter(capacity: 1024)
     private var context: ChannelHandlerContext?
 
     init(settings: Settings, held: [MemberID: [LoanID]], stats: LoadStatistics) {
         self.settings = settings
         self.stats = stats
         random = SplitMix64(seed: settings.seed)
-        idle = settings.members
-        for member in settings.members { if let loans = held[member] { self.loans[member] = loans } }
+        let most = settings.members.map { held[$0]?.count ?? 0 }.max() ?? 0
+        // Room beyond the limit: a member whose return is refused may still borrow, if the
+        // server's limit for it is higher than `loansPerMember`.
+        ringSlots = max(settings.loansPerMember, most) + 8
+        rings = Array(repeating: 0, count: settings.members.count * ringSlots)
+        ringHeads = Array(repeating: 0, count: settings.members.count)
+        ringCounts = Array(repeating: 0, count: settings.members.count)
+        idle = Array(0..<Int32(settings.members.count))
+        let slots = settings.inFlight
+        slotIDs = Array(repeating: 0, count: slots)
+        slotSentAt = Array(repeating: 0, count: slots)
+        slotCycles = Array(repeating: 0, count: slots)
+        slotMembers = Array(repeating: 0, count: slots * settings.batch)
+        slotReturns = Array(repeating: 0, count: slots * settings.batch)
+        freeSlots = Array((0..<Int32(slots)).reversed())
+        for (ordinal, member) in settings.members.enumerated() {
+            for loan in held[member] ?? [] { pushNewest(loan.rawValue, ordinal) }
+        }
+    }
+
+    private func pushNewest(_ loan: UInt64, _ ordinal: Int) {
+        let count = Int(ringCounts[ordinal])
+        precondition(count < ringSlots - 1, "member \(settings.members[ordinal]) holds more loans than the ring keeps")
+        rings[ordinal * ringSlots + (Int(ringHeads[ordinal]) + count) % ringSlots] = loan
+        ringCounts[ordinal] += 1
+    }
+
+    private func popOldest(_ ordinal: Int) {
+        ringHeads[ordinal] = Int32((Int(ringHeads[ordinal]) + 1) % ringSlots)
+        ringCounts[ordinal] -= 1
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -52,62 +96,98 @@ final class LoadConnection: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .frame(var frame) = unwrapInboundIn(data) else { return }
-        let bytes = frame.payload.readBytes(length: frame.payload.readableBytes) ?? []
         switch frame.header.opcode {
         case .welcome:
             phase = .running
             for _ in 0..<settings.inFlight { sendFrame(context) }
         case .results:
-            guard let sent = pending.removeValue(forKey: frame.header.requestID) else { return }
-            stats.recordLatency(nanoseconds: monotonicNanoseconds() - sent.sentAt)
-            guard let outcomes = try? BinaryPayloads.decodeResults(bytes) else { stats.count(error: "UNDECODABLE"); return }
+            guard let slot = takeSlot(frame.header.requestID) else { return }
+            stats.recordLatency(nanoseconds: monotonicNanoseconds() - slotSentAt[slot])
+            let cycles = Int(slotCycles[slot])
+            let first = slot * settings.batch
+            // Per outcome: the loan id of a loan reply, 0 for a refusal (its code counted).
+            let skimmed: SeedWire.Skimmed
+            do {
+                skimmed = try SeedWire.skimResults(&frame.payload, wantIDs: true)
+            } catch {
+                stats.count(error: "UNDECODABLE")
+                return
+            }
             var index = 0
-            for cycle in sent.cycles {
-                if let returned = cycle.returned {
-                    if case .refused(let refusal) = outcomes[index] { stats.count(error: refusal.code.name) } else { loans[cycle.member]?.removeAll { $0 == returned } }
+            for cycle in first..<first + cycles {
+                let ordinal = Int(slotMembers[cycle])
+                if slotReturns[cycle] != 0 {
+                    // Given back: the member's oldest loan, the one the frame named.
+                    if index < skimmed.ids.count, skimmed.ids[index] != 0 { popOldest(ordinal) }
                     index += 1
                 }
-                switch outcomes[index] {
-                case .ok(.loan(let loan)): loans[cycle.member, default: []].append(loan.id)
-                case .refused(let refusal): stats.count(error: refusal.code.name)
-                default: stats.count(error: "UNEXPECTED_REPLY")
-                }
+                if index < skimmed.ids.count, skimmed.ids[index] != 0 { pushNewest(skimmed.ids[index], ordinal) }
                 index += 1
-                idle.append(cycle.member)
+                idle.append(Int32(ordinal))
             }
-            stats.countCycles(sent.cycles.count, commands: outcomes.count)
+            if index != skimmed.ids.count { stats.count(error: "UNEXPECTED_REPLY") }
+            for (code, count) in skimmed.refused { stats.count(error: code.name, times: count) }
+            stats.countCycles(cycles, commands: skimmed.ids.count)
+            freeSlots.append(Int32(slot))
             if phase == .running { sendFrame(context) }
         case .error:
+            let bytes = frame.payload.readBytes(length: frame.payload.readableBytes) ?? []
             let name = (try? BinaryPayloads.decodeError(bytes))?.code.name ?? "ERROR_FRAME"
             stats.count(error: name)
-            if pending.removeValue(forKey: frame.header.requestID) != nil, phase == .running { sendFrame(context) }
+            if let slot = takeSlot(frame.header.requestID) {
+                let first = slot * settings.batch
+                for cycle in first..<first + Int(slotCycles[slot]) { idle.append(slotMembers[cycle]) }
+                freeSlots.append(Int32(slot))
+                if phase == .running { sendFrame(context) }
+            }
             if frame.header.requestID == 0 { phase = .stopped }
         default:
             break
         }
     }
 
+    /// The slot of the frame in flight with this request id, or nil.
+    private func takeSlot(_ requestID: UInt64) -> Int? {
+        let slot = Int(requestID & 0xffff)
+        guard slot < slotIDs.count, slotIDs[slot] == requestID, requestID != 0 else { return nil }
+        slotIDs[slot] = 0
+        return slot
+    }
+
     private func sendFrame(_ context: ChannelHandlerContext) {
-        guard !idle.isEmpty else { return }
-        var requests: [Request] = []
-        var cycles: [(member: MemberID, returned: LoanID?)] = []
-        for _ in 0..<min(settings.batch, idle.count) {
+        guard !idle.isEmpty, let free = freeSlots.popLast() else { return }
+        let slot = Int(free)
+        let first = slot * settings.batch
+        let cycles = min(settings.batch, idle.count)
+        encoder.removeAll()
+        var commands: UInt32 = 0
+        for cycle in first..<first + cycles {
             let index = Int(random.next() % UInt64(idle.count))
             idle.swapAt(index, idle.count - 1)
-            let member = idle.removeLast()
-            var returned: LoanID?
-            if let held = loans[member], held.count >= settings.loansPerMember {
-                returned = held[0]
-                requests.append(Request(.returnLoan(held[0])))
+            let ordinal = Int(idle.removeLast())
+            let member = settings.members[ordinal]
+            slotMembers[cycle] = Int32(ordinal)
+            slotReturns[cycle] = 0
+            if Int(ringCounts[ordinal]) >= settings.loansPerMember {
+                let oldest = rings[ordinal * ringSlots + Int(ringHeads[ordinal])]
+                slotReturns[cycle] = oldest
+                Request(.returnLoan(LoanID(oldest))).encode(to: &encoder)
+                commands += 1
             }
-            requests.append(Request(.checkout(member: member, item: ItemID(1 + random.next() % settings.items))))
-            cycles.append((member, returned))
+            Request(.checkout(member: member, item: ItemID(1 + random.next() % settings.items))).encode(to: &encoder)
+            commands += 1
         }
-        let id = nextID
-        nextID += 1
-        pending[id] = (monotonicNanoseconds(), cycles)
-        var buffer = context.channel.allocator.buffer(capacity: 32 + requests.count * 24)
-        buffer.writeFrame(FrameHeader(format: .binary, opcode: .batch, requestID: id)) { $0.writeBytes(BinaryPayloads.encodeBatch(requests)) }
+        let id = nextSequence << 16 | UInt64(slot)
+        nextSequence += 1
+        slotIDs[slot] = id
+        slotCycles[slot] = Int32(cycles)
+        slotSentAt[slot] = monotonicNanoseconds()
+        var buffer = context.channel.allocator.buffer(capacity: FrameHeader.bytes + encoder.bytes.count)
+        // A BATCH payload: the command count (u32), then the commands.
+        buffer.writeFrame(FrameHeader(format: .binary, opcode: .batch, requestID: id)) { payload in
+            payload.writeInteger(commands, endianness: .little)
+            payload.writeBytes(encoder.bytes)
+        }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 

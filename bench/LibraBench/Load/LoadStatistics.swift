@@ -49,10 +49,10 @@ final class LoadStatistics: Sendable {
         }
     }
 
-    func count(error name: String) {
+    func count(error name: String, times: Int = 1) {
         state.withLockedValue { state in
             guard state.recording else { return }
-            state.errors[name, default: 0] += 1
+            state.errors[name, default: 0] += times
         }
     }
 
