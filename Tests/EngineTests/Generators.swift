@@ -83,7 +83,7 @@ struct ScenarioGenerator {
     let replayShardCount: Int
     let retention: IdempotencyRetention
     let policies: PolicyTable
-    /// Usually tiny, so that waves are sent in many parts, planned while earlier parts run.
+    /// Usually tiny, so that waves are sent in many parts, each built while the one before runs.
     let slotsPerHop: Int
     let memberCount: Int
     let itemCount: Int

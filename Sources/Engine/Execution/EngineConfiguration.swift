@@ -9,8 +9,8 @@ public struct EngineConfiguration: Sendable {
     public var idempotency: IdempotencyRetention
     public var policies: PolicyTable
     /// Commands of one wave sent to the shards in one hop. A larger wave is sent in parts, and
-    /// the coordinator plans, builds and completes one part while the shards run the next; the
-    /// outcome does not depend on it (tests use small values to cut waves into many parts).
+    /// the coordinator builds and completes one part while the shards run the next; the outcome
+    /// does not depend on it (tests use small values to cut waves into many parts).
     public var slotsPerHop: Int
 
     public static let slotsPerHopDefault = 512

@@ -23,6 +23,12 @@ public final class Sequencer: Sendable {
         var submissions: [Submission] = []
         var waiter: CheckedContinuation<Void, Never>?
         var closed = false
+
+        /// The parked execute loop's continuation, if any, for the caller to resume.
+        mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
+            defer { waiter = nil }
+            return waiter
+        }
     }
 
     public let database: Database
@@ -53,9 +59,7 @@ public final class Sequencer: Sendable {
         let (accepted, waiter) = pending.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !state.closed else { return (false, nil) }
             state.submissions.append(submission)
-            guard wake else { return (true, nil) }
-            defer { state.waiter = nil }
-            return (true, state.waiter)
+            return (true, wake ? state.takeWaiter() : nil)
         }
         guard accepted else { return completion(.failure(.shuttingDown)) }
         waiter?.resume()
@@ -68,9 +72,7 @@ public final class Sequencer: Sendable {
     /// Wakes an idle sequencer if anything is queued (after submissions made with `wake: false`).
     public func wake() {
         let waiter = pending.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-            guard !state.submissions.isEmpty else { return nil }
-            defer { state.waiter = nil }
-            return state.waiter
+            state.submissions.isEmpty ? nil : state.takeWaiter()
         }
         waiter?.resume()
     }
@@ -88,8 +90,7 @@ public final class Sequencer: Sendable {
     public func close() {
         let waiter = pending.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             state.closed = true
-            defer { state.waiter = nil }
-            return state.waiter
+            return state.takeWaiter()
         }
         waiter?.resume()
     }
