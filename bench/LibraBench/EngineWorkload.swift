@@ -56,7 +56,9 @@ struct EngineWorkload: AsyncParsableCommand {
         // Each member's loans, oldest first, and the last round that took the member (a member
         // is in at most one batch in flight): the driver's own bookkeeping should cost little
         // next to the engine.
-        let rings = MemberLoanRings(members: members)
+        // Member ids index the rings directly (slot 0 unused).
+        precondition(limit <= MemberLoanRings.lineRingSlots, "the driver's loan rings hold \(MemberLoanRings.lineRingSlots) loans")
+        let rings = MemberLoanRings(entries: members + 1, ringSlots: MemberLoanRings.lineRingSlots)
         var round: UInt32 = 0
         var commands = 0
         var slowestBatch = 0.0
@@ -172,50 +174,6 @@ struct EngineWorkload: AsyncParsableCommand {
             if requests.count == 8192 { try await flush() }
         }
         try await flush()
-    }
-}
-
-/// The driver's bookkeeping for each member in one 64-byte line: the last round that took the
-/// member, and its loans, oldest first, in a ring of up to 7. Three arrays (rounds, ring heads,
-/// rings) cost the driver three cache misses a cycle, on the cores the engine runs on.
-private final class MemberLoanRings {
-    static let ringSlots = 7
-    /// Per member, 8 words: the round (bits 0-31), the ring's head (32-39) and length (40-47),
-    /// then the ring.
-    private let words: UnsafeMutablePointer<UInt64>
-
-    init(members: Int) {
-        precondition(Int(Policy.standard.maxLoans) <= Self.ringSlots, "the driver's loan rings hold \(Self.ringSlots) loans")
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: (members + 1) * 64, alignment: 64)
-        words = raw.initializeMemory(as: UInt64.self, repeating: 0, count: (members + 1) * 8)
-    }
-
-    deinit { words.deallocate() }
-
-    func busyRound(_ member: Int) -> UInt32 { UInt32(truncatingIfNeeded: words[member * 8]) }
-
-    func setBusyRound(_ member: Int, _ round: UInt32) { words[member * 8] = words[member * 8] & ~0xffff_ffff | UInt64(round) }
-
-    func loanCount(_ member: Int) -> Int { Int(words[member * 8] >> 40 & 0xff) }
-
-    private func head(_ member: Int) -> Int { Int(words[member * 8] >> 32 & 0xff) }
-
-    private func setRing(_ member: Int, head: Int, count: Int) {
-        words[member * 8] = words[member * 8] & 0xffff_ffff | UInt64(head) << 32 | UInt64(count) << 40
-    }
-
-    func pushNewest(_ loan: LoanID, member: Int) {
-        let (first, count) = (head(member), loanCount(member))
-        precondition(count < Self.ringSlots, "member \(member) has more loans than the driver's ring holds")
-        words[member * 8 + 1 + (first + count) % Self.ringSlots] = loan.rawValue
-        setRing(member, head: first, count: count + 1)
-    }
-
-    func popOldest(member: Int) -> LoanID {
-        let (first, count) = (head(member), loanCount(member))
-        precondition(count > 0, "member \(member) has no loan to return")
-        setRing(member, head: (first + 1) % Self.ringSlots, count: count - 1)
-        return LoanID(words[member * 8 + 1 + first])
     }
 }
 

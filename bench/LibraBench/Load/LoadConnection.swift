@@ -28,11 +28,8 @@ final class LoadConnection: ChannelInboundHandler {
     /// The connection's own bookkeeping, in flat arrays by member ordinal (the member's index in
     /// `settings.members`) and by frame slot, so that a cycle costs the client no hashing and no
     /// allocation: on a 2-core machine the client's CPU is taken from the server.
-    private let ringSlots: Int
-    /// Each member's active loans, oldest first, in a ring of `ringSlots` entries.
-    private var rings: [UInt64]
-    private var ringHeads: [Int32]
-    private var ringCounts: [Int32]
+    /// Each member's active loans, oldest first, by ordinal.
+    private let rings: MemberLoanRings
     /// Members not in a frame in flight.
     private var idle: [Int32]
     /// Frames in flight by slot: a frame's request id carries its slot in the low 16 bits.
@@ -55,10 +52,7 @@ final class LoadConnection: ChannelInboundHandler {
         let most = settings.members.map { held[$0]?.count ?? 0 }.max() ?? 0
         // Room beyond the limit: a member whose return is refused may still borrow, if the
         // server's limit for it is higher than `loansPerMember`.
-        ringSlots = max(settings.loansPerMember, most) + 8
-        rings = Array(repeating: 0, count: settings.members.count * ringSlots)
-        ringHeads = Array(repeating: 0, count: settings.members.count)
-        ringCounts = Array(repeating: 0, count: settings.members.count)
+        rings = MemberLoanRings(entries: settings.members.count, ringSlots: max(settings.loansPerMember, most) + 8)
         idle = Array(0..<Int32(settings.members.count))
         let slots = settings.inFlight
         slotIDs = Array(repeating: 0, count: slots)
@@ -68,20 +62,8 @@ final class LoadConnection: ChannelInboundHandler {
         slotReturns = Array(repeating: 0, count: slots * settings.batch)
         freeSlots = Array((0..<Int32(slots)).reversed())
         for (ordinal, member) in settings.members.enumerated() {
-            for loan in held[member] ?? [] { pushNewest(loan.rawValue, ordinal) }
+            for loan in held[member] ?? [] { rings.pushNewest(loan, member: ordinal) }
         }
-    }
-
-    private func pushNewest(_ loan: UInt64, _ ordinal: Int) {
-        let count = Int(ringCounts[ordinal])
-        precondition(count < ringSlots - 1, "member \(settings.members[ordinal]) holds more loans than the ring keeps")
-        rings[ordinal * ringSlots + (Int(ringHeads[ordinal]) + count) % ringSlots] = loan
-        ringCounts[ordinal] += 1
-    }
-
-    private func popOldest(_ ordinal: Int) {
-        ringHeads[ordinal] = Int32((Int(ringHeads[ordinal]) + 1) % ringSlots)
-        ringCounts[ordinal] -= 1
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -118,10 +100,10 @@ final class LoadConnection: ChannelInboundHandler {
                 let ordinal = Int(slotMembers[cycle])
                 if slotReturns[cycle] != 0 {
                     // Given back: the member's oldest loan, the one the frame named.
-                    if index < skimmed.ids.count, skimmed.ids[index] != 0 { popOldest(ordinal) }
+                    if index < skimmed.ids.count, skimmed.ids[index] != 0 { rings.popOldest(member: ordinal) }
                     index += 1
                 }
-                if index < skimmed.ids.count, skimmed.ids[index] != 0 { pushNewest(skimmed.ids[index], ordinal) }
+                if index < skimmed.ids.count, skimmed.ids[index] != 0 { rings.pushNewest(LoanID(skimmed.ids[index]), member: ordinal) }
                 index += 1
                 idle.append(Int32(ordinal))
             }
@@ -168,10 +150,10 @@ final class LoadConnection: ChannelInboundHandler {
             let member = settings.members[ordinal]
             slotMembers[cycle] = Int32(ordinal)
             slotReturns[cycle] = 0
-            if Int(ringCounts[ordinal]) >= settings.loansPerMember {
-                let oldest = rings[ordinal * ringSlots + Int(ringHeads[ordinal])]
-                slotReturns[cycle] = oldest
-                Request(.returnLoan(LoanID(oldest))).encode(to: &encoder)
+            if rings.loanCount(ordinal) >= settings.loansPerMember {
+                let oldest = rings.oldest(member: ordinal)
+                slotReturns[cycle] = oldest.rawValue
+                Request(.returnLoan(oldest)).encode(to: &encoder)
                 commands += 1
             }
             Request(.checkout(member: member, item: ItemID(1 + random.next() % settings.items))).encode(to: &encoder)

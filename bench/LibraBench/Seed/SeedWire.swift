@@ -110,8 +110,9 @@ enum SeedWire {
     enum SkimError: Error { case malformed(String) }
 
     /// Walks a RESULTS payload: count u32, then per outcome tag 1 and a reply (item, member or
-    /// loan: the only ones seeding gets), or tag 2, code u16 and field u8. Reads the bytes in
-    /// place, by offset: four million loan answers should cost the client next to nothing.
+    /// loan: the only ones seeding and `libra-bench load` get), or tag 2, code u16 and field u8.
+    /// Reads the bytes in place, by offset: four million loan answers should cost the client next
+    /// to nothing.
     static func skimResults(_ buffer: inout ByteBuffer, wantIDs: Bool) throws -> Skimmed {
         try buffer.withUnsafeReadableBytes { bytes throws -> Skimmed in
             var offset = 0
