@@ -1,5 +1,4 @@
 import Engine
-import CURing
 
 #if canImport(Glibc)
 import Glibc
@@ -70,11 +69,6 @@ public final class LogWriter: @unchecked Sendable {
     /// Whether a preallocated spare segment exists that no appended record has claimed yet.
     private var layoutSpare = false
     private var spareReady = false
-    /// The next segment, preallocated and zero-filled by the preparer thread; the writer takes
-    /// it when it rolls. Set exactly while `spareReady`.
-    private var spare: (file: any StorageFile, path: String)?
-    /// Whether a preparer thread is preparing a spare now (never while `spareReady`).
-    private var preparing = false
     /// When to try preallocating the next segment again after the disk was full.
     private var nextSpareAttempt = 0.0
     /// Whether the last attempt to preallocate a segment found the disk full.
@@ -92,8 +86,7 @@ public final class LogWriter: @unchecked Sendable {
     // Owned by the writer thread.
     private var segment: any StorageFile
     private var segmentOffset: UInt64
-    /// The last preparer thread started, joined before the next starts and when the writer stops.
-    private var preparer: pthread_t?
+    private var spare: (file: any StorageFile, path: String)?
     private var thread: pthread_t?
 
     /// Continues the log at `position` (from recovery).
@@ -280,17 +273,13 @@ public final class LogWriter: @unchecked Sendable {
     // MARK: The writer thread
 
     private func run() {
-        // Named so that an operator can find it in top -H, perf or /proc (15 bytes at most).
-        _ = libra_thread_set_name("libra-log")
         while true {
             lock.lock()
-            while pending.isEmpty && !closing && failure == nil && abandonReason == nil
-                && (spareReady || preparing || monotonicSeconds() < nextSpareAttempt)
+            while pending.isEmpty && !closing && failure == nil && abandonReason == nil && (spareReady || monotonicSeconds() < nextSpareAttempt)
                 && (callbacks.first.map { $0.lsn > durableLSN } ?? true)
             {
-                // Without a spare, wake up in time to retry; never sleep while records wait. A
-                // preparer signals when it is done.
-                if spareReady || preparing { wake.wait(lock) } else { wake.wait(lock, untilMonotonic: nextSpareAttempt) }
+                // Without a spare, wake up in time to retry; never sleep while records wait.
+                if spareReady { wake.wait(lock) } else { wake.wait(lock, untilMonotonic: nextSpareAttempt) }
             }
             if failure == nil, let reason = abandonReason {
                 lock.unlock()
@@ -306,20 +295,17 @@ public final class LogWriter: @unchecked Sendable {
             var batch: [UInt8] = []
             swap(&batch, &pending)
             let last = pendingLast
-            let needSpare = !spareReady && !preparing && monotonicSeconds() >= nextSpareAttempt
-            if needSpare { preparing = true }
+            let needSpare = !spareReady && monotonicSeconds() >= nextSpareAttempt
             // Callbacks registered after their record became durable.
             let ready = readyCallbacks()
             lock.unlock()
             for callback in ready { callback(nil) }
 
             if !batch.isEmpty { write(batch, through: last) }
-            if needSpare { startPreparer() }
+            if needSpare { prepareSpare() }
         }
-        if let preparer { pthread_join(preparer, nil) }
-        preparer = nil
         segment.close()
-        lock.withLock { spare }?.file.close()
+        spare?.file.close()
     }
 
     /// Writes records (whole, in LSN order), rolling to the spare segment where they do not fit.
@@ -384,15 +370,7 @@ public final class LogWriter: @unchecked Sendable {
     /// Continues in the spare, which becomes the first segment of `firstLSN` (its name says so),
     /// and returns the segment it replaces, for the caller to close after writing to it.
     private func roll(firstLSN: UInt64) throws(StorageError) -> any StorageFile {
-        // Admission promised a spare to any record that rolls, so one is ready (no preparer runs).
-        let taken = lock.withLock { () -> (file: any StorageFile, path: String)? in
-            defer {
-                spare = nil
-                spareReady = false
-            }
-            return spare
-        }
-        guard let spare = taken else { throw StorageError.noSpace(path: configuration.directory) }
+        guard let spare else { throw StorageError.noSpace(path: configuration.directory) }
         let path = configuration.directory + "/" + LogFormat.segmentName(firstLSN: firstLSN)
         try storage.rename(spare.path, to: path)
         try spare.file.write(LogFormat.segmentHeader(firstLSN: firstLSN), at: 0, sync: true)
@@ -400,68 +378,40 @@ public final class LogWriter: @unchecked Sendable {
         let previous = segment
         segment = spare.file
         segmentOffset = UInt64(LogFormat.segmentHeaderBytes)
+        self.spare = nil
+        lock.withLock { spareReady = false }
         return previous
     }
 
-    /// Prepares the next segment on a thread of its own. Zero-filling a segment takes tens of
-    /// milliseconds (64 MiB), and on the writer thread every commit would wait behind it.
-    /// Called on the writer thread with `preparing` just set; the previous preparer has finished.
-    private func startPreparer() {
-        if let preparer { pthread_join(preparer, nil) }
-        preparer = nil
-        var handle = pthread_t()
-        let box = Unmanaged.passRetained(self)
-        let created = pthread_create(&handle, nil, { argument in
-            let writer = Unmanaged<LogWriter>.fromOpaque(argument!).takeRetainedValue()
-            _ = libra_thread_set_name("libra-log-spare")
-            writer.prepareSpare()
-            return nil
-        }, box.toOpaque())
-        if created == 0 {
-            preparer = handle
-        } else {
-            box.release()
-            prepareSpare()
-        }
-    }
-
-    /// Preallocates and zero-fills the next segment, so that a full disk is found before it
-    /// matters. On failure, admission stops at the current segment's remaining space and the
-    /// writer retries.
+    /// Preallocates the next segment, so that a full disk is found before it matters. On
+    /// failure, admission stops at the current segment's remaining space and this retries.
     private func prepareSpare() {
         let path = configuration.directory + "/spare.wal.tmp"
         do throws(StorageError) {
             let file = try storage.open(path, create: true)
             do throws(StorageError) {
-                // A spare left by a crash may be zero-filled only in part: start it over.
-                try file.truncate(to: 0)
                 try file.allocate(size: configuration.segmentBytes)
             } catch {
                 file.close()
                 try? storage.remove(path)
                 throw error
             }
+            spare = (file, path)
             lock.withLock {
-                spare = (file, path)
                 spareReady = true
-                preparing = false
                 layoutSpare = true
                 diskFull = false
                 releaseRoomWaiters()
-                wake.signal()
             }
         } catch .noSpace {
             // Try again shortly; appends beyond the current segment are refused meanwhile.
             lock.withLock {
                 nextSpareAttempt = monotonicSeconds() + 0.2
                 diskFull = true
-                preparing = false
                 releaseRoomWaiters()
-                wake.signal()
             }
         } catch {
-            lock.withLock { preparing = false }
-            abandon("cannot prepare the next log segment: \(error.description)")
+            fail(error.description)
         }
     }
 

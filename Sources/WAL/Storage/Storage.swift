@@ -25,11 +25,7 @@ public protocol StorageFile: AnyObject, Sendable {
     /// Writes all bytes at `offset`, then, if `sync`, makes the file's data durable.
     func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError)
     func sync() throws(StorageError)
-    /// Reserves space up to `size` bytes so that writes below it cannot fail for lack of space,
-    /// and fills it with zeros from the current end of the file, durably: a later write there
-    /// then changes data only, so making it durable needs no metadata journaled. Bytes below
-    /// the current end are left as they are. Slow (tens of milliseconds for a segment): keep it
-    /// off the path of a commit.
+    /// Reserves space up to `size` bytes so that writes below it cannot fail for lack of space.
     func allocate(size: UInt64) throws(StorageError)
     func truncate(to size: UInt64) throws(StorageError)
     func close()
