@@ -33,4 +33,7 @@ int libra_ring_datasync(struct libra_ring *ring, int fd);
 /* glibc allocator settings for a long-running process (Allocator.h). */
 #include "Allocator.h"
 
+/* Thread names (Thread.h). */
+#include "Thread.h"
+
 #endif

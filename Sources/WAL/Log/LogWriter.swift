@@ -1,3 +1,4 @@
+import CURing
 import Engine
 
 #if canImport(Glibc)
@@ -273,6 +274,8 @@ public final class LogWriter: @unchecked Sendable {
     // MARK: The writer thread
 
     private func run() {
+        // Named so that an operator can tell it apart in top -H, perf or /proc.
+        _ = libra_thread_set_name("libra-log")
         while true {
             lock.lock()
             while pending.isEmpty && !closing && failure == nil && abandonReason == nil && (spareReady || monotonicSeconds() < nextSpareAttempt)
