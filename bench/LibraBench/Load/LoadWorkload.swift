@@ -32,7 +32,7 @@ struct LoadWorkload: AsyncParsableCommand {
     @Option(help: "Members in the dataset (ids 1...members).") var members = 60_000
     @Option(name: .customLong("loan-limit"), help: "Loans a member holds before a cycle returns one (the tier's limit).") var loanLimit = 5
     @Flag(help: "Create the items and members first.") var setup = false
-    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Random seed (default: drawn at random and printed, so that a rerun against the same server does not replay the same items; give it to replay a run).") var seed: UInt64?
 
     func validate() throws {
         guard !token.isEmpty else { throw ValidationError("give a token: --token or LIBRA_TOKEN") }
@@ -53,6 +53,7 @@ struct LoadWorkload: AsyncParsableCommand {
         let held = try await currentLoans(client)
         await client.close()
 
+        let seed = self.seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let stats = LoadStatistics()
         var handlers: [LoadConnection] = []
@@ -73,7 +74,7 @@ struct LoadWorkload: AsyncParsableCommand {
                 .connect(host: host, port: port).get()
             channels.append(channel)
         }
-        progress("load: \(connections) connections × \(inFlight) in flight × \(batch) cycles per frame; warm-up \(format(warmup, decimals: 1)) s")
+        progress("load: \(connections) connections × \(inFlight) in flight × \(batch) cycles per frame; seed \(seed); warm-up \(format(warmup, decimals: 1)) s")
         try await Task.sleep(for: .milliseconds(Int(warmup * 1000)))
         stats.startRecording()
         let began = monotonicSeconds()
@@ -95,7 +96,7 @@ struct LoadWorkload: AsyncParsableCommand {
         let milliseconds = { (value: UInt64) in format(Double(value) / 1000, decimals: 3) }
         let errors = final.errors.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
         print(
-            "{\"workload\":\"load\",\"connections\":\(connections),\"in_flight\":\(inFlight),\"batch\":\(batch),\"duration_s\":\(format(elapsed, decimals: 1)),"
+            "{\"workload\":\"load\",\"seed\":\(seed),\"connections\":\(connections),\"in_flight\":\(inFlight),\"batch\":\(batch),\"duration_s\":\(format(elapsed, decimals: 1)),"
                 + "\"cycles_per_sec\":\(format(Double(final.cycles) / elapsed)),\"commands_per_sec\":\(format(Double(final.commands) / elapsed)),"
                 + "\"frames_per_sec\":\(format(Double(final.frames) / elapsed)),\"mean_ms\":\(format(final.latency.mean / 1000, decimals: 3)),\"p50_ms\":\(milliseconds(final.latency.valueAtPercentile(50))),"
                 + "\"p99_ms\":\(milliseconds(final.latency.valueAtPercentile(99))),\"p999_ms\":\(milliseconds(final.latency.valueAtPercentile(99.9))),"
