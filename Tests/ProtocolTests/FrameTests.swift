@@ -68,6 +68,18 @@ import Testing
         #expect(try BinaryPayloads.decodeBatch(BinaryPayloads.encodeBatch(requests)) == requests)
     }
 
+    /// A BATCH frame written from pre-encoded commands (the SDK's and the load generator's way)
+    /// carries exactly what `encodeBatch` lays out.
+    @Test func batchFrameFromEncodedCommandsMatchesEncodeBatch() {
+        var encoded = ByteWriter()
+        for request in requests { request.encode(to: &encoded) }
+        var written = ByteBuffer()
+        written.writeBatchFrame(requestID: 9, commandCount: requests.count) { $0.writeBytes(encoded.bytes) }
+        var expected = ByteBuffer()
+        expected.writeFrame(FrameHeader(format: .binary, opcode: .batch, requestID: 9)) { $0.writeBytes(BinaryPayloads.encodeBatch(requests)) }
+        #expect(written == expected)
+    }
+
     @Test func binaryBatchRejectsEveryTruncation() {
         let bytes = BinaryPayloads.encodeBatch(requests)
         for length in 0..<bytes.count {

@@ -190,8 +190,7 @@ final class Connection: @unchecked Sendable {
             let requestID = nextRequestID
             nextRequestID += 1
             var buffer = channel.allocator.buffer(capacity: FrameHeader.bytes + 4 + bytes)
-            buffer.writeFrame(FrameHeader(format: .binary, opcode: .batch, requestID: requestID)) { payload in
-                payload.writeInteger(UInt32(commands), endianness: .little)
+            buffer.writeBatchFrame(requestID: requestID, commandCount: commands) { payload in
                 for call in calls { payload.writeBytes(call.commands.bytes) }
             }
             inFlight[requestID] = calls

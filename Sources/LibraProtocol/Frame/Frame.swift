@@ -25,4 +25,14 @@ extension ByteBuffer {
         let length = UInt32(writerIndex - start - 4)
         setInteger(length, at: start, endianness: .little)
     }
+
+    /// Writes a binary BATCH frame from commands already encoded (`Request.encode(to:)`): the
+    /// command count (u32), then the commands, as `BinaryPayloads.encodeBatch` lays them out,
+    /// without a `[Request]` to build first.
+    public mutating func writeBatchFrame(requestID: UInt64, commandCount: Int, commands: (inout ByteBuffer) -> Void) {
+        writeFrame(FrameHeader(format: .binary, opcode: .batch, requestID: requestID)) { payload in
+            payload.writeInteger(UInt32(commandCount), endianness: .little)
+            commands(&payload)
+        }
+    }
 }

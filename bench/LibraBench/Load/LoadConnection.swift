@@ -142,7 +142,7 @@ final class LoadConnection: ChannelInboundHandler {
         let first = slot * settings.batch
         let cycles = min(settings.batch, idle.count)
         encoder.removeAll()
-        var commands: UInt32 = 0
+        var commands = 0
         for cycle in first..<first + cycles {
             let index = Int(random.next() % UInt64(idle.count))
             idle.swapAt(index, idle.count - 1)
@@ -165,11 +165,7 @@ final class LoadConnection: ChannelInboundHandler {
         slotCycles[slot] = Int32(cycles)
         slotSentAt[slot] = monotonicNanoseconds()
         var buffer = context.channel.allocator.buffer(capacity: FrameHeader.bytes + encoder.bytes.count)
-        // A BATCH payload: the command count (u32), then the commands.
-        buffer.writeFrame(FrameHeader(format: .binary, opcode: .batch, requestID: id)) { payload in
-            payload.writeInteger(commands, endianness: .little)
-            payload.writeBytes(encoder.bytes)
-        }
+        buffer.writeBatchFrame(requestID: id, commandCount: commands) { $0.writeBytes(encoder.bytes) }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
