@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "Engine"),
         // A C shim over liburing (see docs/log-format.md for why liburing.h stays in C).
         .target(name: "CURing", linkerSettings: [.linkedLibrary("uring")]),
+        // sys/epoll.h, which Glibc's Swift module leaves out (`libra-bench load`'s socket loop).
+        .target(name: "CEpoll"),
         // libsodium (Argon2id password hashes, keyed hashes, random bytes).
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // Write-ahead log, snapshots and recovery.
@@ -76,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "LibraBench",
             dependencies: [
-                "Engine", "WAL", "LibraClient", "LibraProtocol",
+                "Engine", "WAL", "LibraClient", "LibraProtocol", "CEpoll",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -25,20 +25,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
             skippedHeader = nil
             return .continue
         }
-        guard buffer.readableBytes >= FrameHeader.bytes else { return .needMoreData }
-        let start = buffer.readerIndex
-        let length = Int(buffer.getInteger(at: start, endianness: .little, as: UInt32.self)!)
-        let version = buffer.getInteger(at: start + 4, as: UInt8.self)!
-        let formatByte = buffer.getInteger(at: start + 5, as: UInt8.self)!
-        let opcode = Opcode(rawValue: buffer.getInteger(at: start + 6, endianness: .little, as: UInt16.self)!)
-        let requestID = buffer.getInteger(at: start + 8, endianness: .little, as: UInt64.self)!
-        guard version == ProtocolLimits.version else {
-            throw FrameError.unsupportedVersion(version, requestID: requestID)
-        }
-        guard length >= FrameHeader.lengthFieldCovers, let format = PayloadFormat(rawValue: formatByte) else {
-            throw FrameError.malformedHeader(requestID: requestID)
-        }
-        let header = FrameHeader(version: version, format: format, opcode: opcode, requestID: requestID)
+        guard let (header, length) = try FrameHeader.peek(buffer) else { return .needMoreData }
         if length + 4 > frameBytesMax {
             buffer.moveReaderIndex(forwardBy: FrameHeader.bytes)
             skipping = length - FrameHeader.lengthFieldCovers
@@ -55,6 +42,24 @@ public struct FrameDecoder: ByteToMessageDecoder {
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
+    }
+}
+
+extension FrameHeader {
+    /// The header at the start of `buffer`'s readable bytes and its `length` field (the bytes
+    /// after that field), without consuming anything; nil while fewer than 16 bytes are there.
+    /// Throws for a header that cannot be trusted: a wrong version or an impossible length.
+    public static func peek(_ buffer: ByteBuffer) throws(FrameError) -> (header: FrameHeader, length: Int)? {
+        guard buffer.readableBytes >= bytes else { return nil }
+        let start = buffer.readerIndex
+        let length = Int(buffer.getInteger(at: start, endianness: .little, as: UInt32.self)!)
+        let version = buffer.getInteger(at: start + 4, as: UInt8.self)!
+        let formatByte = buffer.getInteger(at: start + 5, as: UInt8.self)!
+        let opcode = Opcode(rawValue: buffer.getInteger(at: start + 6, endianness: .little, as: UInt16.self)!)
+        let requestID = buffer.getInteger(at: start + 8, endianness: .little, as: UInt64.self)!
+        guard version == ProtocolLimits.version else { throw .unsupportedVersion(version, requestID: requestID) }
+        guard length >= lengthFieldCovers, let format = PayloadFormat(rawValue: formatByte) else { throw .malformedHeader(requestID: requestID) }
+        return (FrameHeader(version: version, format: format, opcode: opcode, requestID: requestID), length)
     }
 }
 

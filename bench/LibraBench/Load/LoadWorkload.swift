@@ -3,8 +3,6 @@ import Engine
 import Foundation
 import LibraClient
 import LibraProtocol
-import NIOCore
-import NIOPosix
 
 /// `libra-bench load`: the checkout-cycle workload of the design against a running server.
 struct LoadWorkload: AsyncParsableCommand {
@@ -54,27 +52,22 @@ struct LoadWorkload: AsyncParsableCommand {
         await client.close()
 
         let seed = self.seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let stats = LoadStatistics()
-        var handlers: [LoadConnection] = []
-        var channels: [any Channel] = []
-        for index in 0..<connections {
+        let workloads = (0..<connections).map { index in
             let mine = stride(from: index + 1, through: members, by: connections).map { MemberID(UInt64($0)) }
-            let handler = LoadConnection(
+            return LoadCycles(
                 settings: .init(token: token, members: mine, items: UInt64(items), loansPerMember: loanLimit, inFlight: inFlight, batch: batch, seed: seed &+ UInt64(index)),
-                held: held, stats: stats)
-            handlers.append(handler)
-            let channel = try await ClientBootstrap(group: group)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers([ByteToMessageHandler(FrameDecoder()), handler])
-                    }
-                }
-                .connect(host: host, port: port).get()
-            channels.append(channel)
+                held: held)
+        }
+        let sockets: LoadSockets
+        do {
+            sockets = try LoadSockets(host: host, port: port, workloads: workloads)
+        } catch {
+            progress("load: \(error)")
+            throw ExitCode(1)
         }
         progress("load: \(connections) connections × \(inFlight) in flight × \(batch) cycles per frame; seed \(seed); warm-up \(format(warmup, decimals: 1)) s")
+        async let running: Void = sockets.run(stats: stats)
         try await Task.sleep(for: .milliseconds(Int(warmup * 1000)))
         stats.startRecording()
         let began = monotonicSeconds()
@@ -89,9 +82,8 @@ struct LoadWorkload: AsyncParsableCommand {
         }
         let elapsed = monotonicSeconds() - began
         let final = stats.snapshot
-        for (handler, channel) in zip(handlers, channels) { try? await channel.eventLoop.submit { handler.stop() }.get() }
-        for channel in channels { try? await channel.close() }
-        try? await group.shutdownGracefully()
+        sockets.stop()
+        await running
 
         let milliseconds = { (value: UInt64) in format(Double(value) / 1000, decimals: 3) }
         let errors = final.errors.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")

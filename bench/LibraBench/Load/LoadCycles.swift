@@ -2,13 +2,11 @@ import Engine
 import LibraProtocol
 import NIOCore
 
-/// One load connection: owns a disjoint set of members (so connections never conflict on a
-/// member), keeps `inFlight` frames outstanding, and builds each frame from `batch` cycles. A
-/// cycle returns the member's oldest loan when at the limit, then checks out a random item.
-final class LoadConnection: ChannelInboundHandler {
-    typealias InboundIn = FrameEvent
-    typealias OutboundOut = ByteBuffer
-
+/// One load connection's checkout cycles, apart from its socket: it owns a disjoint set of
+/// members (so connections never conflict on a member), keeps `inFlight` frames outstanding, and
+/// builds each frame from `batch` cycles. A cycle returns the member's oldest loan when at the
+/// limit, then checks out a random item.
+struct LoadCycles {
     struct Settings {
         var token: String
         var members: [MemberID]
@@ -22,10 +20,9 @@ final class LoadConnection: ChannelInboundHandler {
     enum Phase { case greeting, running, stopped }
 
     private let settings: Settings
-    private let stats: LoadStatistics
-    private var phase = Phase.greeting
+    private(set) var phase = Phase.greeting
     private var random: SplitMix64
-    /// The connection's own bookkeeping, in flat arrays by member ordinal (the member's index in
+    /// The bookkeeping is kept in flat arrays by member ordinal (the member's index in
     /// `settings.members`) and by frame slot, so that a cycle costs the client no hashing and no
     /// allocation: on a 2-core machine the client's CPU is taken from the server.
     /// Each member's active loans, oldest first, by ordinal.
@@ -43,11 +40,10 @@ final class LoadConnection: ChannelInboundHandler {
     private var freeSlots: [Int32]
     private var nextSequence: UInt64 = 1
     private var encoder = ByteWriter(capacity: 1024)
-    private var context: ChannelHandlerContext?
 
-    init(settings: Settings, held: [MemberID: [LoanID]], stats: LoadStatistics) {
+    init(settings: Settings, held: [MemberID: [LoanID]]) {
+        precondition(settings.inFlight <= 0xffff, "a request id keeps the slot in 16 bits")
         self.settings = settings
-        self.stats = stats
         random = SplitMix64(seed: settings.seed)
         let most = settings.members.map { held[$0]?.count ?? 0 }.max() ?? 0
         // Room beyond the limit: a member whose return is refused may still borrow, if the
@@ -66,31 +62,33 @@ final class LoadConnection: ChannelInboundHandler {
         }
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        self.context = context
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        buffer.writeFrame(FrameHeader(format: .binary, opcode: .hello, requestID: 0)) { $0.writeBytes(BinaryPayloads.encodeHello(token: settings.token)) }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    /// The connection's first frame.
+    func writeHello(to output: inout ByteBuffer) {
+        output.writeFrame(FrameHeader(format: .binary, opcode: .hello, requestID: 0)) { $0.writeBytes(BinaryPayloads.encodeHello(token: settings.token)) }
     }
 
     /// Stops sending; answers still arriving are counted.
-    func stop() { phase = .stopped }
+    mutating func stop() { phase = .stopped }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .frame(var frame) = unwrapInboundIn(data) else { return }
-        switch frame.header.opcode {
+    /// Takes one answer; the frames it lets the connection send are appended to `output`.
+    mutating func take(_ header: FrameHeader, payload: inout ByteBuffer, output: inout ByteBuffer, stats: LoadStatistics) {
+        switch header.opcode {
         case .welcome:
+            guard phase == .greeting else { return }
             phase = .running
-            for _ in 0..<settings.inFlight { sendFrame(context) }
+            for _ in 0..<settings.inFlight { writeFrame(to: &output) }
         case .results:
-            guard let slot = takeSlot(frame.header.requestID) else { return }
+            guard let slot = takeSlot(header.requestID) else {
+                stats.count(error: "UNEXPECTED_REPLY")
+                return
+            }
             stats.recordLatency(nanoseconds: monotonicNanoseconds() - slotSentAt[slot])
             let cycles = Int(slotCycles[slot])
             let first = slot * settings.batch
             // Per outcome: the loan id of a loan reply, 0 for a refusal (its code counted).
             let skimmed: SeedWire.Skimmed
             do {
-                skimmed = try SeedWire.skimResults(&frame.payload, wantIDs: true)
+                skimmed = try SeedWire.skimResults(&payload, wantIDs: true)
             } catch {
                 stats.count(error: "UNDECODABLE")
                 return
@@ -111,33 +109,35 @@ final class LoadConnection: ChannelInboundHandler {
             for (code, count) in skimmed.refused { stats.count(error: code.name, times: count) }
             stats.countCycles(cycles, commands: skimmed.ids.count)
             freeSlots.append(Int32(slot))
-            if phase == .running { sendFrame(context) }
+            writeFrame(to: &output)
         case .error:
-            let bytes = frame.payload.readBytes(length: frame.payload.readableBytes) ?? []
+            let bytes = payload.readBytes(length: payload.readableBytes) ?? []
             let name = (try? BinaryPayloads.decodeError(bytes))?.code.name ?? "ERROR_FRAME"
             stats.count(error: name)
-            if let slot = takeSlot(frame.header.requestID) {
+            if let slot = takeSlot(header.requestID) {
                 let first = slot * settings.batch
                 for cycle in first..<first + Int(slotCycles[slot]) { idle.append(slotMembers[cycle]) }
                 freeSlots.append(Int32(slot))
-                if phase == .running { sendFrame(context) }
+                writeFrame(to: &output)
             }
-            if frame.header.requestID == 0 { phase = .stopped }
+            // An error about the connection itself (a refused token): nothing more will be served.
+            if header.requestID == 0 { phase = .stopped }
         default:
-            break
+            stats.count(error: "UNEXPECTED_FRAME_\(header.opcode)")
         }
     }
 
     /// The slot of the frame in flight with this request id, or nil.
-    private func takeSlot(_ requestID: UInt64) -> Int? {
+    private mutating func takeSlot(_ requestID: UInt64) -> Int? {
         let slot = Int(requestID & 0xffff)
         guard slot < slotIDs.count, slotIDs[slot] == requestID, requestID != 0 else { return nil }
         slotIDs[slot] = 0
         return slot
     }
 
-    private func sendFrame(_ context: ChannelHandlerContext) {
-        guard !idle.isEmpty, let free = freeSlots.popLast() else { return }
+    /// Appends the next BATCH frame to `output`, if running with a free slot and an idle member.
+    private mutating func writeFrame(to output: inout ByteBuffer) {
+        guard phase == .running, !idle.isEmpty, let free = freeSlots.popLast() else { return }
         let slot = Int(free)
         let first = slot * settings.batch
         let cycles = min(settings.batch, idle.count)
@@ -164,13 +164,6 @@ final class LoadConnection: ChannelInboundHandler {
         slotIDs[slot] = id
         slotCycles[slot] = Int32(cycles)
         slotSentAt[slot] = monotonicNanoseconds()
-        var buffer = context.channel.allocator.buffer(capacity: FrameHeader.bytes + encoder.bytes.count)
-        buffer.writeBatchFrame(requestID: id, commandCount: commands) { $0.writeBytes(encoder.bytes) }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        stats.count(error: "CONNECTION: \(error)")
-        context.close(promise: nil)
+        output.writeBatchFrame(requestID: id, commandCount: commands) { $0.writeBytes(encoder.bytes) }
     }
 }

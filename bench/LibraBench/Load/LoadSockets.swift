@@ -1,0 +1,221 @@
+import CEpoll
+import Foundation
+import LibraProtocol
+import NIOCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sockets of `libra-bench load`: every connection on one thread, over plain nonblocking
+/// TCP sockets and one epoll set, with no event-loop framework between the workload and the
+/// kernel. On a 2-core machine the load generator's CPU is taken from the server it measures, so
+/// a frame costs the client one `send`, one `recv` and a share of one `epoll_wait`, and nothing
+/// it can avoid on top (docs/benchmarks.md, "A load generator on plain sockets").
+final class LoadSockets: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private struct Connection {
+        let fd: Int32
+        /// The connection's place in `connections`, which its epoll reports carry.
+        let index: Int
+        var cycles: LoadCycles
+        /// Bytes received and not yet taken as whole frames.
+        var input: ByteBuffer
+        /// Bytes the kernel has not yet accepted.
+        var output: ByteBuffer
+        var watchingWritable = false
+        var open = true
+    }
+
+    /// Bytes asked of the kernel per `recv`; a level-triggered epoll reports the socket again
+    /// when more is waiting, so one call per wake-up is enough.
+    static let receiveBytes = 64 * 1024
+    /// Readiness reports taken per `epoll_wait`.
+    static let eventsPerWait = 256
+
+    private let epoll: Int32
+    /// Touched by the caller until `run` starts, then by the loop's thread alone.
+    private var connections: [Connection] = []
+    private let stopping = Atomic<Bool>(false)
+
+    /// Connects one socket per workload (blocking connects, then nonblocking sockets) and queues
+    /// each one's HELLO.
+    init(host: String, port: Int, workloads: [LoadCycles]) throws {
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epoll >= 0 else { throw Failure(description: "epoll_create1: \(Self.lastError())") }
+        let allocator = ByteBufferAllocator()
+        for cycles in workloads {
+            let fd = try Self.connect(host: host, port: port)
+            var output = allocator.buffer(capacity: 4096)
+            cycles.writeHello(to: &output)
+            let connection = Connection(fd: fd, index: connections.count, cycles: cycles, input: allocator.buffer(capacity: Self.receiveBytes), output: output)
+            connections.append(connection)
+            guard watch(connection, writable: false, operation: EPOLL_CTL_ADD) else { throw Failure(description: "epoll_ctl: \(Self.lastError())") }
+        }
+    }
+
+    deinit {
+        for connection in connections where connection.open { close(connection.fd) }
+        close(epoll)
+    }
+
+    /// Makes `run` return; answers that arrive until then are still counted.
+    func stop() { stopping.store(true, ordering: .relaxed) }
+
+    /// Runs every connection on a thread of its own until `stop`, or until none is left open.
+    func run(stats: LoadStatistics) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                self.loop(stats: stats)
+                done.resume()
+            }
+            thread.name = "libra-load"
+            thread.start()
+        }
+    }
+
+    private func loop(stats: LoadStatistics) {
+        var connections: [Connection] = []
+        swap(&connections, &self.connections)
+        defer { swap(&connections, &self.connections) }
+        for index in connections.indices { flush(&connections[index], stats: stats) }
+        var events = [epoll_event](repeating: epoll_event(), count: Self.eventsPerWait)
+        var openCount = connections.count
+        while !stopping.load(ordering: .relaxed), openCount > 0 {
+            let ready = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, Int32($0.count), 100) }
+            if ready < 0 {
+                if errno == EINTR { continue }
+                stats.count(error: "EPOLL: \(Self.lastError())")
+                return
+            }
+            for event in events[0..<Int(ready)] {
+                let index = Int(event.data.u64)
+                guard connections[index].open else { continue }
+                if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                    receive(&connections[index], stats: stats)
+                }
+                // Answers taken above may have queued frames; a writable report lets a
+                // backlog go on.
+                if connections[index].open { flush(&connections[index], stats: stats) }
+                if !connections[index].open { openCount -= 1 }
+            }
+        }
+    }
+
+    /// One `recv`, then every whole frame it completed, in order.
+    private func receive(_ connection: inout Connection, stats: LoadStatistics) {
+        let fd = connection.fd
+        var received = 0
+        connection.input.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.receiveBytes) { free in
+            received = recv(fd, free.baseAddress, free.count, 0)
+            return max(received, 0)
+        }
+        if received == 0 {
+            stats.count(error: "CONNECTION_CLOSED_BY_SERVER")
+            shut(&connection)
+            return
+        }
+        if received < 0 {
+            guard errno != EAGAIN, errno != EINTR else { return }
+            stats.count(error: "CONNECTION: \(Self.lastError())")
+            shut(&connection)
+            return
+        }
+        while true {
+            let peeked: (header: FrameHeader, length: Int)?
+            do {
+                peeked = try FrameHeader.peek(connection.input)
+            } catch {
+                stats.count(error: "UNDECODABLE_FRAME")
+                shut(&connection)
+                return
+            }
+            guard let (header, length) = peeked else { break }
+            guard length + 4 <= ProtocolLimits.frameBytesMax else {
+                stats.count(error: "OVERSIZED_FRAME")
+                shut(&connection)
+                return
+            }
+            guard connection.input.readableBytes >= length + 4 else { break }
+            connection.input.moveReaderIndex(forwardBy: FrameHeader.bytes)
+            var payload = connection.input.readSlice(length: length - FrameHeader.lengthFieldCovers)!
+            connection.cycles.take(header, payload: &payload, output: &connection.output, stats: stats)
+        }
+        if connection.input.readableBytes == 0 {
+            connection.input.clear()
+        } else if connection.input.readerIndex >= Self.receiveBytes {
+            connection.input.discardReadBytes()
+        }
+    }
+
+    /// Hands the kernel what it will take of the queued bytes, and watches for room when some stay.
+    private func flush(_ connection: inout Connection, stats: LoadStatistics) {
+        if connection.output.readableBytes > 0 {
+            let fd = connection.fd
+            var sent = 0
+            connection.output.withUnsafeReadableBytes { bytes in sent = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+            if sent > 0 {
+                connection.output.moveReaderIndex(forwardBy: sent)
+            } else if sent < 0, errno != EAGAIN, errno != EINTR {
+                stats.count(error: "CONNECTION: \(Self.lastError())")
+                shut(&connection)
+                return
+            }
+        }
+        let pending = connection.output.readableBytes > 0
+        if !pending { connection.output.clear() }
+        guard pending != connection.watchingWritable else { return }
+        connection.watchingWritable = pending
+        _ = watch(connection, writable: pending, operation: EPOLL_CTL_MOD)
+    }
+
+    /// Registers the socket for readability, and for room to write when `writable`.
+    private func watch(_ connection: Connection, writable: Bool, operation: Int32) -> Bool {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | (writable ? EPOLLOUT.rawValue : 0)
+        event.data.u64 = UInt64(connection.index)
+        return epoll_ctl(epoll, operation, connection.fd, &event) == 0
+    }
+
+    private func shut(_ connection: inout Connection) {
+        epoll_ctl(epoll, EPOLL_CTL_DEL, connection.fd, nil)
+        close(connection.fd)
+        connection.open = false
+    }
+
+    private static func connect(host: String, port: Int) throws -> Int32 {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &found)
+        guard status == 0, let first = found else { throw Failure(description: "cannot resolve \(host): \(String(cString: gai_strerror(status)))") }
+        defer { freeaddrinfo(first) }
+        var failure = "no address"
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let address = entry {
+            entry = address.pointee.ai_next
+            let fd = socket(address.pointee.ai_family, address.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.ai_protocol)
+            guard fd >= 0 else {
+                failure = lastError()
+                continue
+            }
+            guard Glibc.connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
+                failure = lastError()
+                close(fd)
+                continue
+            }
+            var on: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            return fd
+        }
+        throw Failure(description: "cannot connect to \(host):\(port): \(failure)")
+    }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
+}
