@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "LibraBench",
             dependencies: [
-                "Engine", "WAL", "LibraClient", "LibraProtocol", "CEpoll",
+                "Engine", "WAL", "LibraClient", "LibraProtocol", "CEpoll", "CURing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

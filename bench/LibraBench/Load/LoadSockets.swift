@@ -1,4 +1,5 @@
 import CEpoll
+import CURing
 import Foundation
 import LibraProtocol
 import NIOCore
@@ -70,10 +71,11 @@ final class LoadSockets: @unchecked Sendable {
     func run(stats: LoadStatistics) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread {
+                // Named from inside, where it names the OS thread (top -H, perf, /proc).
+                _ = libra_thread_set_name("libra-load")
                 self.loop(stats: stats)
                 done.resume()
             }
-            thread.name = "libra-load"
             thread.start()
         }
     }
@@ -84,7 +86,7 @@ final class LoadSockets: @unchecked Sendable {
         defer { swap(&connections, &self.connections) }
         for index in connections.indices { flush(&connections[index], stats: stats) }
         var events = [epoll_event](repeating: epoll_event(), count: Self.eventsPerWait)
-        var openCount = connections.count
+        var openCount = connections.count { $0.open }
         while !stopping.load(ordering: .relaxed), openCount > 0 {
             let ready = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, Int32($0.count), 100) }
             if ready < 0 {
