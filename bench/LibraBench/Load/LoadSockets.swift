@@ -162,6 +162,8 @@ final class LoadSockets: @unchecked Sendable {
             connection.output.withUnsafeReadableBytes { bytes in sent = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
             if sent > 0 {
                 connection.output.moveReaderIndex(forwardBy: sent)
+                // A backlog that never drains must not keep what was sent: growing would copy it.
+                if connection.output.readableBytes > 0, connection.output.readerIndex >= Self.receiveBytes { connection.output.discardReadBytes() }
             } else if sent < 0, errno != EAGAIN, errno != EINTR {
                 stats.count(error: "CONNECTION: \(Self.lastError())")
                 shut(&connection)

@@ -68,6 +68,8 @@ struct LoadWorkload: AsyncParsableCommand {
         }
         progress("load: \(connections) connections × \(inFlight) in flight × \(batch) cycles per frame; seed \(seed); warm-up \(format(warmup, decimals: 1)) s")
         async let running: Void = sockets.run(stats: stats)
+        // Leaving by a throw (a cancelled sleep) awaits `running`, which ends only when stopped.
+        defer { sockets.stop() }
         try await Task.sleep(for: .milliseconds(Int(warmup * 1000)))
         stats.startRecording()
         let began = monotonicSeconds()
