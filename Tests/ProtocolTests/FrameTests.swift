@@ -80,6 +80,16 @@ import Testing
         #expect(written == expected)
     }
 
+    @Test func helloFrameCarriesTheTokenBack() throws {
+        var written = ByteBuffer()
+        written.writeHelloFrame(requestID: 4, token: "lbr_0123456789")
+        let (header, length) = try #require(try FrameHeader.peek(written))
+        #expect(header == FrameHeader(format: .binary, opcode: .hello, requestID: 4))
+        #expect(length + 4 == written.readableBytes)
+        written.moveReaderIndex(forwardBy: FrameHeader.bytes)
+        #expect(try BinaryPayloads.decodeHello(Array(written.readableBytesView)) == "lbr_0123456789")
+    }
+
     @Test func binaryBatchRejectsEveryTruncation() {
         let bytes = BinaryPayloads.encodeBatch(requests)
         for length in 0..<bytes.count {

@@ -40,9 +40,7 @@ extension Connection {
             state = .greeting(channel, attempt: attempt)
             draining = false
             var buffer = channel.allocator.buffer(capacity: 64)
-            buffer.writeFrame(FrameHeader(format: .binary, opcode: .hello, requestID: Self.helloRequestID)) { payload in
-                payload.writeBytes(BinaryPayloads.encodeHello(token: endpoint.token))
-            }
+            buffer.writeHelloFrame(requestID: Self.helloRequestID, token: endpoint.token)
             channel.writeAndFlush(buffer, promise: nil)
         case .failure(let error):
             guard case .connecting = state else { return }

@@ -26,6 +26,11 @@ extension ByteBuffer {
         setInteger(length, at: start, endianness: .little)
     }
 
+    /// Writes a binary HELLO frame presenting `token`, a connection's first frame.
+    public mutating func writeHelloFrame(requestID: UInt64, token: String) {
+        writeFrame(FrameHeader(format: .binary, opcode: .hello, requestID: requestID)) { $0.writeBytes(BinaryPayloads.encodeHello(token: token)) }
+    }
+
     /// Writes a binary BATCH frame from commands already encoded (`Request.encode(to:)`): the
     /// command count (u32), then the commands, as `BinaryPayloads.encodeBatch` lays them out,
     /// without a `[Request]` to build first.

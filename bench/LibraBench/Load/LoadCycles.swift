@@ -64,7 +64,7 @@ struct LoadCycles {
 
     /// The connection's first frame.
     func writeHello(to output: inout ByteBuffer) {
-        output.writeFrame(FrameHeader(format: .binary, opcode: .hello, requestID: 0)) { $0.writeBytes(BinaryPayloads.encodeHello(token: settings.token)) }
+        output.writeHelloFrame(requestID: 0, token: settings.token)
     }
 
     /// Stops sending; answers still arriving are counted.

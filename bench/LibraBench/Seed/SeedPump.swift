@@ -145,7 +145,7 @@ final class SeedConnection: ChannelInboundHandler, @unchecked Sendable {
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
         var buffer = context.channel.allocator.buffer(capacity: 64)
-        buffer.writeFrame(FrameHeader(format: .binary, opcode: .hello, requestID: 0)) { $0.writeBytes(BinaryPayloads.encodeHello(token: token)) }
+        buffer.writeHelloFrame(requestID: 0, token: token)
         context.writeAndFlush(NIOAny(buffer), promise: nil)
     }
 
