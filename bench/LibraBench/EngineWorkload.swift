@@ -16,6 +16,7 @@ struct EngineWorkload: AsyncParsableCommand {
     @Option(help: "Members.") var members = 60_000
     @Option(help: "Shards (default: one per core).") var shards = EngineConfiguration.processorCount
     @Option(help: "Cycles per batch (each cycle is one or two commands).") var batch = 2048
+    @Option(help: "Commands of a wave sent to the shards in one hop (the engine's slotsPerHop).") var slotsPerHop = EngineConfiguration.slotsPerHopDefault
     /// Batches submitted before the first is read back: the driver builds the next batch while
     /// the engine runs the previous one, as a server's connections prepare requests while the
     /// engine runs. 1: one batch at a time.
@@ -31,6 +32,7 @@ struct EngineWorkload: AsyncParsableCommand {
         guard items > 0, members > 0, copies > 0 else { throw ValidationError("items, members and copies must be positive") }
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("shards must be in 1...\(Limits.shardCountMax)") }
         guard batch >= 1, batch * 2 <= Limits.commandsPerBatchMax else { throw ValidationError("batch must be in 1...\(Limits.commandsPerBatchMax / 2)") }
+        guard (1...Limits.commandsPerBatchMax).contains(slotsPerHop) else { throw ValidationError("slots-per-hop must be in 1...\(Limits.commandsPerBatchMax)") }
         guard (1...8).contains(inFlight) else { throw ValidationError("in-flight must be in 1...8") }
         // A member takes part in one cycle among the batches in flight (see `run`).
         guard members >= batch * inFlight else {
@@ -44,7 +46,7 @@ struct EngineWorkload: AsyncParsableCommand {
         // As `libra serve` does: each batch's arrays are allocated afresh (a batch in flight
         // still holds the previous ones), and freed ones should not be faulted in again.
         Allocator.keepFreedMemory()
-        let engine = Engine(configuration: EngineConfiguration(shardCount: shards))
+        let engine = Engine(configuration: EngineConfiguration(shardCount: shards, slotsPerHop: slotsPerHop))
         let limit = Int(Policy.standard.maxLoans)
         progress("seeding \(items) items x \(copies) copies and \(members) members on \(shards) shards")
         let seedStart = monotonicSeconds()

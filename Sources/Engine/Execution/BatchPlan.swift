@@ -9,9 +9,11 @@ enum SlotPlan: Sendable {
     /// An import (`BatchRun.imports[entry]`): for an active loan the checkout's saga (member
     /// step, copy step), for a returned one the member step alone; then the loan event.
     case importLoan(Int32, loan: LoanID)
-    /// A return or renewal, decided on the loan's member's shard. The loan's position there is
-    /// looked up when its wave is built, since the loan may be created earlier in the batch.
-    case loan(LoanID, action: LoanAction)
+    /// A return or renewal, decided on the loan's member's shard. For a loan made in an earlier
+    /// batch, planning already read its route (`shard`, `position`), so building the wave need
+    /// not read it again; for one made earlier in this batch (`position` = `unplaced`) the
+    /// position is known only once that checkout has run, and is looked up when the wave is built.
+    case loan(LoanID, action: LoanAction, shard: Int32, position: UInt32)
     /// One shard decides alone (`BatchRun.steps[step]`); the event it emits is forwarded to any
     /// other owners.
     case single(shard: Int32, step: Int32)
@@ -41,6 +43,11 @@ enum SlotPlan: Sendable {
 /// What a command decided on its loan's member's shard does to the loan.
 enum LoanAction: UInt8, Sendable {
     case giveBack, renew, declareLost, claimReturned
+}
+
+extension SlotPlan {
+    /// The position of a loan whose route is looked up when its wave is built.
+    static let unplaced = UInt32.max
 }
 
 struct EmailChange: Sendable {

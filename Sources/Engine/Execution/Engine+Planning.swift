@@ -84,7 +84,10 @@ extension Engine {
                     case .claimReturned: .claimReturned
                     default: .giveBack
                     }
-                batch.plans[index] = .loan(loan, action: action)
+                // A loan of an earlier batch has its final position (see `placeForwardedLoans`).
+                let placed = loan.rawValue < firstLoanID && route.position != SlotPlan.unplaced
+                batch.plans[index] = .loan(
+                    loan, action: action, shard: Int32(ownership.shard(of: MemberID(route.member))), position: placed ? route.position : SlotPlan.unplaced)
                 scheduler.schedule(slot: slot, member: MemberID(route.member), memberStep: .decidedOnMemberShard, item: ItemID(route.item))
             case .payFine(let member, let amount):
                 planMember(&batch, slot, member, .payFine(slot: slot, member: member, amountCents: amount))
@@ -244,18 +247,26 @@ extension Engine {
     }
 
     /// The step for a return, renewal or other end of a loan, or nil when no loan has the id (its checkout, earlier
-    /// in this batch, was refused).
-    func loanStep(slot: Int32, loan: LoanID, action: LoanAction) -> (shard: Int, step: ShardStep)? {
+    /// in this batch, was refused). `position` is the loan's position when planning knew it (`SlotPlan.loan`).
+    func loanStep(slot: Int32, loan: LoanID, action: LoanAction, shard plannedShard: Int32, position plannedPosition: UInt32) -> (shard: Int, step: ShardStep)? {
+        // The common case, a return of an earlier batch's loan, reads no route here: the read
+        // while planning was a cache miss, and a second one would be too, a batch later.
+        if plannedPosition != SlotPlan.unplaced, action != .renew {
+            return (Int(plannedShard), Self.loanStep(slot: slot, loan: loan, action: action, position: plannedPosition, itemOnHold: false))
+        }
         guard loan.rawValue < UInt64(loanRoutes.count) else { return nil }
         let route = loanRoutes[Int(loan.rawValue)]
         guard route.member != 0 else { return nil }
-        let step: ShardStep =
-            switch action {
-            case .renew: .renewLoan(slot: slot, loan: loan, index: route.position, itemOnHold: holdBook.waitingCount(of: ItemID(route.item)) > 0)
-            case .giveBack: .returnLoan(slot: slot, loan: loan, index: route.position)
-            case .declareLost: .closeLoan(slot: slot, loan: loan, index: route.position, end: .lost)
-            case .claimReturned: .closeLoan(slot: slot, loan: loan, index: route.position, end: .claimedReturned)
-            }
-        return (ownership.shard(of: MemberID(route.member)), step)
+        let itemOnHold = action == .renew && holdBook.waitingCount(of: ItemID(route.item)) > 0
+        return (ownership.shard(of: MemberID(route.member)), Self.loanStep(slot: slot, loan: loan, action: action, position: route.position, itemOnHold: itemOnHold))
+    }
+
+    private static func loanStep(slot: Int32, loan: LoanID, action: LoanAction, position: UInt32, itemOnHold: Bool) -> ShardStep {
+        switch action {
+        case .renew: .renewLoan(slot: slot, loan: loan, index: position, itemOnHold: itemOnHold)
+        case .giveBack: .returnLoan(slot: slot, loan: loan, index: position)
+        case .declareLost: .closeLoan(slot: slot, loan: loan, index: position, end: .lost)
+        case .claimReturned: .closeLoan(slot: slot, loan: loan, index: position, end: .claimedReturned)
+        }
     }
 }

@@ -100,8 +100,8 @@ extension Engine {
                     continue
                 }
                 work[Int(shard)].steps.append(batch.steps[Int(step)])
-            case .loan(let loan, let action):
-                if let (shard, step) = loanStep(slot: slot, loan: loan, action: action) {
+            case .loan(let loan, let action, let plannedShard, let position):
+                if let (shard, step) = loanStep(slot: slot, loan: loan, action: action, shard: plannedShard, position: position) {
                     work[shard].steps.append(step)
                 } else {
                     batch.decide(slot, .refused(Refusal(.loanNotFound)), event: nil)
@@ -171,7 +171,7 @@ extension Engine {
             case .importLoan(let entry, let loan):
                 let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
                 checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
-            case .loan(let loan, _):
+            case .loan(let loan, _, _, _):
                 guard loan.rawValue < UInt64(loanRoutes.count) else { continue }
                 checksum &+= statistics.touch(item: loanRoutes[Int(loan.rawValue)].item, member: nil, loan: loan.rawValue)
             default:
