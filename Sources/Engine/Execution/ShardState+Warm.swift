@@ -88,12 +88,25 @@ extension ShardState {
         return local < items.count ? items[local].id.rawValue : 0
     }
 
-    /// The member's active-loan list lives in a buffer of its own; the newest loan's slot is
-    /// what appending to the member's history reads.
+    /// The member's active-loan list lives in a buffer of its own, a few cache lines long at the
+    /// usual limits (5 loans: 152 bytes with its header): the checks scan it whole, a return
+    /// moves its entries down and a checkout appends, so every line of it is touched, not only
+    /// the first. The newest loan's slot is what appending to the member's history reads.
     @inline(__always) private func touch(activeLoansOf id: MemberID) -> UInt64 {
         guard owns(member: id) else { return 0 }
         let local = ownership.localIndex(of: id)
         guard local < members.count else { return 0 }
-        return UInt64(members[local].activeLoans.count) &+ UInt64(newestLoanOfMember[local])
+        var checksum = UInt64(newestLoanOfMember[local])
+        members[local].activeLoans.withUnsafeBufferPointer { entries in
+            checksum &+= UInt64(entries.count)
+            // One entry per 64-byte line (entries are 24 bytes).
+            var index = 2
+            while index < entries.count {
+                checksum &+= entries[index].loan.rawValue
+                index += 2
+            }
+            if let last = entries.last { checksum &+= last.loan.rawValue }
+        }
+        return checksum
     }
 }
