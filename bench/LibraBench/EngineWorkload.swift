@@ -54,13 +54,16 @@ struct EngineWorkload: AsyncParsableCommand {
         let seedSeconds = monotonicSeconds() - seedStart
         progress("seeded \(items + members) records in \(format(seedSeconds, decimals: 2)) s (\(format(Double(items + members) / seedSeconds)) records/s)")
 
-        var random = SplitMix64(seed: seed)
+        // Members and items are drawn from streams of their own, so that members can be drawn
+        // ahead (see `MemberDraws`) without changing which items the cycles take.
+        var itemRandom = SplitMix64(seed: seed)
         // Each member's loans, oldest first, and the last round that took the member (a member
         // is in at most one batch in flight): the driver's own bookkeeping should cost little
         // next to the engine.
         // Member ids index the rings directly (slot 0 unused).
         precondition(limit <= MemberLoanRings.lineRingSlots, "the driver's loan rings hold \(MemberLoanRings.lineRingSlots) loans")
         let rings = MemberLoanRings(entries: members + 1, ringSlots: MemberLoanRings.lineRingSlots)
+        var memberDraws = MemberDraws(seed: seed ^ 0x9e37_79b9_7f4a_7c15, members: members, rings: rings)
         var round: UInt32 = 0
         var commands = 0
         var slowestBatch = 0.0
@@ -119,14 +122,14 @@ struct EngineWorkload: AsyncParsableCommand {
             for _ in 0..<batchCycles {
                 // One cycle per member among the batches in flight, so that the driver knows
                 // each member's loans when it builds the member's next cycle.
-                var member = Int.random(in: 1...memberCount, using: &random)
-                while rings.busyRound(member) != 0 && rings.busyRound(member) &+ UInt32(batchesInFlight) > round { member = Int.random(in: 1...memberCount, using: &random) }
+                var member = memberDraws.next()
+                while rings.busyRound(member) != 0 && rings.busyRound(member) &+ UInt32(batchesInFlight) > round { member = memberDraws.next() }
                 rings.setBusyRound(member, round)
                 if rings.loanCount(member) >= limit {
                     requests.append(Request(.returnLoan(rings.popOldest(member: member))))
                     cycleMembers.append(-member)
                 }
-                requests.append(Request(.checkout(member: MemberID(UInt64(member)), item: ItemID(UInt64.random(in: 1...itemCount, using: &random)))))
+                requests.append(Request(.checkout(member: MemberID(UInt64(member)), item: ItemID(UInt64.random(in: 1...itemCount, using: &itemRandom)))))
                 cycleMembers.append(member)
             }
             if let snapshotEvery, monotonicSeconds() >= nextSnapshot {
@@ -176,6 +179,41 @@ struct EngineWorkload: AsyncParsableCommand {
             if requests.count == 8192 { try await flush() }
         }
         try await flush()
+    }
+}
+
+/// Random members, drawn a run ahead: drawing a run touches the members' entries in the loan
+/// rings in a loop of independent loads, so that their cache misses overlap instead of
+/// stalling the driver one cycle at a time (the driver shares the cores with the engine).
+private struct MemberDraws {
+    private var random: SplitMix64
+    private let members: Int
+    private let rings: MemberLoanRings
+    private var drawn: [Int] = []
+    private var nextIndex = 0
+    static let run = 32
+
+    init(seed: UInt64, members: Int, rings: MemberLoanRings) {
+        random = SplitMix64(seed: seed)
+        self.members = members
+        self.rings = rings
+        drawn.reserveCapacity(Self.run)
+    }
+
+    mutating func next() -> Int {
+        if nextIndex == drawn.count {
+            drawn.removeAll(keepingCapacity: true)
+            var checksum: UInt32 = 0
+            for _ in 0..<Self.run {
+                let member = Int.random(in: 1...members, using: &random)
+                drawn.append(member)
+                checksum &+= rings.busyRound(member)
+            }
+            rings.touchChecksum &+= checksum
+            nextIndex = 0
+        }
+        defer { nextIndex += 1 }
+        return drawn[nextIndex]
     }
 }
 

@@ -9,6 +9,8 @@ final class MemberLoanRings {
     static let lineRingSlots = 7
 
     let ringSlots: Int
+    /// What cache warming read (`MemberDraws`); kept only so that its loads stay.
+    var touchChecksum: UInt32 = 0
     private let wordsPerEntry: Int
     /// Per entry: the round (bits 0-31), the ring's head (32-47) and length (48-63), then the ring.
     private let words: UnsafeMutablePointer<UInt64>
