@@ -28,6 +28,36 @@ struct Forwarding {
     var isEmpty: Bool { events.allSatisfy(\.isEmpty) && releases.allSatisfy(\.isEmpty) && holdShelfReleases.allSatisfy(\.isEmpty) }
 }
 
+/// The idempotency keys a batch has named so far while it is planned, and the store's extent
+/// when the batch began: together they tell whether a remembered record is still live when a
+/// command is planned.
+struct KeyPlanning {
+    var batchKeys: [String: (slot: Int32, ordinal: UInt64, fingerprint: UInt64)] = [:]
+    private(set) var newKeys = 0
+    private var keysAtStart = 0
+    private var headOrdinal: UInt64 = 0
+    private var keysMax = 0
+
+    mutating func begin(keysAtStart: Int, headOrdinal: UInt64, keysMax: Int) {
+        if !batchKeys.isEmpty { batchKeys.removeAll(keepingCapacity: true) }
+        newKeys = 0
+        self.keysAtStart = keysAtStart
+        self.headOrdinal = headOrdinal
+        self.keysMax = keysMax
+    }
+
+    mutating func add(_ key: String, slot: Int32, ordinal: UInt64, fingerprint: UInt64) {
+        batchKeys[key] = (slot, ordinal, fingerprint)
+        newKeys += 1
+    }
+
+    /// Whether the record with this ordinal is still remembered when the next new key is
+    /// about to be added (evictions by count always take the oldest ordinals).
+    func isLive(_ ordinal: UInt64) -> Bool {
+        ordinal >= headOrdinal + UInt64(max(0, keysAtStart + newKeys - keysMax))
+    }
+}
+
 struct KeyedSlot {
     var slot: Int32
     var key: String
@@ -43,6 +73,9 @@ struct BatchRun {
     var firstSequence: SequenceNumber = 0
     var now: Timestamp = .zero
     var firstLoanID: UInt64 = 0
+    /// Commands planned so far (planning goes on while the first commands run).
+    var plannedCount = 0
+    var keyPlanning = KeyPlanning()
     var outcomes: [Outcome?] = []
     var events: [Event?] = []
     var plans: [SlotPlan] = []
@@ -78,6 +111,7 @@ struct BatchRun {
         self.firstSequence = firstSequence
         self.now = now
         firstLoanID = 0
+        plannedCount = 0
         let missing = requests.count - plans.count
         if missing > 0 {
             outcomes.append(contentsOf: repeatElement(nil, count: missing))

@@ -1,23 +1,23 @@
 /// Planning: field checks, ids, idempotency look-ups and the wave of every command.
 extension Engine {
-    func plan(_ batch: inout BatchRun) {
-        let firstLoanID = nextLoanID
+    /// Starts planning a batch, which `plan(_:_:)` then plans in order, a range of commands at a time.
+    func beginPlanning(_ batch: inout BatchRun) {
+        batch.firstLoanID = nextLoanID
         scheduler.begin(itemIDLimit: nextItemID, memberIDLimit: nextMemberID)
-        let keysAtStart = keys.count
-        let headOrdinal = keys.headOrdinal
-        let keysMax = configuration.idempotency.keysMax
-        var newKeys = 0
-        var batchKeys: [String: (slot: Int32, ordinal: UInt64, fingerprint: UInt64)] = [:]
+        batch.keyPlanning.begin(keysAtStart: keys.count, headOrdinal: keys.headOrdinal, keysMax: configuration.idempotency.keysMax)
+    }
 
-        // Whether the record with this ordinal is still remembered when the next new key is
-        // about to be added (evictions by count always take the oldest ordinals).
-        func isLive(_ ordinal: UInt64) -> Bool {
-            ordinal >= headOrdinal + UInt64(max(0, keysAtStart + newKeys - keysMax))
-        }
-
-        for index in batch.requests.indices {
-            if index % ShardState.warmRun == 0 {
-                warmChecksum &+= warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, batch.requests.count), firstLoanID: firstLoanID)
+    /// Plans the batch's commands in `range`, which follows the range planned before. Planning
+    /// reads no state that running the commands already planned changes, so it may go on while
+    /// they run (see `run`): it reads the idempotency store (changed when the batch finishes),
+    /// the routes of earlier batches' loans (final) and the hold book only to find a hold's
+    /// parties (a hold ended meanwhile is refused as not found either way).
+    func plan(_ batch: inout BatchRun, _ range: Range<Int>) {
+        precondition(batch.plannedCount == range.lowerBound, "batch planned out of order")
+        let firstLoanID = batch.firstLoanID
+        for index in range {
+            if index % ShardState.warmRun == 0 || index == range.lowerBound {
+                warmChecksum &+= warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, range.upperBound), firstLoanID: firstLoanID)
             }
             let slot = Int32(index)
             let request = batch.requests[index]
@@ -30,18 +30,18 @@ extension Engine {
                     continue
                 }
                 let fingerprint = command.fingerprint
-                if let earlier = batchKeys[key], isLive(earlier.ordinal) {
+                let earlier = batch.keyPlanning.batchKeys[key]
+                if let earlier, batch.keyPlanning.isLive(earlier.ordinal) {
                     batch.settle(index, .refused(Refusal(.idempotencyKeyReused)))
                     if earlier.fingerprint == fingerprint { batch.copyFrom[index] = earlier.slot }
                     continue
                 }
-                if batchKeys[key] == nil, let (ordinal, record) = keys.lookup(key), isLive(ordinal) {
+                if earlier == nil, let (ordinal, record) = keys.lookup(key), batch.keyPlanning.isLive(ordinal) {
                     batch.settle(index, record.fingerprint == fingerprint ? record.outcome : .refused(Refusal(.idempotencyKeyReused)))
                     continue
                 }
-                batchKeys[key] = (slot, keys.nextOrdinal + UInt64(newKeys), fingerprint)
+                batch.keyPlanning.add(key, slot: slot, ordinal: keys.nextOrdinal + UInt64(batch.keyPlanning.newKeys), fingerprint: fingerprint)
                 batch.keyed.append(KeyedSlot(slot: slot, key: key, fingerprint: fingerprint))
-                newKeys += 1
             }
 
             switch Validation.validate(command) {
@@ -184,7 +184,8 @@ extension Engine {
                 scheduler.scheduleBarrier(slot: slot)
             }
         }
-        batch.firstLoanID = firstLoanID
+        batch.plannedCount = range.upperBound
+        // Before any command planned here runs: its completion records new loans by id.
         growDirectories()
     }
 

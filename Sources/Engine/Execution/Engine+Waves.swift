@@ -1,24 +1,38 @@
 /// Running a batch's waves across the shards, folding verdicts into outcomes, finishing.
 extension Engine {
-    /// Runs the batch's waves. A wave's commands commute, so a large wave is sent in parts of
-    /// `configuration.slotsPerHop` commands and pipelined: the coordinator builds part k+1 while
-    /// the shards run part k, and folds part k's verdicts while they run part k+1.
+    /// Plans and runs the batch's waves. A wave's commands commute, so a large wave is sent in
+    /// parts of `configuration.slotsPerHop` commands and pipelined: the coordinator builds part
+    /// k+1 while the shards run part k, and folds part k's verdicts while they run part k+1.
+    /// Planning goes on while the first wave runs: a command's wave depends only on the commands
+    /// before it, so the first wave's commands can be sent as soon as they are planned, and the
+    /// shards need not wait for the whole batch to be planned.
     func run(_ batch: inout BatchRun) async {
-        await settleDelivery()
+        beginPlanning(&batch)
         let shards = shards
         let partSlots = configuration.slotsPerHop
+        let commandCount = batch.requests.count
         var forward = Forwarding(shardCount: shards.count)
         for event in batch.preamble { ownership.forEachOwner(of: event) { forward.events[$0].append(event) } }
-        for wave in scheduler.waves {
+        var waveIndex = 0
+        while waveIndex < scheduler.waves.count || batch.plannedCount < commandCount {
             var nextSlot = 0
             var running: Task<[ShardReply], Never>?
-            while nextSlot < wave.count || running != nil {
+            while true {
+                if batch.plannedCount < commandCount {
+                    // Only while the first wave runs: later waves start once planning is done.
+                    plan(&batch, batch.plannedCount..<min(batch.plannedCount + partSlots, commandCount))
+                }
+                let waveCount = waveIndex < scheduler.waves.count ? scheduler.waves[waveIndex].count : 0
+                if nextSlot == waveCount && running == nil {
+                    if batch.plannedCount == commandCount { break }
+                    continue
+                }
                 var nextWork: [ShardWork]?
-                if nextSlot < wave.count {
-                    let part = wave[nextSlot..<min(nextSlot + partSlots, wave.count)]
+                if nextSlot < waveCount {
+                    let partEnd = min(nextSlot + partSlots, waveCount)
                     // The first part of a wave carries what the previous wave decided.
-                    nextWork = build(&batch, part, forward: &forward, delivering: nextSlot == 0)
-                    nextSlot = part.endIndex
+                    nextWork = build(&batch, scheduler.waves[waveIndex][nextSlot..<partEnd], forward: &forward, delivering: nextSlot == 0)
+                    nextSlot = partEnd
                 }
                 var replies: [ShardReply]?
                 if let previous = running {
@@ -26,6 +40,8 @@ extension Engine {
                     running = nil
                 }
                 if let work = nextWork {
+                    // The previous batch's last events reach the shards before this batch's first steps.
+                    await settleDelivery()
                     // Each shard finishes the previous part before it gets this one (awaited above).
                     running = Task.detached { await Self.visit(shards, with: work) }
                 }
@@ -39,9 +55,12 @@ extension Engine {
                     }
                 }
             }
+            waveIndex += 1
         }
         if !forward.isEmpty {
-            // No outcome depends on this hop: start it and return (see `delivery`).
+            // No outcome depends on this hop: start it and return (see `delivery`), after the
+            // previous one (a batch that visited no shard has not waited for it).
+            await settleDelivery()
             for shard in shards.indices { placeForwardedLoans(&forward.newLoans[shard], on: shard) }
             let work = shards.indices.map {
                 ShardWork(

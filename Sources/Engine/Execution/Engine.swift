@@ -87,7 +87,7 @@ public actor Engine {
         return result.outcomes
     }
 
-    /// Plans, runs and finishes one batch in the kept working storage. The caller holds the gate.
+    /// Plans and runs, then finishes one batch in the kept working storage. The caller holds the gate.
     private func runBatch(_ requests: [Request], actors: [ActorRun], now: Timestamp, expiringPickups: Bool) async -> BatchResult {
         precondition(actors.reduce(0) { $0 + $1.count } <= requests.count, "more actors than requests")
         var batch = BatchRun()
@@ -97,7 +97,6 @@ public actor Engine {
         // Only analytics reads the counters: other batches leave them to the keeper.
         if requests.contains(where: \.command.isAnalytics) { await holdStatistics() } else { releaseStatistics() }
         if expiringPickups { expirePickups(&batch) }
-        plan(&batch)
         await run(&batch)
         let result = finish(&batch)
         if !statisticsHere, !result.record.events.isEmpty { handToKeeper(result.record.events) }
