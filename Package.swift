@@ -24,7 +24,9 @@ let package = Package(
     ],
     targets: [
         // Domain model, rules, shard actors and the saga coordinator. No I/O.
-        .target(name: "Engine"),
+        .target(name: "Engine", dependencies: ["CPrefetch"]),
+        // Cache-line prefetch for the engine's cache warming (Swift has none of its own).
+        .target(name: "CPrefetch"),
         // A C shim over liburing (see docs/log-format.md for why liburing.h stays in C).
         .target(name: "CURing", linkerSettings: [.linkedLibrary("uring")]),
         // sys/epoll.h, which Glibc's Swift module leaves out (`libra-bench load`'s socket loop).

@@ -34,16 +34,14 @@ struct CirculationStatistics: Sendable {
         if loanDueDays.count < loanLimit { loanDueDays.append(contentsOf: repeatElement(0, count: loanLimit - loanDueDays.count)) }
     }
 
-    /// Reads what a loan event will update (cache warming: see ShardState+Warm.swift), so that
-    /// the misses of many events overlap instead of coming one at a time.
-    /// Ids are taken as they come (a hostile id names nothing, and is skipped here like any
+    /// Asks for what a loan event will update (cache warming: see ShardState+Warm.swift), so
+    /// that the misses of many events overlap instead of coming one at a time.
+    /// Ids are taken as they come (a hostile id names nothing, and asks for nothing, like any
     /// other id beyond the arrays).
-    func touch(item: UInt64, member: UInt64?, loan: UInt64) -> UInt64 {
-        var checksum: UInt64 = 0
-        if item < UInt64(itemCounters.count) { checksum &+= UInt64(itemCounters[Int(item)].borrows) }
-        if let member, member < UInt64(memberBorrows.count) { checksum &+= UInt64(memberBorrows[Int(member)]) }
-        if loan < UInt64(loanDueDays.count) { checksum &+= UInt64(UInt32(bitPattern: loanDueDays[Int(loan)])) }
-        return checksum
+    func prefetch(item: UInt64, member: UInt64?, loan: UInt64) {
+        if item < UInt64(itemCounters.count) { itemCounters.prefetch(Int(item)) }
+        if let member, member < UInt64(memberBorrows.count) { memberBorrows.prefetch(Int(member)) }
+        if loan < UInt64(loanDueDays.count) { loanDueDays.prefetch(Int(loan)) }
     }
 
     private static func bump(_ array: inout [UInt32], _ day: Int32) {
@@ -80,25 +78,23 @@ struct CirculationStatistics: Sendable {
         }
     }
 
-    /// Moves the counters by a batch's events, in order, touching what each run of events will
-    /// update first (see `touch`).
-    mutating func record(contentsOf events: [Event]) -> UInt64 {
-        var checksum: UInt64 = 0
+    /// Moves the counters by a batch's events, in order, asking for what each run of events
+    /// will update first (see `prefetch`).
+    mutating func record(contentsOf events: [Event]) {
         for start in stride(from: 0, to: events.count, by: Self.warmRun) {
             let run = start..<min(start + Self.warmRun, events.count)
             for index in run {
                 switch events[index] {
                 case .loanCreated(let loan), .loanImported(let loan, _):
-                    checksum &+= touch(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
+                    prefetch(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
                 case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
-                    checksum &+= touch(item: item.rawValue, member: nil, loan: loan.rawValue)
+                    prefetch(item: item.rawValue, member: nil, loan: loan.rawValue)
                 default:
                     continue
                 }
             }
             for index in run { record(events[index]) }
         }
-        return checksum
     }
 
     static let warmRun = 32

@@ -11,9 +11,6 @@ final class StatisticsKeeper: @unchecked Sendable {
     private var queue: [[Event]] = []
     private var working = false
     private var taker: CheckedContinuation<CirculationStatistics, Never>?
-    /// What cache warming read; kept only so that its loads stay.
-    private var warmChecksum: UInt64 = 0
-
     /// Queues finished batches' events, in order; they are applied after every batch queued
     /// before.
     func apply(contentsOf batches: [[Event]]) {
@@ -69,7 +66,7 @@ final class StatisticsKeeper: @unchecked Sendable {
                 return queue.removeFirst()
             }
             guard let events = next else { break }
-            warmChecksum &+= statistics.record(contentsOf: events)
+            statistics.record(contentsOf: events)
         }
         let waiting: CheckedContinuation<CirculationStatistics, Never>? = lock.withLock {
             // A batch queued after `working` went false started a worker of its own; the taker

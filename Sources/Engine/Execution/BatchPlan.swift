@@ -176,11 +176,13 @@ struct WaveScheduler {
         }
     }
 
-    /// Loads the marks that scheduling these entities will read (cache warming: see
+    /// Asks for the marks that scheduling these entities will read (cache warming: see
     /// ShardState+Warm.swift).
-    @inline(__always) func touch(member: UInt64, item: UInt64) -> UInt64 {
-        (member < UInt64(memberMarks.count) ? memberMarks[Int(member)] : 0)
-            &+ (item < UInt64(itemMarks.count) ? itemMarks[Int(item)] &+ (itemReadsInBatch ? itemReadMarks[Int(item)] : 0) : 0)
+    @inline(__always) func prefetch(member: UInt64, item: UInt64) {
+        if member < UInt64(memberMarks.count) { memberMarks.prefetch(Int(member)) }
+        guard item < UInt64(itemMarks.count) else { return }
+        itemMarks.prefetch(Int(item))
+        if itemReadsInBatch { itemReadMarks.prefetch(Int(item)) }
     }
 
     /// Schedules a command that must see everything before it and be seen by everything after.

@@ -17,7 +17,7 @@ extension Engine {
         let firstLoanID = batch.firstLoanID
         for index in range {
             if index % ShardState.warmRun == 0 || index == range.lowerBound {
-                warmChecksum &+= warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, range.upperBound), firstLoanID: firstLoanID)
+                warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, range.upperBound), firstLoanID: firstLoanID)
             }
             let slot = Int32(index)
             let request = batch.requests[index]
@@ -189,18 +189,18 @@ extension Engine {
         growDirectories()
     }
 
-    /// Touches the loan routes and schedule marks that planning these requests reads, in a
-    /// tight loop of independent loads (cache warming: see ShardState+Warm.swift).
-    func warmPlanning(_ requests: [Request], _ range: Range<Int>, firstLoanID: UInt64) -> UInt64 {
-        var checksum: UInt64 = 0
+    /// Asks for the loan routes and schedule marks that planning these requests reads, then
+    /// (reading the routes) the marks of the returned loans' members and items (cache
+    /// warming: see ShardState+Warm.swift).
+    func warmPlanning(_ requests: [Request], _ range: Range<Int>, firstLoanID: UInt64) {
         for index in range {
             switch requests[index].command {
             case .checkout(let member, let item):
-                checksum &+= scheduler.touch(member: member.rawValue, item: item.rawValue)
+                scheduler.prefetch(member: member.rawValue, item: item.rawValue)
             case .importLoan(let entry):
-                checksum &+= scheduler.touch(member: entry.member.rawValue, item: entry.item.rawValue)
+                scheduler.prefetch(member: entry.member.rawValue, item: entry.item.rawValue)
             case .returnLoan(let loan), .renewLoan(let loan):
-                if loan.rawValue < firstLoanID, loan.rawValue < UInt64(loanRoutes.count) { checksum &+= loanRoutes[Int(loan.rawValue)].member }
+                if loan.rawValue < firstLoanID { loanRoutes.prefetch(Int(loan.rawValue)) }
             default:
                 break
             }
@@ -210,12 +210,11 @@ extension Engine {
             case .returnLoan(let loan), .renewLoan(let loan):
                 guard loan.rawValue < firstLoanID, loan.rawValue < UInt64(loanRoutes.count) else { continue }
                 let route = loanRoutes[Int(loan.rawValue)]
-                checksum &+= scheduler.touch(member: route.member, item: route.item)
+                scheduler.prefetch(member: route.member, item: route.item)
             default:
                 break
             }
         }
-        return checksum
     }
 
     func planItem(_ batch: inout BatchRun, _ slot: Int32, _ item: ItemID, _ step: ShardStep) {

@@ -135,7 +135,7 @@ extension Engine {
             for position in range {
                 if position >= warmed {
                     warmed = min(position + Self.replayWarmEvents, events.count)
-                    warmChecksum &+= warmReplay(events[position..<warmed])
+                    warmReplay(events[position..<warmed])
                 }
                 let event = events[position]
                 applyToCoordinator(event)
@@ -165,25 +165,23 @@ extension Engine {
     /// Events whose coordinator reads are warmed together (see `warmReplay`).
     static let replayWarmEvents = 32
 
-    /// Touches what loan events will read and update in the coordinator (loan routes,
-    /// analytics counters) in a loop of independent loads, so that their cache misses overlap
-    /// instead of stalling the replay one at a time.
-    func warmReplay(_ events: ArraySlice<Event>) -> UInt64 {
-        var checksum: UInt64 = 0
+    /// Asks for what loan events will read and update in the coordinator (loan routes,
+    /// analytics counters), so that their cache misses overlap instead of stalling the replay
+    /// one at a time (see ShardState+Warm.swift).
+    func warmReplay(_ events: ArraySlice<Event>) {
         for event in events {
             switch event {
             case .loanCreated(let loan), .loanImported(let loan, _):
-                checksum &+= statistics.touch(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
+                statistics.prefetch(item: loan.item.rawValue, member: loan.member.rawValue, loan: loan.id.rawValue)
             case .loanReturned(let loan, _, let item, _, _), .loanClosed(let loan, _, let item, _, _, _):
-                if loan.rawValue < UInt64(loanRoutes.count) { checksum &+= UInt64(loanRoutes[Int(loan.rawValue)].position) }
-                checksum &+= statistics.touch(item: item.rawValue, member: nil, loan: loan.rawValue)
+                loanRoutes.prefetch(Int(loan.rawValue))
+                statistics.prefetch(item: item.rawValue, member: nil, loan: loan.rawValue)
             case .loanRenewed(let loan, _, _, _):
-                if loan.rawValue < UInt64(loanRoutes.count) { checksum &+= UInt64(loanRoutes[Int(loan.rawValue)].position) }
+                loanRoutes.prefetch(Int(loan.rawValue))
             default:
                 break
             }
         }
-        return checksum
     }
 
     /// What a logged batch's header changes in the coordinator before its events apply: the

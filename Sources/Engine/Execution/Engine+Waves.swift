@@ -50,7 +50,7 @@ extension Engine {
                     let results = reply.results
                     for start in stride(from: 0, to: results.count, by: ShardState.warmRun) {
                         let run = start..<min(start + ShardState.warmRun, results.count)
-                        if statisticsHere { warmChecksum &+= warmCompletion(batch, results[run]) }
+                        if statisticsHere { warmCompletion(batch, results[run]) }
                         for index in run { complete(&batch, results[index], reply: reply, from: shard, forward: &forward) }
                     }
                 }
@@ -178,26 +178,24 @@ extension Engine {
         return work
     }
 
-    /// Touches the analytics counters that completing these results will update (a loan made
-    /// or ended), in a loop of independent loads: their cache misses overlap instead of
-    /// stalling `complete` one at a time (see ShardState+Warm.swift).
-    func warmCompletion(_ batch: BatchRun, _ results: ArraySlice<StepResult>) -> UInt64 {
-        var checksum: UInt64 = 0
+    /// Asks for the analytics counters that completing these results will update (a loan made
+    /// or ended), so that their cache misses overlap instead of stalling `complete` one at a
+    /// time (see ShardState+Warm.swift).
+    func warmCompletion(_ batch: BatchRun, _ results: ArraySlice<StepResult>) {
         for result in results {
             switch batch.plans[Int(result.slot)] {
             case .checkout(let member, let item, let loan):
-                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
+                statistics.prefetch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
             case .importLoan(let entry, let loan):
                 let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
-                checksum &+= statistics.touch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
+                statistics.prefetch(item: item.rawValue, member: member.rawValue, loan: loan.rawValue)
             case .loan(let loan, _, _, _):
                 guard loan.rawValue < UInt64(loanRoutes.count) else { continue }
-                checksum &+= statistics.touch(item: loanRoutes[Int(loan.rawValue)].item, member: nil, loan: loan.rawValue)
+                statistics.prefetch(item: loanRoutes[Int(loan.rawValue)].item, member: nil, loan: loan.rawValue)
             default:
                 continue
             }
         }
-        return checksum
     }
 
     /// Folds one step's verdict into its command's outcome, completing sagas whose last step

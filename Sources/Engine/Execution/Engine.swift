@@ -38,8 +38,6 @@ public actor Engine {
     var scheduler = WaveScheduler()
     /// Per-batch working storage, kept between batches so its capacity is reused.
     var scratch = BatchRun()
-    /// What cache warming read; kept only so that its loads stay.
-    var warmChecksum: UInt64 = 0
     /// Batches, replays and inspections run one at a time, in arrival order: the actor alone
     /// would let a second call start while the first waits for a shard.
     var gateBusy = false

@@ -2,8 +2,6 @@
 /// once per wave with all of that wave's work for it, never once per command.
 actor Shard {
     var state: ShardState
-    /// What cache warming read (see ShardState+Warm.swift); kept only so that its loads stay.
-    private var warmChecksum: UInt64 = 0
 
     init(index: Int, ownership: Ownership) {
         state = ShardState(index: index, ownership: ownership)
@@ -17,12 +15,11 @@ actor Shard {
         defer { swap(&state, &self.state) }
         for item in work.releases { state.releaseCopy(item: item) }
         for item in work.holdShelfReleases { state.releaseCopy(item: item, toHoldShelf: true) }
-        var checksum: UInt64 = 0
         let events = work.events
         let copiesReserved = work.copiesReserved
         for start in stride(from: 0, to: events.count, by: ShardState.warmRun) {
             let run = start..<min(start + ShardState.warmRun, events.count)
-            checksum &+= state.warm(events: events, run, copiesReserved: copiesReserved)
+            state.warm(events: events, run, copiesReserved: copiesReserved)
             for index in run {
                 let known = index < work.eventLoanPositions.count && work.eventLoanPositions[index] != .max ? Int(work.eventLoanPositions[index]) : nil
                 state.apply(events[index], loanPosition: known, copyReserved: copiesReserved)
@@ -38,11 +35,10 @@ actor Shard {
         let importTerms = work.importTerms
         for start in stride(from: 0, to: steps.count, by: ShardState.warmRun) {
             let run = start..<min(start + ShardState.warmRun, steps.count)
-            checksum &+= state.warm(steps: steps, run)
+            state.warm(steps: steps, run)
             for index in run { perform(steps[index], on: &state, now: now, policies: policies, importTerms: importTerms, into: &reply) }
         }
         state.settleMemberSlots()
-        warmChecksum &+= checksum
         return reply
     }
 

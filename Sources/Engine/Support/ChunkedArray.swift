@@ -66,3 +66,4 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
 
 extension ChunkedArray: Sendable where Element: Sendable {}
 extension ChunkedArray: Equatable where Element: Equatable {}
+

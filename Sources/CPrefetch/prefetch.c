@@ -1,0 +1,1 @@
+// The header is the module; this file gives the target a source to build.
