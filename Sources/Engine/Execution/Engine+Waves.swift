@@ -75,6 +75,9 @@ extension Engine {
     /// releases the previous wave left for them).
     func build(_ batch: inout BatchRun, _ slots: ArraySlice<Int32>, forward: inout Forwarding, delivering: Bool) -> [ShardWork] {
         var work = shards.map { _ in ShardWork(copiesReserved: true, now: batch.now, policies: policies) }
+        // A command gives a shard one step at most (an e-mail change, rarely, two): room for
+        // them, so that appending does not reallocate as the part grows.
+        for shard in work.indices { work[shard].steps.reserveCapacity(slots.count) }
         if delivering {
             for shard in work.indices {
                 // Before any step of this part reads a route: a return may end one of these loans.

@@ -28,7 +28,10 @@ actor Shard {
         // Before any step lists members; and again after the steps, which may register some.
         state.settleMemberSlots()
         var reply = ShardReply()
+        // One result per step, and at most one outcome and one event.
         reply.results.reserveCapacity(work.steps.count)
+        reply.outcomes.reserveCapacity(work.steps.count)
+        reply.events.reserveCapacity(work.steps.count)
         let now = work.now
         let policies = work.policies
         let steps = work.steps
