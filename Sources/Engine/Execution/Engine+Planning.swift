@@ -193,6 +193,8 @@ extension Engine {
     /// (reading the routes) the marks of the returned loans' members and items (cache
     /// warming: see ShardState+Warm.swift).
     func warmPlanning(_ requests: [Request], _ range: Range<Int>, firstLoanID: UInt64) {
+        // Read once: each read of an actor's stored struct copies it (retaining its arrays).
+        let (scheduler, loanRoutes) = (scheduler, loanRoutes)
         for index in range {
             switch requests[index].command {
             case .checkout(let member, let item):
