@@ -78,18 +78,19 @@ extension ShardState {
         }
     }
 
+    /// The circulation fields come first in a member and in an item (see `Member`, `Item`);
+    /// the strings after them (address, name; title, author) are not asked for.
     @inline(__always) private func prefetch(member id: MemberID) {
         guard owns(member: id) else { return }
-        members.prefetch(ownership.localIndex(of: id))
+        members.prefetch(ownership.localIndex(of: id), byteCount: Self.memberCirculationBytes)
     }
 
-    /// The circulation fields come first in an item (see `Item`); the strings after them are
-    /// not asked for.
     @inline(__always) private func prefetch(item id: ItemID) {
         guard owns(item: id) else { return }
         items.prefetch(ownership.localIndex(of: id), byteCount: Self.itemCirculationBytes)
     }
 
+    static let memberCirculationBytes = MemoryLayout<Member>.offset(of: \Member.email)!
     static let itemCirculationBytes = MemoryLayout<Item>.offset(of: \Item.year)!
 
     /// The member's active-loan list lives in a buffer of its own, a few cache lines long at the
