@@ -15,8 +15,8 @@ import Testing
     }
 
     /// Runs the batches on a fresh engine and a fresh model; expects equal outcomes and digests.
-    static func compare(_ batches: [[Request]], shardCount: Int = 2, sourceLocation: SourceLocation = #_sourceLocation) async {
-        let configuration = EngineConfiguration(shardCount: shardCount)
+    static func compare(_ batches: [[Request]], shardCount: Int = 2, slotsPerHop: Int = EngineConfiguration.slotsPerHopDefault, sourceLocation: SourceLocation = #_sourceLocation) async {
+        let configuration = EngineConfiguration(shardCount: shardCount, slotsPerHop: slotsPerHop)
         let engine = Engine(configuration: configuration, clock: ManualClock(start))
         var model = ReferenceModel(configuration: configuration)
         for (index, batch) in batches.enumerated() {
@@ -30,6 +30,35 @@ import Testing
         }
         let engineDigest = await engine.digest()
         #expect(engineDigest == model.digest(), "digest", sourceLocation: sourceLocation)
+    }
+
+    /// Planning goes on while the first wave runs, a part (`slotsPerHop` commands) at a time, so
+    /// with parts of one command every command is planned after the ones before it have run
+    /// when they are in the first wave. What planning reads must not be changed by them: a hold
+    /// filled or placed earlier in the batch, an idempotency key used earlier in the batch, a
+    /// loan made earlier in the batch.
+    @Test(arguments: [1, 2, 512])
+    func planningWhileTheFirstWaveRuns(slotsPerHop: Int) async {
+        let key = "repeat-me"
+        await Self.compare(
+            [
+                [Self.item(), Self.member("a@x.org"), Self.member("b@x.org")],  // sequences 1-3
+                [Request(.checkout(member: 1, item: 1))],  // 4: loan 1
+                [Request(.placeHold(member: 2, item: 1))],  // 5: hold 5
+                [Request(.returnLoan(1))],  // 6: hold 5 ready for member 2
+                [
+                    Request(.checkout(member: 2, item: 1)),  // 7: fills hold 5 (loan 2)
+                    Request(.cancelHold(5)),  // 8: HOLD_NOT_FOUND, the hold has ended
+                    Request(.payFine(1, amountCents: 0), idempotencyKey: key),  // 9: refused, and remembered
+                    Request(.placeHold(member: 1, item: 1)),  // 10: hold 10 (the copy is out)
+                    Request(.cancelHold(10)),  // 11: cancels the hold placed at 10
+                    Request(.returnLoan(2)),  // 12: the loan made at 7
+                    Request(.payFine(1, amountCents: 0), idempotencyKey: key),  // 13: a repeat of 9
+                    Request(.payFine(2, amountCents: 0), idempotencyKey: key),  // 14: IDEMPOTENCY_KEY_REUSED
+                    Request(.checkout(member: 1, item: 1)),  // 15: loan 3
+                    Request(.returnLoan(3)),  // 16: the loan made at 15
+                ],
+            ], slotsPerHop: slotsPerHop)
     }
 
     /// A checkout naming an item that a LATER command of the same batch creates must be refused
