@@ -16,6 +16,9 @@ import Testing
         #expect(Array(chunked) == plain)
         chunked[ChunkedArray<Int>.chunkSize + 1] = -1
         plain[ChunkedArray<Int>.chunkSize + 1] = -1
+        chunked[3] = -2
+        plain[3] = -2
+        #expect(Array(chunked) == plain)
         chunked.removeLast(ChunkedArray<Int>.chunkSize + 20)
         plain.removeLast(ChunkedArray<Int>.chunkSize + 20)
         #expect(Array(chunked) == plain)

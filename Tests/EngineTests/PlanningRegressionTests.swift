@@ -32,31 +32,32 @@ import Testing
         #expect(engineDigest == model.digest(), "digest", sourceLocation: sourceLocation)
     }
 
-    /// Planning goes on while the first wave runs, a part (`slotsPerHop` commands) at a time, so
-    /// with parts of one command every command is planned after the ones before it have run
-    /// when they are in the first wave. What planning reads must not be changed by them: a hold
-    /// filled or placed earlier in the batch, an idempotency key used earlier in the batch, a
-    /// loan made earlier in the batch.
+    /// Planning goes on while the first wave runs, a part (`slotsPerHop` commands) at a time: with
+    /// parts of one command, command k is planned once the first-wave parts up to two before it
+    /// have been completed. What planning reads must not be changed by them in a way that
+    /// changes an outcome: here a hold filled (and one placed) by an earlier first-wave command
+    /// is looked up by a cancel planned after that command completed — the first found ended in
+    /// the hold book, the second found in it — besides idempotency keys and loans made earlier
+    /// in the batch. Commands refused while planning (the zero payments) separate them.
     @Test(arguments: [1, 2, 512])
     func planningWhileTheFirstWaveRuns(slotsPerHop: Int) async {
         let key = "repeat-me"
         await Self.compare(
             [
-                [Self.item(), Self.member("a@x.org"), Self.member("b@x.org")],  // sequences 1-3
-                [Request(.checkout(member: 1, item: 1))],  // 4: loan 1
-                [Request(.placeHold(member: 2, item: 1))],  // 5: hold 5
-                [Request(.returnLoan(1))],  // 6: hold 5 ready for member 2
+                [Self.item(), Self.item(), Self.member("a@x.org"), Self.member("b@x.org"), Self.member("c@x.org")],  // 1-5
+                [Request(.checkout(member: 1, item: 1))],  // 6: loan 1
+                [Request(.placeHold(member: 2, item: 1))],  // 7: hold 7
+                [Request(.returnLoan(1))],  // 8: hold 7 ready for member 2
+                [Request(.checkout(member: 1, item: 2))],  // 9: loan 2, item 2 out
                 [
-                    Request(.checkout(member: 2, item: 1)),  // 7: fills hold 5 (loan 2)
-                    Request(.cancelHold(5)),  // 8: HOLD_NOT_FOUND, the hold has ended
-                    Request(.payFine(1, amountCents: 0), idempotencyKey: key),  // 9: refused, and remembered
-                    Request(.placeHold(member: 1, item: 1)),  // 10: hold 10 (the copy is out)
-                    Request(.cancelHold(10)),  // 11: cancels the hold placed at 10
-                    Request(.returnLoan(2)),  // 12: the loan made at 7
-                    Request(.payFine(1, amountCents: 0), idempotencyKey: key),  // 13: a repeat of 9
-                    Request(.payFine(2, amountCents: 0), idempotencyKey: key),  // 14: IDEMPOTENCY_KEY_REUSED
-                    Request(.checkout(member: 1, item: 1)),  // 15: loan 3
-                    Request(.returnLoan(3)),  // 16: the loan made at 15
+                    Request(.checkout(member: 2, item: 1)),  // 10: fills hold 7 (loan 3), first wave
+                    Request(.payFine(3, amountCents: 0), idempotencyKey: key),  // 11: refused, and remembered
+                    Request(.cancelHold(7)),  // 12: HOLD_NOT_FOUND, the hold ended at 10
+                    Request(.placeHold(member: 3, item: 2)),  // 13: hold 13, first wave
+                    Request(.payFine(3, amountCents: 0), idempotencyKey: key),  // 14: a repeat of 11
+                    Request(.cancelHold(13)),  // 15: cancels the hold placed at 13
+                    Request(.returnLoan(3)),  // 16: the loan made at 10
+                    Request(.payFine(2, amountCents: 0), idempotencyKey: key),  // 17: IDEMPOTENCY_KEY_REUSED
                 ],
             ], slotsPerHop: slotsPerHop)
     }

@@ -8,10 +8,13 @@ extension Engine {
     }
 
     /// Plans the batch's commands in `range`, which follows the range planned before. Planning
-    /// reads no state that running the commands already planned changes, so it may go on while
-    /// they run (see `run`): it reads the idempotency store (changed when the batch finishes),
-    /// the routes of earlier batches' loans (final) and the hold book only to find a hold's
-    /// parties (a hold ended meanwhile is refused as not found either way).
+    /// may go on while the commands already planned run (see `run`), since what it reads either
+    /// does not change meanwhile or changes no outcome: the idempotency store changes when the
+    /// batch finishes; the routes of earlier batches' loans are final; the hold book is read
+    /// only to find a hold's member and item (`holdParties`) — a hold placed earlier in the
+    /// batch is then found in the book instead of in the batch's plans, with the same parties,
+    /// and a hold that ended meanwhile is refused as not found here instead of when its wave is
+    /// built.
     func plan(_ batch: inout BatchRun, _ range: Range<Int>) {
         precondition(batch.plannedCount == range.lowerBound, "batch planned out of order")
         let firstLoanID = batch.firstLoanID
