@@ -76,7 +76,6 @@ struct EngineWorkload: AsyncParsableCommand {
 
         // Options read through their property wrappers cost a generic metadata look-up each
         // time: read them once, outside the loop that builds batches.
-        let memberCount = members
         let itemCount = UInt64(items)
         let cyclesPerBatch = batch
         let batchesInFlight = inFlight
