@@ -43,6 +43,15 @@ import Testing
         checkAddresses(of: ChunkedArray<LoanRoute>(repeating: .none, count: ChunkedArray<LoanRoute>.chunkSize * 2))
     }
 
+    /// The same for a plain array, as a member's active-loan list is warmed.
+    @Test func unretainedAddressesOfAPlainArray() {
+        let entries = [ActiveLoan(loan: LoanID(1), item: ItemID(2), dueAt: .zero), ActiveLoan(loan: LoanID(3), item: ItemID(4), dueAt: .zero)]
+        for index in entries.indices {
+            let expected = entries.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + index) }
+            #expect(entries.unretainedAddress(of: index) == expected)
+        }
+    }
+
     private func checkAddresses<Element>(of array: ChunkedArray<Element>) {
         for index in [0, 1, array.count / 2, array.count - 1] {
             let chunk = array.chunks[index >> ChunkedArray<Element>.shift]

@@ -32,7 +32,7 @@ struct Forwarding {
 /// when the batch began: together they tell whether a remembered record is still live when a
 /// command is planned.
 struct KeyPlanning {
-    var batchKeys: [String: (slot: Int32, ordinal: UInt64, fingerprint: UInt64)] = [:]
+    private(set) var batchKeys: [String: (slot: Int32, ordinal: UInt64, fingerprint: UInt64)] = [:]
     private(set) var newKeys = 0
     private var keysAtStart = 0
     private var headOrdinal: UInt64 = 0

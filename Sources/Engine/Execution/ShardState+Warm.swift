@@ -1,5 +1,3 @@
-import CPrefetch
-
 /// Cache warming. A hop's steps and events read records scattered over hundreds of megabytes,
 /// and the rules read them one at a time: each read would wait for its own cache miss. Before
 /// running a run of steps (or events), a tight loop asks for what they will read (prefetches,
@@ -104,9 +102,7 @@ extension ShardState {
         let local = ownership.localIndex(of: id)
         guard local < members.count else { return }
         newestLoanOfMember.prefetch(local)
-        // The list's storage object, read without retaining it (see `ChunkedArray.address(of:)`).
-        let storage = unsafeBitCast(members[local].activeLoans, to: UnsafeRawPointer.self)
-        libra_prefetch_range(storage, ChunkedArray<ActiveLoan>.elementsOffsetBytes + Self.activeLoansWarmed * MemoryLayout<ActiveLoan>.stride)
+        members[local].activeLoans.prefetchStorage(elements: Self.activeLoansWarmed)
     }
 
     static let activeLoansWarmed = 5
