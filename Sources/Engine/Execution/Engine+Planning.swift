@@ -19,7 +19,7 @@ extension Engine {
         precondition(batch.plannedCount == range.lowerBound, "batch planned out of order")
         let firstLoanID = batch.firstLoanID
         for index in range {
-            if index % ShardState.warmRun == 0 || index == range.lowerBound {
+            if (index - range.lowerBound) % ShardState.warmRun == 0 {
                 warmPlanning(batch.requests, index..<min(index + ShardState.warmRun, range.upperBound), firstLoanID: firstLoanID)
             }
             let slot = Int32(index)
