@@ -36,4 +36,7 @@ int libra_ring_datasync(struct libra_ring *ring, int fd);
 /* Thread names (Thread.h). */
 #include "Thread.h"
 
+/* Unwritten (reserved, never written) extents of a file, for tests of preallocation (Extents.h). */
+#include "Extents.h"
+
 #endif

@@ -8,6 +8,8 @@ import Glibc
 /// Appends batch records to the log with group commit. One thread owns the segment files: it
 /// takes everything appended since its last write, writes it in one submission (with a linked
 /// fdatasync under `FsyncMode.always`), advances the durable LSN and releases the waiters.
+/// A second thread prepares the next segment (the spare) meanwhile: reserving and zero-filling
+/// a segment takes tens of milliseconds that no commit should wait for.
 public final class LogWriter: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var directory: String
@@ -53,6 +55,8 @@ public final class LogWriter: @unchecked Sendable {
     public let configuration: Configuration
     private let lock = Mutex()
     private let wake = Condition()
+    /// Signalled when the spare thread has work: the spare was taken, or the log is closing or failed.
+    private let spareWake = Condition()
 
     // Guarded by `lock`.
     private var pending: [UInt8] = []
@@ -69,7 +73,9 @@ public final class LogWriter: @unchecked Sendable {
     private var layoutOffset: UInt64
     /// Whether a preallocated spare segment exists that no appended record has claimed yet.
     private var layoutSpare = false
-    private var spareReady = false
+    /// The prepared spare segment, until a roll takes it. The spare thread sets it, the writer
+    /// thread takes it.
+    private var spare: (file: any StorageFile, path: String)?
     /// When to try preallocating the next segment again after the disk was full.
     private var nextSpareAttempt = 0.0
     /// Whether the last attempt to preallocate a segment found the disk full.
@@ -87,8 +93,8 @@ public final class LogWriter: @unchecked Sendable {
     // Owned by the writer thread.
     private var segment: any StorageFile
     private var segmentOffset: UInt64
-    private var spare: (file: any StorageFile, path: String)?
     private var thread: pthread_t?
+    private var spareThread: pthread_t?
 
     /// Continues the log at `position` (from recovery).
     public init(storage: any Storage, configuration: Configuration, position: LogPosition) throws(StorageError) {
@@ -108,17 +114,32 @@ public final class LogWriter: @unchecked Sendable {
             segmentOffset = UInt64(LogFormat.segmentHeaderBytes)
         }
         layoutOffset = segmentOffset
+        thread = Self.start(self) { $0.run() }
+        spareThread = Self.start(self) { $0.runSpare() }
+    }
+
+    private static func start(_ writer: LogWriter, _ body: @escaping (LogWriter) -> Void) -> pthread_t {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
         var handle = pthread_t()
-        let box = Unmanaged.passRetained(self)
+        let box = Unmanaged.passRetained(ThreadStart(writer: writer, body: body))
         let created = pthread_create(&handle, &attributes, { argument in
-            let writer = Unmanaged<LogWriter>.fromOpaque(argument!).takeRetainedValue()
-            writer.run()
+            let start = Unmanaged<ThreadStart>.fromOpaque(argument!).takeRetainedValue()
+            start.body(start.writer)
             return nil
         }, box.toOpaque())
-        precondition(created == 0, "cannot start the log writer thread")
-        thread = handle
+        precondition(created == 0, "cannot start a log thread")
+        return handle
+    }
+
+    private final class ThreadStart {
+        let writer: LogWriter
+        let body: (LogWriter) -> Void
+        init(writer: LogWriter, body: @escaping (LogWriter) -> Void) {
+            self.writer = writer
+            self.body = body
+        }
     }
 
     private static func createSegment(storage: any Storage, configuration: Configuration, firstLSN: UInt64) throws(StorageError) -> any StorageFile {
@@ -260,15 +281,22 @@ public final class LogWriter: @unchecked Sendable {
         if let failed { callback(failed) }
     }
 
-    /// Writes what is queued, stops the thread and closes the segment.
+    /// Writes what is queued, stops the threads and closes the segments.
     public func close() {
         lock.withLock {
             closing = true
             releaseRoomWaiters()
             wake.signal()
+            spareWake.signal()
         }
         if let thread { pthread_join(thread, nil) }
         thread = nil
+        if let spareThread { pthread_join(spareThread, nil) }
+        spareThread = nil
+        lock.withLock {
+            spare?.file.close()
+            spare = nil
+        }
     }
 
     // MARK: The writer thread
@@ -278,11 +306,8 @@ public final class LogWriter: @unchecked Sendable {
         _ = libra_thread_set_name("libra-log")
         while true {
             lock.lock()
-            while pending.isEmpty && !closing && failure == nil && abandonReason == nil && (spareReady || monotonicSeconds() < nextSpareAttempt)
-                && (callbacks.first.map { $0.lsn > durableLSN } ?? true)
-            {
-                // Without a spare, wake up in time to retry; never sleep while records wait.
-                if spareReady { wake.wait(lock) } else { wake.wait(lock, untilMonotonic: nextSpareAttempt) }
+            while pending.isEmpty && !closing && failure == nil && abandonReason == nil && (callbacks.first.map { $0.lsn > durableLSN } ?? true) {
+                wake.wait(lock)
             }
             if failure == nil, let reason = abandonReason {
                 lock.unlock()
@@ -298,17 +323,14 @@ public final class LogWriter: @unchecked Sendable {
             var batch: [UInt8] = []
             swap(&batch, &pending)
             let last = pendingLast
-            let needSpare = !spareReady && monotonicSeconds() >= nextSpareAttempt
             // Callbacks registered after their record became durable.
             let ready = readyCallbacks()
             lock.unlock()
             for callback in ready { callback(nil) }
 
             if !batch.isEmpty { write(batch, through: last) }
-            if needSpare { prepareSpare() }
         }
         segment.close()
-        spare?.file.close()
     }
 
     /// Writes records (whole, in LSN order), rolling to the spare segment where they do not fit.
@@ -373,7 +395,8 @@ public final class LogWriter: @unchecked Sendable {
     /// Continues in the spare, which becomes the first segment of `firstLSN` (its name says so),
     /// and returns the segment it replaces, for the caller to close after writing to it.
     private func roll(firstLSN: UInt64) throws(StorageError) -> any StorageFile {
-        guard let spare else { throw StorageError.noSpace(path: configuration.directory) }
+        // Admission places records in a spare only once it is prepared.
+        guard let spare = lock.withLock({ spare }) else { throw StorageError.noSpace(path: configuration.directory) }
         let path = configuration.directory + "/" + LogFormat.segmentName(firstLSN: firstLSN)
         try storage.rename(spare.path, to: path)
         try spare.file.write(LogFormat.segmentHeader(firstLSN: firstLSN), at: 0, sync: true)
@@ -381,9 +404,30 @@ public final class LogWriter: @unchecked Sendable {
         let previous = segment
         segment = spare.file
         segmentOffset = UInt64(LogFormat.segmentHeaderBytes)
-        self.spare = nil
-        lock.withLock { spareReady = false }
+        // Only now, with the spare's path free again, may the spare thread prepare the next one.
+        lock.withLock {
+            self.spare = nil
+            spareWake.signal()
+        }
         return previous
+    }
+
+    // MARK: The spare thread
+
+    /// Keeps a spare segment prepared: whenever there is none, prepares one; after a full disk,
+    /// tries again every 0.2 s.
+    private func runSpare() {
+        _ = libra_thread_set_name("libra-log-spare")
+        while true {
+            lock.lock()
+            while !closing && failure == nil && abandonReason == nil && (spare != nil || monotonicSeconds() < nextSpareAttempt) {
+                if spare != nil { spareWake.wait(lock) } else { spareWake.wait(lock, untilMonotonic: nextSpareAttempt) }
+            }
+            let stop = closing || failure != nil || abandonReason != nil
+            lock.unlock()
+            if stop { return }
+            prepareSpare()
+        }
     }
 
     /// Preallocates the next segment, so that a full disk is found before it matters. On
@@ -399,9 +443,8 @@ public final class LogWriter: @unchecked Sendable {
                 try? storage.remove(path)
                 throw error
             }
-            spare = (file, path)
             lock.withLock {
-                spareReady = true
+                spare = (file, path)
                 layoutSpare = true
                 diskFull = false
                 releaseRoomWaiters()
@@ -414,7 +457,8 @@ public final class LogWriter: @unchecked Sendable {
                 releaseRoomWaiters()
             }
         } catch {
-            fail(error.description)
+            // The writer thread fails the log, so that durability callbacks run there alone.
+            abandon("cannot prepare the next log segment: \(error.description)")
         }
     }
 
@@ -434,6 +478,7 @@ public final class LogWriter: @unchecked Sendable {
             // A log that failed already keeps its first reason, the one an operator must see.
             let error = failure ?? .failed(reason)
             failure = error
+            spareWake.signal()
             for waiter in waiters { waiter.continuation.resume(throwing: error) }
             waiters.removeAll()
             releaseRoomWaiters()

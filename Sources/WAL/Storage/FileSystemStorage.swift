@@ -185,9 +185,38 @@ final class FileHandle: StorageFile, @unchecked Sendable {
     }
 
     func allocate(size: UInt64) throws(StorageError) {
+        let start = try self.size()
+        // Reserve first: a full disk shows at once, before anything is written.
         let result = posix_fallocate(fd, 0, off_t(size))
         if result != 0 { throw failure(path, "fallocate", result) }
+        guard size > start else { return }
+        // Then write the zeros. A reserved block is "unwritten" until its first write, and
+        // making that write durable costs a journal commit (ext4, XFS); a log that appends into
+        // such blocks pays it on every group commit. Written zeros leave each commit's
+        // fdatasync a data flush alone. Synced every few MiB, so that a commit's flush never
+        // waits behind a whole segment of zeros.
+        let zeros = [UInt8](repeating: 0, count: Self.zeroChunkBytes)
+        var offset = start
+        var unsynced: UInt64 = 0
+        while offset < size {
+            let count = Int(min(UInt64(zeros.count), size - offset))
+            let written = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress!, count, off_t(offset)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, "pwrite (zero fill)")
+            }
+            if written == 0 { throw StorageError.io(path: path, errno: EIO, operation: "zero fill made no progress") }
+            offset += UInt64(written)
+            unsynced += UInt64(written)
+            if unsynced >= Self.zeroSyncBytes || offset == size {
+                if fdatasync(fd) != 0 { throw failure(path, "fdatasync (zero fill)") }
+                unsynced = 0
+            }
+        }
     }
+
+    private static let zeroChunkBytes = 1 << 20
+    private static let zeroSyncBytes: UInt64 = 4 << 20
 
     func truncate(to size: UInt64) throws(StorageError) {
         if ftruncate(fd, off_t(size)) != 0 { throw failure(path, "ftruncate") }

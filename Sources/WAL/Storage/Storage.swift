@@ -25,7 +25,10 @@ public protocol StorageFile: AnyObject, Sendable {
     /// Writes all bytes at `offset`, then, if `sync`, makes the file's data durable.
     func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError)
     func sync() throws(StorageError)
-    /// Reserves space up to `size` bytes so that writes below it cannot fail for lack of space.
+    /// Reserves space up to `size` bytes so that writes below it cannot fail for lack of space,
+    /// and fills what lies beyond the current end with written zeros, so that making a later
+    /// write below `size` durable flushes data only, with no file-system metadata to commit.
+    /// Takes time in proportion to the bytes added (the log calls it off its writer thread).
     func allocate(size: UInt64) throws(StorageError)
     func truncate(to size: UInt64) throws(StorageError)
     func close()
