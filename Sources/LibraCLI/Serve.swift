@@ -36,8 +36,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "always: acknowledge after fdatasync; never: after write (UNSAFE, for experiments) (env LIBRA_FSYNC).")
     var fsync: String = environment("LIBRA_FSYNC") ?? "always"
 
-    @Option(help: "Log I/O path: auto (io_uring, else POSIX with a warning), uring, posix (env LIBRA_IO).")
-    var io: String = environment("LIBRA_IO") ?? "auto"
+    @Option(help: "Log I/O path: posix (pwrite + fdatasync), uring (io_uring), auto (io_uring, else POSIX with a warning) (env LIBRA_IO).")
+    var io: String = environment("LIBRA_IO") ?? ServerConfiguration.IOChoice.posix.rawValue
 
     @Option(help: "Engine shards (env LIBRA_SHARDS; default: cores).")
     var shards: Int = environment("LIBRA_SHARDS").flatMap(Int.init) ?? EngineConfiguration.processorCount
@@ -74,7 +74,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard FsyncMode(rawValue: fsync) != nil else { throw ValidationError("--fsync must be always or never") }
-        guard ServerConfiguration.IOChoice(rawValue: io) != nil else { throw ValidationError("--io must be auto, uring or posix") }
+        guard ServerConfiguration.IOChoice(rawValue: io) != nil else { throw ValidationError("--io must be posix, uring or auto") }
         guard (0...65535).contains(port), (0...65535).contains(httpPort) else { throw ValidationError("ports are 0...65535") }
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("--shards must be 1...\(Limits.shardCountMax)") }
         guard (1...256).contains(eventLoops) else { throw ValidationError("--event-loops must be 1...256") }

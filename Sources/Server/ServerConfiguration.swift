@@ -3,10 +3,16 @@ import WAL
 
 /// Every setting of `libra serve`. Each has a flag and an environment variable (docs/operations.md).
 public struct ServerConfiguration: Sendable {
+    /// How the log writes and syncs. POSIX is the default: the log's files are buffered, and
+    /// io_uring runs a buffered file's fdatasync on a kernel worker thread, one more thread hop
+    /// per group commit than the writer thread calling fdatasync itself (docs/benchmarks.md,
+    /// *The log's sync path*).
     public enum IOChoice: String, Sendable, CaseIterable {
         /// io_uring when the kernel allows it, else pwrite + fdatasync with one warning.
         case automatic = "auto"
+        /// write linked to fdatasync through io_uring; refused where io_uring cannot be set up.
         case uring
+        /// pwrite + fdatasync on the log's writer thread.
         case posix
     }
 
@@ -17,7 +23,7 @@ public struct ServerConfiguration: Sendable {
     /// The HTTP API port; 0 picks a free one.
     public var httpPort = 8080
     public var fsync: FsyncMode = .always
-    public var io: IOChoice = .automatic
+    public var io: IOChoice = .posix
     public var shards = EngineConfiguration.processorCount
     /// Threads that read, decode, answer and write protocol connections. Half the cores by
     /// default: the other half run the engine (coordinator and shards) and the log writer, and

@@ -4,6 +4,7 @@ import Foundation
 import LibraProtocol
 import NIOConcurrencyHelpers
 import Testing
+import WAL
 
 #if canImport(Glibc)
 import Glibc
@@ -69,11 +70,14 @@ import Glibc
 
     /// The crash drill in small: clients check out and return under load, the server is killed
     /// with SIGKILL, restarted on the same directory, and every acknowledged change must be
-    /// there; every other loan must be one a client had in flight when the server died.
-    @Test func sigkillUnderLoadLosesNothingAcknowledged() throws {
-        let server = try ServerProcess(arguments: ["--snapshot-log-mib", "1"])
+    /// there; every other loan must be one a client had in flight when the server died. On both
+    /// of the log's I/O paths: POSIX (the default) and io_uring, where the kernel allows it.
+    @Test(arguments: ["posix", "uring"]) func sigkillUnderLoadLosesNothingAcknowledged(io: String) throws {
+        if io == "uring", !FileSystemStorage.uringAvailable() { return }
+        let server = try ServerProcess(arguments: ["--snapshot-log-mib", "1", "--io", io])
         defer { server.stop(signal: SIGKILL); server.removeDirectory() }
         try server.start()
+        #expect(server.output.last?.contains(" io \(io) ") == true, "ready line: \(server.output.last ?? "")")
         let setup = try FrameClient(port: server.protocolPort)
         _ = try setup.hello()
         let items = try setup.outcomes((0..<12).map { Samples.item($0, copies: 2) }).map { $0.item!.id }

@@ -14,7 +14,7 @@ struct WALWorkload: AsyncParsableCommand {
     @Option(help: "Directory for the log (created; emptied first).") var dataDir = "./bench-data/wal"
     @Option(help: "Concurrent writers, one record in flight each.") var writers = 64
     @Option(help: "Seconds to run.") var duration = 10.0
-    @Option(help: "I/O path: uring, posix or auto.") var io = "auto"
+    @Option(help: "I/O path: posix (the server's default), uring or auto.") var io = "posix"
     @Option(help: "fsync mode: always or never (never is unsafe).") var fsync = "always"
 
     func validate() throws {

@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// Appends batch records to the log with group commit. One thread owns the segment files: it
-/// takes everything appended since its last write, writes it in one submission (with a linked
-/// fdatasync under `FsyncMode.always`), advances the durable LSN and releases the waiters.
+/// takes everything appended since its last write, writes it at once (and, under
+/// `FsyncMode.always`, fdatasyncs it: pwrite + fdatasync, or a write linked to an fdatasync through
+/// io_uring), advances the durable LSN and releases the waiters.
 /// A second thread prepares the next segment (the spare) meanwhile: reserving and zero-filling
 /// a segment takes tens of milliseconds that no commit should wait for.
 public final class LogWriter: @unchecked Sendable {
