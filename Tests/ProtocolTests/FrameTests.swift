@@ -31,6 +31,25 @@ import Testing
         #expect(try channel.readInbound(as: FrameEvent.self) == nil)
     }
 
+    /// `Frame.split`, which the decoder and the load generator share: whole frames only, and an
+    /// oversized one reported without a byte consumed.
+    @Test func splitTakesWholeFramesAndLeavesTheRest() throws {
+        var stream = frame(FrameHeader(format: .binary, opcode: .ping, requestID: 1), [1, 2, 3])
+        stream.writeImmutableBuffer(frame(FrameHeader(format: .binary, opcode: .batch, requestID: 2), Array(repeating: 9, count: 100)))
+        let partial = frame(FrameHeader(format: .json, opcode: .ping, requestID: 3), [4, 5])
+        stream.writeImmutableBuffer(partial.getSlice(at: 0, length: partial.readableBytes - 1)!)
+        guard case .frame(let first) = try Frame.split(&stream, frameBytesMax: 64) else { Issue.record("no first frame"); return }
+        #expect(first.header.requestID == 1 && Array(first.payload.readableBytesView) == [1, 2, 3])
+        let before = stream.readerIndex
+        guard case .oversized(let header, let length) = try Frame.split(&stream, frameBytesMax: 64) else { Issue.record("not oversized"); return }
+        #expect(header.requestID == 2 && length == FrameHeader.lengthFieldCovers + 100)
+        #expect(stream.readerIndex == before)
+        guard case .frame(let second) = try Frame.split(&stream, frameBytesMax: 1024) else { Issue.record("no second frame"); return }
+        #expect(second.header.opcode == .batch && second.payload.readableBytes == 100)
+        guard case .incomplete = try Frame.split(&stream, frameBytesMax: 1024) else { Issue.record("a partial frame taken"); return }
+        #expect(stream.readableBytes == partial.readableBytes - 1)
+    }
+
     @Test func oversizedFrameIsSkippedAndTheStreamStaysInStep() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(frameBytesMax: 64)))
         var stream = frame(FrameHeader(format: .binary, opcode: .batch, requestID: 7), Array(repeating: 1, count: 200))

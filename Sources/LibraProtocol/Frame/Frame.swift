@@ -9,6 +9,28 @@ public struct Frame: Sendable {
         self.header = header
         self.payload = payload
     }
+
+    /// What lies at a buffer's reader index: a whole frame, the header of a frame over the size
+    /// limit, or not enough bytes yet.
+    public enum Split {
+        /// A whole frame, now read from the buffer.
+        case frame(Frame)
+        /// A frame of `length` bytes after its length field, more than the limit allows; nothing
+        /// is read, the caller drops it or the connection.
+        case oversized(FrameHeader, length: Int)
+        case incomplete
+    }
+
+    /// Takes the next frame from `buffer`, the one place that splits a byte stream into frames
+    /// (the server's decoder and the load generator's sockets). Throws where the header is
+    /// malformed.
+    public static func split(_ buffer: inout ByteBuffer, frameBytesMax: Int = ProtocolLimits.frameBytesMax) throws(FrameError) -> Split {
+        guard let (header, length) = try FrameHeader.peek(buffer) else { return .incomplete }
+        if length + 4 > frameBytesMax { return .oversized(header, length: length) }
+        guard buffer.readableBytes >= length + 4 else { return .incomplete }
+        buffer.moveReaderIndex(forwardBy: FrameHeader.bytes)
+        return .frame(Frame(header: header, payload: buffer.readSlice(length: length - FrameHeader.lengthFieldCovers)!))
+    }
 }
 
 extension ByteBuffer {

@@ -25,18 +25,19 @@ public struct FrameDecoder: ByteToMessageDecoder {
             skippedHeader = nil
             return .continue
         }
-        guard let (header, length) = try FrameHeader.peek(buffer) else { return .needMoreData }
-        if length + 4 > frameBytesMax {
+        switch try Frame.split(&buffer, frameBytesMax: frameBytesMax) {
+        case .incomplete:
+            return .needMoreData
+        case .oversized(let header, let length):
+            // Dropped as it arrives, without holding it, then answered by its header.
             buffer.moveReaderIndex(forwardBy: FrameHeader.bytes)
             skipping = length - FrameHeader.lengthFieldCovers
             skippedHeader = header
             return .continue
+        case .frame(let frame):
+            context.fireChannelRead(Self.wrapInboundOut(.frame(frame)))
+            return .continue
         }
-        guard buffer.readableBytes >= length + 4 else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: FrameHeader.bytes)
-        let payload = buffer.readSlice(length: length - FrameHeader.lengthFieldCovers)!
-        context.fireChannelRead(Self.wrapInboundOut(.frame(Frame(header: header, payload: payload))))
-        return .continue
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {

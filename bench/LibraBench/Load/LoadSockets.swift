@@ -127,25 +127,25 @@ final class LoadSockets: @unchecked Sendable {
             shut(&connection)
             return
         }
-        while true {
-            let peeked: (header: FrameHeader, length: Int)?
+        frames: while true {
+            let split: Frame.Split
             do {
-                peeked = try FrameHeader.peek(connection.input)
+                split = try Frame.split(&connection.input)
             } catch {
                 stats.count(error: "UNDECODABLE_FRAME")
                 shut(&connection)
                 return
             }
-            guard let (header, length) = peeked else { break }
-            guard length + 4 <= ProtocolLimits.frameBytesMax else {
+            switch split {
+            case .incomplete:
+                break frames
+            case .oversized:
                 stats.count(error: "OVERSIZED_FRAME")
                 shut(&connection)
                 return
+            case .frame(var frame):
+                connection.cycles.take(frame.header, payload: &frame.payload, output: &connection.output, stats: stats)
             }
-            guard connection.input.readableBytes >= length + 4 else { break }
-            connection.input.moveReaderIndex(forwardBy: FrameHeader.bytes)
-            var payload = connection.input.readSlice(length: length - FrameHeader.lengthFieldCovers)!
-            connection.cycles.take(header, payload: &payload, output: &connection.output, stats: stats)
         }
         if connection.input.readableBytes == 0 {
             connection.input.clear()
