@@ -1,4 +1,5 @@
 import CURing
+import Dispatch
 import Testing
 import WAL
 
@@ -75,7 +76,7 @@ import Glibc
         }
     }
 
-    /// The log's own segments, the first and the spare the writer prepares beside it.
+    /// The log's own segments, the first and the spares its spare thread prepares.
     @Test func logSegmentsAreWrittenZeros() async throws {
         let directory = WALFixture.temporaryDirectory()
         defer { WALFixture.removeDirectory(directory) }
@@ -104,5 +105,33 @@ import Glibc
         for name in names where name.hasSuffix(".wal") || name == "spare.wal.tmp" {
             #expect(Self.unwrittenBytes(directory + "/" + name) == 0, "\(name) has unwritten blocks")
         }
+    }
+
+    /// Shutting down while the spare is being filled stops the filling: `close` does not wait
+    /// for a segment of zeros, and no half-filled spare is left behind. (The simulated disk's
+    /// filling of this spare never ends by itself: without the stop, `close` would not return.)
+    @Test func closingStopsASpareBeingFilled() async throws {
+        let storage = SimulatedStorage()
+        storage.stallAllocationsOfPathsContaining = "spare"
+        try storage.createDirectory("/data")
+        let writer = try LogWriter(
+            storage: storage, configuration: LogWriter.Configuration(directory: "/data", segmentBytes: 64 << 10),
+            position: LogPosition(segment: nil, offset: 0, nextLSN: 1))
+        // The log commits meanwhile, in its current segment.
+        #expect(await writer.admit(bytes: 100))
+        try await writer.waitDurable(try writer.append([UInt8](repeating: 1, count: 100), reservedBytes: 100))
+        let closed = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            writer.close()
+            closed.signal()
+        }
+        // On another thread, so that a close that waits forever fails this test instead of hanging it.
+        guard closed.wait(timeout: .now() + 30) == .success else {
+            Issue.record("close() still waits for the spare's filling after 30 s")
+            return
+        }
+        let names = try storage.list("/data")
+        #expect(!names.contains("spare.wal.tmp"), "files: \(names)")
+        #expect(names.filter { $0.hasSuffix(".wal") }.count == 1)
     }
 }

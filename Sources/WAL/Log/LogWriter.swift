@@ -197,8 +197,8 @@ public final class LogWriter: @unchecked Sendable {
     private func admission(_ size: UInt64) -> Admission {
         if failure != nil || abandonReason != nil || closing { return .no }
         if placement(reservedBytes + size) != nil { return .yes }
-        // No room without a new spare: wait for the writer to prepare one, unless the last try
-        // found the disk full. The writer prepares a spare whenever it has none. While
+        // No room without a new spare: wait for the spare thread to prepare one, unless the last
+        // try found the disk full. That thread prepares a spare whenever there is none. While
         // reserved records are still to come, the block overstates what they take: wait for
         // them before calling the disk full.
         return diskFull && reservedBytes == 0 ? .no : .later
@@ -437,12 +437,24 @@ public final class LogWriter: @unchecked Sendable {
         let path = configuration.directory + "/spare.wal.tmp"
         do throws(StorageError) {
             let file = try storage.open(path, create: true)
+            let filled: Bool
             do throws(StorageError) {
-                try file.allocate(size: configuration.segmentBytes)
+                // Whatever a file of this name holds (left by a failed attempt) is not zeros to
+                // build on: the filling starts from the file's end.
+                try file.truncate(to: 0)
+                // Closing stops the filling: shutting down need not wait for a segment of zeros.
+                filled = try file.allocate(size: configuration.segmentBytes) { [self] in
+                    lock.withLock { !closing && failure == nil && abandonReason == nil }
+                }
             } catch {
                 file.close()
                 try? storage.remove(path)
                 throw error
+            }
+            guard filled else {
+                file.close()
+                try? storage.remove(path)
+                return
             }
             lock.withLock {
                 spare = (file, path)

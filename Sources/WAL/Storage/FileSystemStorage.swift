@@ -184,12 +184,12 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         }
     }
 
-    func allocate(size: UInt64) throws(StorageError) {
+    func allocate(size: UInt64, proceed: () -> Bool) throws(StorageError) -> Bool {
         let start = try self.size()
         // Reserve first: a full disk shows at once, before anything is written.
         let result = posix_fallocate(fd, 0, off_t(size))
         if result != 0 { throw failure(path, "fallocate", result) }
-        guard size > start else { return }
+        guard size > start else { return true }
         // Then write the zeros. A reserved block is "unwritten" until its first write, and
         // making that write durable costs a journal commit (ext4, XFS); a log that appends into
         // such blocks pays it on every group commit. Written zeros leave each commit's
@@ -199,6 +199,7 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         var offset = start
         var unsynced: UInt64 = 0
         while offset < size {
+            guard proceed() else { return false }
             let count = Int(min(UInt64(zeros.count), size - offset))
             let written = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress!, count, off_t(offset)) }
             if written < 0 {
@@ -213,6 +214,7 @@ final class FileHandle: StorageFile, @unchecked Sendable {
                 unsynced = 0
             }
         }
+        return true
     }
 
     private static let zeroChunkBytes = 1 << 20

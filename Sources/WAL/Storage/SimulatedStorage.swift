@@ -51,6 +51,17 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     private var shortWriteRandom: SplitMix64?
     /// Added to every write, sync and preallocation, to shake out timing assumptions.
     public var latencyMicroseconds: UInt32 = 0
+    /// Allocations of files whose path contains this never finish filling: they go on until
+    /// their caller says stop (tests of shutting down while a segment is being prepared).
+    public var stallAllocationsOfPathsContaining: String? {
+        get { lock.withLock { stalledPathPart } }
+        set { lock.withLock { stalledPathPart = newValue } }
+    }
+    private var stalledPathPart: String?
+
+    func stallsAllocation(of path: String) -> Bool {
+        lock.withLock { stalledPathPart.map { path.contains($0) } ?? false }
+    }
     private var crashed: SimulatedStorage?
 
     /// Captures the crash image during the given write or sync (counting from 1): the disk as
@@ -254,12 +265,19 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
         node.unsynced.removeAll()
     }
 
-    func allocate(size: UInt64) throws(StorageError) {
+    func allocate(size: UInt64, proceed: () -> Bool) throws(StorageError) -> Bool {
+        // Outside the lock, so that other files' writes go on meanwhile, as on a disk.
+        if storage.latencyMicroseconds > 0 { usleep(storage.latencyMicroseconds) }
         try storage.withLock { () throws(StorageError) in
-            if storage.latencyMicroseconds > 0 { usleep(storage.latencyMicroseconds) }
             try storage.roomFor(node, size: Int(size), path: path)
             node.allocated = max(node.allocated, Int(size))
         }
+        // A stalled allocation fills until it is told to stop.
+        while storage.stallsAllocation(of: path) {
+            guard proceed() else { return false }
+            usleep(1_000)
+        }
+        return true
     }
 
     func truncate(to size: UInt64) throws(StorageError) {

@@ -29,12 +29,19 @@ public protocol StorageFile: AnyObject, Sendable {
     /// and fills what lies beyond the current end with written zeros, so that making a later
     /// write below `size` durable flushes data only, with no file-system metadata to commit.
     /// Takes time in proportion to the bytes added (the log calls it off its writer thread).
-    func allocate(size: UInt64) throws(StorageError)
+    /// `proceed` is asked between steps of the filling; once it says no, this stops and returns
+    /// false, the file reserved but only partly filled. True once all of it is filled.
+    func allocate(size: UInt64, proceed: () -> Bool) throws(StorageError) -> Bool
     func truncate(to size: UInt64) throws(StorageError)
     func close()
 }
 
 extension StorageFile {
+    /// Reserves and zero-fills up to `size`, to the end (see `allocate(size:proceed:)`).
+    public func allocate(size: UInt64) throws(StorageError) {
+        _ = try allocate(size: size) { true }
+    }
+
     public func read(at offset: UInt64, count: Int, into buffer: inout [UInt8]) throws(StorageError) {
         buffer = try read(at: offset, count: count)
     }

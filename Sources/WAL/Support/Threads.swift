@@ -39,7 +39,15 @@ final class Locked<Value>: @unchecked Sendable {
 
 final class Condition: @unchecked Sendable {
     private let condition: UnsafeMutablePointer<pthread_cond_t> = .allocate(capacity: 1)
-    init() { pthread_cond_init(condition, nil) }
+    /// Timed waits count on the monotonic clock: a step of the wall clock neither cuts a wait
+    /// short nor stretches it.
+    init() {
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
     deinit {
         pthread_cond_destroy(condition)
         condition.deallocate()
@@ -48,12 +56,9 @@ final class Condition: @unchecked Sendable {
 
     /// Waits until signalled or until the monotonic clock reaches `deadline` (seconds).
     func wait(_ mutex: Mutex, untilMonotonic deadline: Double) {
-        let remaining = max(0, deadline - monotonicSeconds())
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let total = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + remaining
-        var until = timespec(tv_sec: Int(total), tv_nsec: Int((total - Double(Int(total))) * 1e9))
-        pthread_cond_timedwait(condition, mutex.mutex, &until)
+        let until = max(0, deadline)
+        var spec = timespec(tv_sec: Int(until), tv_nsec: Int((until - Double(Int(until))) * 1e9))
+        pthread_cond_timedwait(condition, mutex.mutex, &spec)
     }
     func signal() { pthread_cond_signal(condition) }
 }
