@@ -33,46 +33,46 @@ import Glibc
         return libra_unwritten_bytes(fd, &bytes) == 0 && bytes > 0
     }
 
-    @Test func allocateLeavesNoUnwrittenBlocks() throws {
+    /// Runs `body` on a new file of the real file system, then checks that the file has no
+    /// unwritten blocks, where the file system can tell.
+    static func onFreshFile(_ body: (any StorageFile) throws -> Void) throws {
         let directory = WALFixture.temporaryDirectory()
         defer { WALFixture.removeDirectory(directory) }
-        let storage = FileSystemStorage(ioPath: .posix)
         let path = directory + "/segment"
-        let file = try storage.open(path, create: true)
+        let file = try FileSystemStorage(ioPath: .posix).open(path, create: true)
         defer { file.close() }
-        let size: UInt64 = 9 << 20 + 4096
-        try file.allocate(size: size)
-        #expect(try file.size() == size)
-        let contents = try file.read(at: 0, count: Int(size))
-        #expect(contents.count == Int(size))
-        #expect(contents.allSatisfy { $0 == 0 })
-        if Self.tracksUnwrittenExtents(in: directory) {
-            #expect(Self.unwrittenBytes(path) == 0)
+        try body(file)
+        if tracksUnwrittenExtents(in: directory) {
+            #expect(unwrittenBytes(path) == 0)
+        }
+    }
+
+    @Test func allocateLeavesNoUnwrittenBlocks() throws {
+        try Self.onFreshFile { file in
+            let size: UInt64 = 9 << 20 + 4096
+            try file.allocate(size: size)
+            #expect(try file.size() == size)
+            let contents = try file.read(at: 0, count: Int(size))
+            #expect(contents.count == Int(size))
+            #expect(contents.allSatisfy { $0 == 0 })
         }
     }
 
     /// Recovery cuts a torn tail and allocates the segment again: what was written below the cut
     /// stays, and the rest is written zeros again.
     @Test func allocateAfterTruncateKeepsTheDataAndZeroFillsTheRest() throws {
-        let directory = WALFixture.temporaryDirectory()
-        defer { WALFixture.removeDirectory(directory) }
-        let storage = FileSystemStorage(ioPath: .posix)
-        let path = directory + "/segment"
-        let file = try storage.open(path, create: true)
-        defer { file.close() }
-        let size: UInt64 = 2 << 20
-        try file.allocate(size: size)
-        let data = [UInt8](repeating: 0xA5, count: 70_000)
-        try file.write(data, at: 0, sync: true)
-        let cut: UInt64 = 50_001
-        try file.truncate(to: cut)
-        try file.allocate(size: size)
-        #expect(try file.size() == size)
-        let contents = try file.read(at: 0, count: Int(size))
-        #expect(contents[..<Int(cut)].allSatisfy { $0 == 0xA5 })
-        #expect(contents[Int(cut)...].allSatisfy { $0 == 0 })
-        if Self.tracksUnwrittenExtents(in: directory) {
-            #expect(Self.unwrittenBytes(path) == 0)
+        try Self.onFreshFile { file in
+            let size: UInt64 = 2 << 20
+            try file.allocate(size: size)
+            let data = [UInt8](repeating: 0xA5, count: 70_000)
+            try file.write(data, at: 0, sync: true)
+            let cut: UInt64 = 50_001
+            try file.truncate(to: cut)
+            try file.allocate(size: size)
+            #expect(try file.size() == size)
+            let contents = try file.read(at: 0, count: Int(size))
+            #expect(contents[..<Int(cut)].allSatisfy { $0 == 0xA5 })
+            #expect(contents[Int(cut)...].allSatisfy { $0 == 0 })
         }
     }
 
