@@ -30,12 +30,14 @@ struct CrashDrill: AsyncParsableCommand {
     @Option(name: .customLong("kill-after-min"), help: "Earliest kill, seconds into a cycle.") var killAfterMin = 0.5
     @Option(name: .customLong("kill-after-max"), help: "Latest kill, seconds into a cycle.") var killAfterMax = 2.5
     @Option(help: "The libra executable (default: next to libra-bench).") var server: String?
+    @Option(help: "The server's log I/O path: posix (its default), uring or auto.") var io = "posix"
     @Option(help: "Random seed.") var seed: UInt64 = UInt64(UInt32.random(in: 1...UInt32.max))
     @Flag(help: "Keep the data directory.") var keep = false
 
     func validate() throws {
         guard cycles >= 1, workers >= 1, items >= 1, members >= workers else { throw ValidationError("cycles ≥ 1, workers ≥ 1, items ≥ 1, members ≥ workers") }
         guard killAfterMin > 0, killAfterMax >= killAfterMin else { throw ValidationError("0 < kill-after-min ≤ kill-after-max") }
+        guard ["posix", "uring", "auto"].contains(io) else { throw ValidationError("io must be posix, uring or auto") }
     }
 
     func run() async throws {
@@ -44,8 +46,8 @@ struct CrashDrill: AsyncParsableCommand {
         let token = "drill-token-" + String(seed)
         let process = ServerUnderTest(
             binary: server ?? ServerUnderTest.defaultBinary(), directory: directory, token: token,
-            arguments: ["--snapshot-seconds", "1", "--snapshot-log-mib", "1", "--segment-mib", "4"])
-        progress("crash-drill: seed \(seed), data \(directory), \(cycles) cycles, \(workers) workers")
+            arguments: ["--snapshot-seconds", "1", "--snapshot-log-mib", "1", "--segment-mib", "4", "--io", io])
+        progress("crash-drill: seed \(seed), data \(directory), \(cycles) cycles, \(workers) workers, log I/O \(io)")
         try process.start()
         var random = SplitMix64(seed: seed)
         var ledger = Ledger()
