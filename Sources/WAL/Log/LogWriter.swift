@@ -195,7 +195,7 @@ public final class LogWriter: @unchecked Sendable {
     /// block fits the current segment, or an empty spare, so does each record (each lands in
     /// one of the two, and takes no more than its bound).
     private func admission(_ size: UInt64) -> Admission {
-        if failure != nil || abandonReason != nil || closing { return .no }
+        if stopping { return .no }
         if placement(reservedBytes + size) != nil { return .yes }
         // No room without a new spare: wait for the spare thread to prepare one, unless the last
         // try found the disk full. That thread prepares a spare whenever there is none. While
@@ -203,6 +203,9 @@ public final class LogWriter: @unchecked Sendable {
         // them before calling the disk full.
         return diskFull && reservedBytes == 0 ? .no : .later
     }
+
+    /// Whether the log takes no more records: it is closing, or failed, or is to fail. Lock held.
+    private var stopping: Bool { closing || failure != nil || abandonReason != nil }
 
     /// Wakes admissions waiting for a spare. Lock held.
     private func releaseRoomWaiters() {
@@ -307,7 +310,7 @@ public final class LogWriter: @unchecked Sendable {
         _ = libra_thread_set_name("libra-log")
         while true {
             lock.lock()
-            while pending.isEmpty && !closing && failure == nil && abandonReason == nil && (callbacks.first.map { $0.lsn > durableLSN } ?? true) {
+            while pending.isEmpty && !stopping && (callbacks.first.map { $0.lsn > durableLSN } ?? true) {
                 wake.wait(lock)
             }
             if failure == nil, let reason = abandonReason {
@@ -421,10 +424,10 @@ public final class LogWriter: @unchecked Sendable {
         _ = libra_thread_set_name("libra-log-spare")
         while true {
             lock.lock()
-            while !closing && failure == nil && abandonReason == nil && (spare != nil || monotonicSeconds() < nextSpareAttempt) {
+            while !stopping && (spare != nil || monotonicSeconds() < nextSpareAttempt) {
                 if spare != nil { spareWake.wait(lock) } else { spareWake.wait(lock, untilMonotonic: nextSpareAttempt) }
             }
-            let stop = closing || failure != nil || abandonReason != nil
+            let stop = stopping
             lock.unlock()
             if stop { return }
             prepareSpare()
@@ -437,25 +440,20 @@ public final class LogWriter: @unchecked Sendable {
         let path = configuration.directory + "/spare.wal.tmp"
         do throws(StorageError) {
             let file = try storage.open(path, create: true)
-            let filled: Bool
-            do throws(StorageError) {
-                // Whatever a file of this name holds (left by a failed attempt) is not zeros to
-                // build on: the filling starts from the file's end.
-                try file.truncate(to: 0)
-                // Closing stops the filling: shutting down need not wait for a segment of zeros.
-                filled = try file.allocate(size: configuration.segmentBytes) { [self] in
-                    lock.withLock { !closing && failure == nil && abandonReason == nil }
+            // A spare not filled to the end (an error, or the log stopping) is not kept.
+            var filled = false
+            defer {
+                if !filled {
+                    file.close()
+                    try? storage.remove(path)
                 }
-            } catch {
-                file.close()
-                try? storage.remove(path)
-                throw error
             }
-            guard filled else {
-                file.close()
-                try? storage.remove(path)
-                return
-            }
+            // Whatever a file of this name holds (left by a failed attempt) is not zeros to build
+            // on: the filling starts from the file's end.
+            try file.truncate(to: 0)
+            // Stopping stops the filling: shutting down need not wait for a segment of zeros.
+            filled = try file.allocate(size: configuration.segmentBytes) { [self] in lock.withLock { !stopping } }
+            guard filled else { return }
             lock.withLock {
                 spare = (file, path)
                 layoutSpare = true

@@ -153,26 +153,37 @@ final class FileHandle: StorageFile, @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8], at offset: UInt64, sync: Bool) throws(StorageError) {
+        guard let ring else {
+            if let error = bytes.withUnsafeBytes({ pwriteFully($0, at: offset, operation: "pwrite") }) { throw error }
+            if sync { try self.sync() }
+            return
+        }
         var done = 0
         while done < bytes.count {
-            let written: Int
-            if let ring {
-                let result = bytes.withUnsafeBytes { libra_ring_write(ring, fd, $0.baseAddress! + done, UInt32(bytes.count - done), offset + UInt64(done), sync ? 1 : 0) }
-                if result < 0 { throw failure(path, sync ? "io_uring write + fdatasync" : "io_uring write", Int32(-result)) }
-                written = Int(result)
-                if written == bytes.count - done { return }
-            } else {
-                let result = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(path, "pwrite")
-                }
-                written = result
-            }
+            let result = bytes.withUnsafeBytes { libra_ring_write(ring, fd, $0.baseAddress! + done, UInt32(bytes.count - done), offset + UInt64(done), sync ? 1 : 0) }
+            if result < 0 { throw failure(path, sync ? "io_uring write + fdatasync" : "io_uring write", Int32(-result)) }
+            let written = Int(result)
+            if written == bytes.count - done { return }
             if written == 0 { throw StorageError.io(path: path, errno: EIO, operation: "write made no progress") }
             done += written
         }
         if sync { try self.sync() }
+    }
+
+    /// pwrite until every byte of `buffer` is written at `offset` (short writes and EINTR
+    /// continue); the error if one stopped it, `operation` naming the call.
+    private func pwriteFully(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, operation: String) -> StorageError? {
+        var done = 0
+        while done < buffer.count {
+            let written = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if written < 0 {
+                if errno == EINTR { continue }
+                return failure(path, operation)
+            }
+            if written == 0 { return StorageError.io(path: path, errno: EIO, operation: "write made no progress") }
+            done += written
+        }
+        return nil
     }
 
     func sync() throws(StorageError) {
@@ -191,24 +202,21 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         if result != 0 { throw failure(path, "fallocate", result) }
         guard size > start else { return true }
         // Then write the zeros. A reserved block is "unwritten" until its first write, and
-        // making that write durable costs a journal commit (ext4, XFS); a log that appends into
-        // such blocks pays it on every group commit. Written zeros leave each commit's
-        // fdatasync a data flush alone. Synced every few MiB, so that a commit's flush never
-        // waits behind a whole segment of zeros.
+        // making that write durable also writes file-system metadata (ext4, XFS); a log that
+        // appends into such blocks pays it on every group commit. Written zeros leave each
+        // commit's fdatasync a data flush alone. Synced every few MiB, so that a commit's flush
+        // never waits behind a whole segment of zeros.
         let zeros = [UInt8](repeating: 0, count: Self.zeroChunkBytes)
         var offset = start
         var unsynced: UInt64 = 0
         while offset < size {
             guard proceed() else { return false }
             let count = Int(min(UInt64(zeros.count), size - offset))
-            let written = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress!, count, off_t(offset)) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw failure(path, "pwrite (zero fill)")
+            if let error = zeros.withUnsafeBytes({ pwriteFully(UnsafeRawBufferPointer(rebasing: $0[..<count]), at: offset, operation: "pwrite (zero fill)") }) {
+                throw error
             }
-            if written == 0 { throw StorageError.io(path: path, errno: EIO, operation: "zero fill made no progress") }
-            offset += UInt64(written)
-            unsynced += UInt64(written)
+            offset += UInt64(count)
+            unsynced += UInt64(count)
             if unsynced >= Self.zeroSyncBytes || offset == size {
                 if fdatasync(fd) != 0 { throw failure(path, "fdatasync (zero fill)") }
                 unsynced = 0
