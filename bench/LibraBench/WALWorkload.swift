@@ -19,7 +19,7 @@ struct WALWorkload: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...4096).contains(writers) else { throw ValidationError("writers must be in 1...4096") }
-        guard ["uring", "posix", "auto"].contains(io) else { throw ValidationError("io must be uring, posix or auto") }
+        guard logIOPaths.contains(io) else { throw ValidationError("io must be one of \(logIOPaths.joined(separator: ", "))") }
         guard FsyncMode(rawValue: fsync) != nil else { throw ValidationError("fsync must be always or never") }
     }
 
@@ -69,6 +69,9 @@ struct WALWorkload: AsyncParsableCommand {
         try freshDirectory(dataDir)
     }
 }
+
+/// The log's I/O paths by the names `libra serve --io` takes, its default first.
+let logIOPaths = ["posix", "uring", "auto"]
 
 func makeStorage(_ io: String) throws -> FileSystemStorage {
     switch io {

@@ -37,7 +37,7 @@ struct CrashDrill: AsyncParsableCommand {
     func validate() throws {
         guard cycles >= 1, workers >= 1, items >= 1, members >= workers else { throw ValidationError("cycles ≥ 1, workers ≥ 1, items ≥ 1, members ≥ workers") }
         guard killAfterMin > 0, killAfterMax >= killAfterMin else { throw ValidationError("0 < kill-after-min ≤ kill-after-max") }
-        guard ["posix", "uring", "auto"].contains(io) else { throw ValidationError("io must be posix, uring or auto") }
+        guard logIOPaths.contains(io) else { throw ValidationError("io must be one of \(logIOPaths.joined(separator: ", "))") }
     }
 
     func run() async throws {
