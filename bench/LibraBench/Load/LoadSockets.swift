@@ -9,9 +9,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// The sockets of `libra-bench load`: every connection on one thread, over plain nonblocking
-/// TCP sockets and one epoll set, with no event-loop framework between the workload and the
-/// kernel. On a 2-core machine the load generator's CPU is taken from the server it measures, so
+/// The sockets of `libra-bench load`: the connections shared out over one or a few threads
+/// (`--threads`), over plain nonblocking TCP sockets and one epoll set per thread, with no
+/// event-loop framework between the workload and the kernel. On a 2-core machine the load generator's CPU is taken from the server it measures, so
 /// a frame costs the client one `send`, one `recv` and a share of one `epoll_wait`, and nothing
 /// it can avoid on top (docs/benchmarks.md, "A load generator on plain sockets").
 final class LoadSockets: @unchecked Sendable {
@@ -21,8 +21,10 @@ final class LoadSockets: @unchecked Sendable {
 
     private struct Connection {
         let fd: Int32
-        /// The connection's place in `connections`, which its epoll reports carry.
+        /// The connection's place in its thread's `connections`, which its epoll reports carry.
         let index: Int
+        /// Its thread's epoll set.
+        let epoll: Int32
         var cycles: LoadCycles
         /// Bytes received and not yet taken as whole frames.
         var input: ByteBuffer
@@ -38,52 +40,67 @@ final class LoadSockets: @unchecked Sendable {
     /// Readiness reports taken per `epoll_wait`.
     static let eventsPerWait = 256
 
-    private let epoll: Int32
-    /// Touched by the caller until `run` starts, then by the loop's thread alone.
-    private var connections: [Connection] = []
+    /// One epoll set per thread.
+    private var epolls: [Int32] = []
+    /// Each thread's connections: touched by the caller until `run` starts, then by that
+    /// thread alone.
+    private var connections: [[Connection]]
     private let stopping = Atomic<Bool>(false)
 
-    /// Connects one socket per workload (blocking connects, then nonblocking sockets) and queues
-    /// each one's HELLO.
-    init(host: String, port: Int, workloads: [LoadCycles]) throws {
-        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epoll >= 0 else { throw Failure(description: "epoll_create1: \(Self.lastError())") }
+    /// Connects one socket per workload (blocking connects, then nonblocking sockets), deals them
+    /// out to `threads` threads in turn, and queues each one's HELLO.
+    init(host: String, port: Int, workloads: [LoadCycles], threads: Int = 1) throws {
+        precondition(threads >= 1)
+        connections = Array(repeating: [], count: threads)
+        for _ in 0..<threads {
+            let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+            guard epoll >= 0 else { throw Failure(description: "epoll_create1: \(Self.lastError())") }
+            epolls.append(epoll)
+        }
         let allocator = ByteBufferAllocator()
-        for cycles in workloads {
+        for (number, cycles) in workloads.enumerated() {
+            let thread = number % threads
             let fd = try Self.connect(host: host, port: port)
             var output = allocator.buffer(capacity: 4096)
             cycles.writeHello(to: &output)
-            let connection = Connection(fd: fd, index: connections.count, cycles: cycles, input: allocator.buffer(capacity: Self.receiveBytes), output: output)
-            connections.append(connection)
+            let connection = Connection(fd: fd, index: connections[thread].count, epoll: epolls[thread], cycles: cycles, input: allocator.buffer(capacity: Self.receiveBytes), output: output)
+            connections[thread].append(connection)
             guard watch(connection, writable: false, operation: EPOLL_CTL_ADD) else { throw Failure(description: "epoll_ctl: \(Self.lastError())") }
         }
     }
 
     deinit {
-        for connection in connections where connection.open { close(connection.fd) }
-        close(epoll)
+        for connection in connections.joined() where connection.open { close(connection.fd) }
+        for epoll in epolls { close(epoll) }
     }
 
     /// Makes `run` return; answers that arrive until then are still counted.
     func stop() { stopping.store(true, ordering: .relaxed) }
 
-    /// Runs every connection on a thread of its own until `stop`, or until none is left open.
+    /// Runs the connections on their threads until `stop`, or until none is left open.
     func run(stats: LoadStatistics) async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                // Named from inside, where it names the OS thread (top -H, perf, /proc).
-                _ = libra_thread_set_name("libra-load")
-                self.loop(stats: stats)
-                done.resume()
+        await withTaskGroup(of: Void.self) { group in
+            for thread in epolls.indices {
+                group.addTask {
+                    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                        let body = Thread {
+                            // Named from inside, where it names the OS thread (top -H, perf, /proc).
+                            _ = libra_thread_set_name("libra-load")
+                            self.loop(thread, stats: stats)
+                            done.resume()
+                        }
+                        body.start()
+                    }
+                }
             }
-            thread.start()
         }
     }
 
-    private func loop(stats: LoadStatistics) {
+    private func loop(_ thread: Int, stats: LoadStatistics) {
+        let epoll = epolls[thread]
         var connections: [Connection] = []
-        swap(&connections, &self.connections)
-        defer { swap(&connections, &self.connections) }
+        swap(&connections, &self.connections[thread])
+        defer { swap(&connections, &self.connections[thread]) }
         for index in connections.indices { flush(&connections[index], stats: stats) }
         var events = [epoll_event](repeating: epoll_event(), count: Self.eventsPerWait)
         var openCount = connections.count { $0.open }
@@ -182,11 +199,11 @@ final class LoadSockets: @unchecked Sendable {
         var event = epoll_event()
         event.events = EPOLLIN.rawValue | (writable ? EPOLLOUT.rawValue : 0)
         event.data.u64 = UInt64(connection.index)
-        return epoll_ctl(epoll, operation, connection.fd, &event) == 0
+        return epoll_ctl(connection.epoll, operation, connection.fd, &event) == 0
     }
 
     private func shut(_ connection: inout Connection) {
-        epoll_ctl(epoll, EPOLL_CTL_DEL, connection.fd, nil)
+        epoll_ctl(connection.epoll, EPOLL_CTL_DEL, connection.fd, nil)
         close(connection.fd)
         connection.open = false
     }

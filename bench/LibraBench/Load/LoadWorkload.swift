@@ -22,6 +22,7 @@ struct LoadWorkload: AsyncParsableCommand {
     @Option(help: "Binary protocol port.") var port = 7654
     @Option(help: "Token (env LIBRA_TOKEN).") var token: String = ProcessInfo.processInfo.environment["LIBRA_TOKEN"] ?? ""
     @Option(help: "Connections.") var connections = 64
+    @Option(help: "Client threads the connections are shared out over (each with its own epoll set).") var threads = 1
     @Option(name: .customLong("in-flight"), help: "Frames outstanding per connection.") var inFlight = 1
     @Option(help: "Cycles per frame.") var batch = 1
     @Option(help: "Seconds to measure.") var duration = 10.0
@@ -35,6 +36,7 @@ struct LoadWorkload: AsyncParsableCommand {
     func validate() throws {
         guard !token.isEmpty else { throw ValidationError("give a token: --token or LIBRA_TOKEN") }
         guard (1...4096).contains(connections), (1...256).contains(inFlight), (1...2048).contains(batch) else { throw ValidationError("connections 1...4096, in-flight 1...256, batch 1...2048") }
+        guard (1...64).contains(threads), threads <= connections else { throw ValidationError("threads 1...64, and no more than connections") }
         guard members >= connections * inFlight * batch else { throw ValidationError("need at least connections × in-flight × batch members, so no two frames hold the same member") }
         guard items >= 1, duration > 0, warmup >= 0 else { throw ValidationError("items ≥ 1, duration > 0, warmup ≥ 0") }
     }
@@ -61,7 +63,7 @@ struct LoadWorkload: AsyncParsableCommand {
         }
         let sockets: LoadSockets
         do {
-            sockets = try LoadSockets(host: host, port: port, workloads: workloads)
+            sockets = try LoadSockets(host: host, port: port, workloads: workloads, threads: threads)
         } catch {
             progress("load: \(error)")
             throw ExitCode(1)
