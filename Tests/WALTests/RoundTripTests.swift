@@ -83,8 +83,9 @@ import WAL
     /// everything acknowledged comes back, in order.
     @Test func concurrentWritersAcrossSegmentBoundaries() async throws {
         let storage = SimulatedStorage()
-        // Slow enough writes that appends pile up behind each one: groups are certain, not likely.
-        storage.latencyMicroseconds = 300
+        // Slow enough writes that appends pile up behind each one, even with the rest of the
+        // suite running beside it on the same cores: groups are certain, not likely.
+        storage.latencyMicroseconds = 1_500
         let clock = ManualClock(WALFixture.start)
         let configuration = WALFixture.configuration("/data", segmentBytes: 12 << 10)
         let database = try await Database.open(configuration, storage: storage, clock: clock, log: WALFixture.quiet)
