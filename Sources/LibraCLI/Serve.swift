@@ -74,7 +74,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard FsyncMode(rawValue: fsync) != nil else { throw ValidationError("--fsync must be always or never") }
-        guard ServerConfiguration.IOChoice(rawValue: io) != nil else { throw ValidationError("--io must be posix, uring or auto") }
+        guard ServerConfiguration.IOChoice(rawValue: io) != nil else { throw ValidationError("--io must be \(ServerConfiguration.IOChoice.names)") }
         guard (0...65535).contains(port), (0...65535).contains(httpPort) else { throw ValidationError("ports are 0...65535") }
         guard (1...Limits.shardCountMax).contains(shards) else { throw ValidationError("--shards must be 1...\(Limits.shardCountMax)") }
         guard (1...256).contains(eventLoops) else { throw ValidationError("--event-loops must be 1...256") }

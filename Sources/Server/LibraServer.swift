@@ -25,12 +25,10 @@ public enum LibraServer {
     public static func run(_ configuration: ServerConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void) async throws {
         let log: @Sendable (String) -> Void = { logger.info("\($0)") }
         let storage: FileSystemStorage
-        switch configuration.io {
-        case .automatic: storage = FileSystemStorage.automatic { logger.warning("\($0)") }
-        case .uring:
-            guard FileSystemStorage.uringAvailable() else { throw ServerError("--io uring: io_uring cannot be set up here; use --io posix or --io auto") }
-            storage = FileSystemStorage(ioPath: .uring)
-        case .posix: storage = FileSystemStorage(ioPath: .posix)
+        do {
+            storage = try FileSystemStorage.choosing(configuration.io) { logger.warning("\($0)") }
+        } catch {
+            throw ServerError(error.description)
         }
         try makeDirectory(configuration.dataDirectory)
         let metrics = ServerMetrics()

@@ -3,18 +3,8 @@ import WAL
 
 /// Every setting of `libra serve`. Each has a flag and an environment variable (docs/operations.md).
 public struct ServerConfiguration: Sendable {
-    /// How the log writes and syncs. POSIX is the default: the log's files are buffered, and
-    /// io_uring runs a buffered file's fdatasync on a kernel worker thread, one more thread hop
-    /// per group commit than the writer thread calling fdatasync itself (docs/benchmarks.md,
-    /// *The log's sync path*).
-    public enum IOChoice: String, Sendable, CaseIterable {
-        /// io_uring when the kernel allows it, else pwrite + fdatasync with one warning.
-        case automatic = "auto"
-        /// write linked to fdatasync through io_uring; refused where io_uring cannot be set up.
-        case uring
-        /// pwrite + fdatasync on the log's writer thread.
-        case posix
-    }
+    /// How the log writes and syncs (`--io`).
+    public typealias IOChoice = FileSystemStorage.Choice
 
     public var dataDirectory = "./data"
     public var host = "127.0.0.1"

@@ -19,7 +19,7 @@ struct WALWorkload: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...4096).contains(writers) else { throw ValidationError("writers must be in 1...4096") }
-        guard logIOPaths.contains(io) else { throw ValidationError("io must be one of \(logIOPaths.joined(separator: ", "))") }
+        guard FileSystemStorage.Choice(rawValue: io) != nil else { throw ValidationError("--io must be \(FileSystemStorage.Choice.names)") }
         guard FsyncMode(rawValue: fsync) != nil else { throw ValidationError("fsync must be always or never") }
     }
 
@@ -70,16 +70,12 @@ struct WALWorkload: AsyncParsableCommand {
     }
 }
 
-/// The log's I/O paths by the names `libra serve --io` takes, its default first.
-let logIOPaths = ["posix", "uring", "auto"]
-
 func makeStorage(_ io: String) throws -> FileSystemStorage {
-    switch io {
-    case "uring":
-        guard FileSystemStorage.uringAvailable() else { throw ValidationError("io_uring is not available on this kernel") }
-        return FileSystemStorage(ioPath: .uring)
-    case "posix": return FileSystemStorage(ioPath: .posix)
-    default: return FileSystemStorage.automatic { progress("warning: \($0)") }
+    guard let choice = FileSystemStorage.Choice(rawValue: io) else { throw ValidationError("--io must be \(FileSystemStorage.Choice.names)") }
+    do {
+        return try FileSystemStorage.choosing(choice) { progress("warning: \($0)") }
+    } catch {
+        throw ValidationError(error.description)
     }
 }
 

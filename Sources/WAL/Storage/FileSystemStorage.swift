@@ -9,6 +9,42 @@ import Glibc
 public final class FileSystemStorage: Storage, @unchecked Sendable {
     public let ioPath: IOPath
 
+    /// How the log writes and syncs, as `--io` names it. POSIX is the default: the log's files are
+    /// buffered, and io_uring runs a buffered file's fdatasync on a kernel worker thread, one more
+    /// thread hop per group commit than the writer thread calling fdatasync itself
+    /// (docs/benchmarks.md, *The log's sync path*).
+    public enum Choice: String, Sendable, CaseIterable {
+        /// io_uring when the kernel allows it, else pwrite + fdatasync with one warning.
+        case automatic = "auto"
+        /// write linked to fdatasync through io_uring; refused where io_uring cannot be set up.
+        case uring
+        /// pwrite + fdatasync on the log's writer thread.
+        case posix
+
+        /// The names, the default first, for messages: "posix, uring or auto".
+        public static var names: String {
+            let names = [posix, uring, automatic].map(\.rawValue)
+            return names.dropLast().joined(separator: ", ") + " or " + names.last!
+        }
+    }
+
+    /// `--io uring` where the kernel refuses io_uring.
+    public struct UringUnavailable: Error, CustomStringConvertible {
+        public var description: String { "--io uring: io_uring cannot be set up here; use --io posix or --io auto" }
+    }
+
+    /// The file system with the log I/O path `choice`; `warning` receives the one message
+    /// explaining a fallback of `.automatic`.
+    public static func choosing(_ choice: Choice, warning: (String) -> Void) throws(UringUnavailable) -> FileSystemStorage {
+        switch choice {
+        case .automatic: return automatic(warning: warning)
+        case .uring:
+            guard uringAvailable() else { throw UringUnavailable() }
+            return FileSystemStorage(ioPath: .uring)
+        case .posix: return FileSystemStorage(ioPath: .posix)
+        }
+    }
+
     /// Chooses io_uring when the kernel allows it, else POSIX. `warning` receives the one message
     /// explaining a fallback.
     public static func automatic(warning: (String) -> Void) -> FileSystemStorage {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import LibraClient
+import WAL
 
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +38,7 @@ struct CrashDrill: AsyncParsableCommand {
     func validate() throws {
         guard cycles >= 1, workers >= 1, items >= 1, members >= workers else { throw ValidationError("cycles ≥ 1, workers ≥ 1, items ≥ 1, members ≥ workers") }
         guard killAfterMin > 0, killAfterMax >= killAfterMin else { throw ValidationError("0 < kill-after-min ≤ kill-after-max") }
-        guard logIOPaths.contains(io) else { throw ValidationError("io must be one of \(logIOPaths.joined(separator: ", "))") }
+        guard FileSystemStorage.Choice(rawValue: io) != nil else { throw ValidationError("--io must be \(FileSystemStorage.Choice.names)") }
     }
 
     func run() async throws {
