@@ -43,6 +43,39 @@ import WAL
         await database.close()
     }
 
+    /// A frame whose log record could outgrow what one record may hold (a quarter segment) is
+    /// refused at once with TOO_MANY_COMMANDS and a message saying why; nothing of it runs, and
+    /// the frames around it are served.
+    @Test func aFrameTooLargeForOneLogRecordIsRefusedUpFront() async throws {
+        let storage = SimulatedStorage()
+        // 1 MiB segments: at most 256 KiB a record.
+        let database = try await Database.open(
+            DatabaseConfiguration(directory: "/data", segmentBytes: 1 << 20, snapshotIntervalSeconds: nil, snapshotLogBytes: nil), storage: storage, log: { _ in })
+        let sequencer = Sequencer(database: database, metrics: ServerMetrics()) { message in Issue.record("fatal: \(message)") }
+        let running = Task { await sequencer.run() }
+        let drafts = { (count: Int, prefix: String) in
+            (0..<count).map { Request(.createItem(ItemDraft(isbn: "978-0-306-40615-7", title: "\(prefix) \($0) " + String(repeating: "t", count: 200), author: "A", publisher: "P", year: 2000, type: .book, copies: 1))) }
+        }
+        let results = NIOLockedValueBox<[String: Result<[Outcome], SequencerFailure>]>([:])
+        for (name, requests) in [("small", drafts(10, "s")), ("large", drafts(4_000, "l")), ("after", drafts(10, "a"))] {
+            sequencer.submit(requests, actor: "test") { result in results.withLockedValue { $0[name] = result } }
+        }
+        sequencer.close()
+        await running.value
+        let seen = results.withLockedValue { $0 }
+        guard case .failure(.recordTooLarge(let bound, let limit)) = seen["large"] else {
+            Issue.record("the large frame was not refused up front: \(String(describing: seen["large"]))")
+            return
+        }
+        #expect(bound > limit && limit == Int(database.maxRecordBytes))
+        #expect(Gateway.refusal(.recordTooLarge(boundBytes: bound, limitBytes: limit)).code == .tooManyCommands)
+        #expect((try? seen["small"]?.get())?.allSatisfy(\.isOK) == true)
+        #expect((try? seen["after"]?.get())?.allSatisfy(\.isOK) == true)
+        // Only the 20 items of the two small frames exist.
+        #expect(await database.engine.counts().items == 20)
+        await database.close()
+    }
+
     /// Frames queued with `wake: false` (an event loop's pass over its connections) wait for
     /// `wake()`, then run as one batch: one log record.
     @Test func framesQueuedWithoutWakingRunTogetherOnWake() async throws {

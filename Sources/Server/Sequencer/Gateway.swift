@@ -88,6 +88,10 @@ public final class Gateway: Sendable {
         switch failure {
         case .shuttingDown: ProtocolRefusal(.shuttingDown)
         case .internalError(let detail): ProtocolRefusal(.internalError, detail)
+        case .recordTooLarge(let bound, let limit):
+            ProtocolRefusal(
+                .tooManyCommands,
+                "These commands could take up to \(bound) bytes of log, over the \(limit) bytes one log record may hold here (a quarter of the server's --segment-mib): send fewer commands per frame.")
         }
     }
 }

@@ -48,13 +48,16 @@ public final class Sequencer: Sendable {
     }
 
     /// Queues a frame's commands, sent by `actor` (a token's id); `completion` runs once they are
-    /// executed and durable. After `close()`, answers SHUTTING_DOWN at once.
+    /// executed and durable. After `close()`, answers SHUTTING_DOWN at once; commands whose log
+    /// record could outgrow the log's record limit (a quarter segment) are refused at once,
+    /// nothing run, with TOO_MANY_COMMANDS.
     ///
     /// With `wake: false` an idle sequencer is not woken: the caller promises to call `wake()`
     /// soon (a protocol event loop does so once it has read every connection that was ready, so
     /// that the frames of one pass make one batch and one wake-up; see `SubmissionTick`).
     public func submit(_ requests: [Request], actor: String = "", wake: Bool = true, completion: @escaping Completion) {
         let bound = RecordBound.bytes(requests) + RecordBound.actorBytes([ActorRun(actor: actor, count: requests.count)])
+        guard bound <= recordBytesMax else { return completion(.failure(.recordTooLarge(boundBytes: bound, limitBytes: recordBytesMax))) }
         let submission = Submission(requests: requests, actor: actor, completion: completion, enqueuedAt: monotonicSeconds(), boundBytes: bound)
         let (accepted, waiter) = pending.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !state.closed else { return (false, nil) }
@@ -181,11 +184,14 @@ public final class Sequencer: Sendable {
 public enum SequencerFailure: Error, Sendable, Hashable {
     case shuttingDown
     case internalError(String)
+    /// A frame's commands could take more log than one record may hold (`--segment-mib` / 4).
+    case recordTooLarge(boundBytes: Int, limitBytes: Int)
 
     public var refusal: Refusal {
         switch self {
         case .shuttingDown: Refusal(.shuttingDown)
         case .internalError: Refusal(.internalError)
+        case .recordTooLarge: Refusal(.tooManyCommands)
         }
     }
 }
