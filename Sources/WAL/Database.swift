@@ -247,8 +247,7 @@ public actor Database {
         return lsn
     }
 
-    /// Keeps the two newest snapshots and the log from the older of them on. The segments before
-    /// go to the log writer for reuse (`LogWriter.recycle`), a few of them; the rest are removed.
+    /// Keeps the two newest snapshots and the log from the older of them on.
     private func prune() throws {
         let names = try storage.list(configuration.directory)
         let snapshots = names.compactMap { SnapshotFile.lsn(ofName: $0) }.sorted(by: >)
@@ -258,8 +257,7 @@ public actor Database {
         let segments = LogFormat.segments(among: names).map(\.first)
         // A segment may go when the next one starts at or before the older snapshot's LSN + 1.
         for (index, first) in segments.enumerated() where index + 1 < segments.count && segments[index + 1] <= keepFrom + 1 {
-            let name = LogFormat.segmentName(firstLSN: first)
-            if !writer.recycle(name) { try storage.remove(configuration.directory + "/" + name) }
+            try storage.remove(configuration.directory + "/" + LogFormat.segmentName(firstLSN: first))
         }
         try storage.syncDirectory(configuration.directory)
     }

@@ -21,7 +21,6 @@ public final class ServerMetrics: Sendable {
     private let logBytes: Counter
     private let logWrites: Counter
     private let snapshots: Gauge
-    private let segmentsRecycled: Gauge
     private let durableLSN: Gauge
     private let residentMemory: Gauge
     private let connectionsOpen: Gauge
@@ -45,8 +44,6 @@ public final class ServerMetrics: Sendable {
         logBytes = registry.makeCounter(descriptor: described("libra_log_bytes_total", "Bytes written to the log."))
         logWrites = registry.makeCounter(descriptor: described("libra_log_writes_total", "Group-commit writes to the log."))
         snapshots = registry.makeGauge(descriptor: described("libra_snapshots_taken", "Snapshots written since the server started."))
-        segmentsRecycled = registry.makeGauge(
-            descriptor: described("libra_log_segments_recycled", "Log segments reused since the server started: retired by a snapshot and taken as the next segment instead of a new, zero-filled one."))
         durableLSN = registry.makeGauge(descriptor: described("libra_durable_lsn", "The last log record known durable."))
         residentMemory = registry.makeGauge(descriptor: described("libra_resident_memory_bytes", "The server process's resident memory (RSS), read at scrape time."))
         connectionsOpen = registry.makeGauge(descriptor: described("libra_connections_open", "Binary/JSON protocol connections open now."))
@@ -135,7 +132,6 @@ public final class ServerMetrics: Sendable {
     func exposition(database: Database, subscriptions: EventSubscriptions) async -> [UInt8] {
         subscriptionsOpen.set(Double(subscriptions.count))
         snapshots.set(Double(await database.snapshotsTaken))
-        segmentsRecycled.set(Double(database.logStatistics.segmentsRecycled))
         durableLSN.set(Double(database.durableLSN))
         if let bytes = ProcessMemory.residentBytes() { residentMemory.set(Double(bytes)) }
         return registry.emitToBuffer()

@@ -52,20 +52,6 @@ public struct LogReader: Sendable {
     /// Records from `nextLSN` through at most `last` (which must be durable): as many as fit in
     /// `maxBytes` of payload, or the one record when it alone is larger.
     public mutating func read(through last: UInt64, maxBytes: Int) throws -> [LogRecord] {
-        do {
-            return try readRecords(through: last, maxBytes: maxBytes)
-        } catch FeedError.unreadable(let file, let offset, let lsn, let reason) {
-            // A segment that a snapshot retired may be reused by the log while it is read: its
-            // name is gone from the directory before anything new is written into it. What was
-            // read from it before then was checked record by record.
-            if let oldest = try Self.oldestLSN(directory: directory, storage: storage), oldest > nextLSN {
-                throw FeedError.historyUnavailable(requested: nextLSN, oldest: oldest)
-            }
-            throw FeedError.unreadable(file: file, offset: offset, lsn: lsn, reason: reason)
-        }
-    }
-
-    private mutating func readRecords(through last: UInt64, maxBytes: Int) throws -> [LogRecord] {
         guard nextLSN <= last else { return [] }
         if place == nil { try locate() }
         var records: [LogRecord] = []

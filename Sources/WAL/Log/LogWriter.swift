@@ -10,13 +10,7 @@ import Glibc
 /// `FsyncMode.always`, fdatasyncs it: pwrite + fdatasync, or a write linked to an fdatasync through
 /// io_uring), advances the durable LSN and releases the waiters.
 /// A second thread prepares the next segment (the spare) meanwhile: reserving and zero-filling
-/// a segment takes tens of milliseconds that no commit should wait for. A segment that a
-/// snapshot retired is reused as the spare instead (`recycle`), so that a long-running log
-/// writes each segment once, not twice (zeros first).
-///
-/// Every write ends with a frame header of zeros (or zeros to the segment's end, when less room
-/// is left): the end of the log is marked in the write itself, whatever a reused segment held
-/// before (docs/log-format.md).
+/// a segment takes tens of milliseconds that no commit should wait for.
 public final class LogWriter: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var directory: String
@@ -56,8 +50,6 @@ public final class LogWriter: @unchecked Sendable {
         public var syncs: UInt64 = 0
         public var bytes: UInt64 = 0
         public var syncSecondsTotal: Double = 0
-        /// Retired segments reused as spares (`recycle`) instead of new, zero-filled ones.
-        public var segmentsRecycled: UInt64 = 0
     }
 
     private let storage: any Storage
@@ -85,8 +77,6 @@ public final class LogWriter: @unchecked Sendable {
     /// The prepared spare segment, until a roll takes it. The spare thread sets it, the writer
     /// thread takes it.
     private var spare: (file: any StorageFile, path: String)?
-    /// Retired segments (names in the directory) that the spare thread may reuse, oldest first.
-    private var recyclable: [String] = []
     /// When to try preallocating the next segment again after the disk was full.
     private var nextSpareAttempt = 0.0
     /// Whether the last attempt to preallocate a segment found the disk full.
@@ -162,23 +152,6 @@ public final class LogWriter: @unchecked Sendable {
     public var ioPath: IOPath { storage.ioPath }
 
     public var statisticsSnapshot: Statistics { lock.withLock { statistics } }
-
-    /// The most retired segments kept for reuse; any more are removed.
-    public static let recyclableMax = 4
-
-    /// Offers a segment that a snapshot retired (its name in the log's directory), to be reused as
-    /// a spare instead of a newly zero-filled one. Returns false when enough are kept already (or
-    /// the log is stopping): the caller removes it. Its records must be ones that recovery never
-    /// reads again. A segment offered stays in place, named as it was, until the spare thread
-    /// takes it.
-    public func recycle(_ name: String) -> Bool {
-        lock.withLock {
-            if recyclable.contains(name) { return true }
-            guard !stopping, recyclable.count < Self.recyclableMax else { return false }
-            recyclable.append(name)
-            return true
-        }
-    }
 
     public var durable: UInt64 { lock.withLock { durableLSN } }
 
@@ -392,7 +365,7 @@ public final class LogWriter: @unchecked Sendable {
             let began = monotonicSeconds()
             for (index, chunk) in chunks.enumerated() {
                 // Earlier segments are made durable before the last one; only the last sync counts.
-                try chunk.file.write(Self.endMarked(bytes[chunk.range], at: chunk.offset, segmentBytes: configuration.segmentBytes), at: chunk.offset, sync: sync || index < chunks.count - 1)
+                try chunk.file.write(Array(bytes[chunk.range]), at: chunk.offset, sync: sync || index < chunks.count - 1)
             }
             let elapsed = monotonicSeconds() - began
             let records = lock.withLock { last - durableLSN }
@@ -416,19 +389,6 @@ public final class LogWriter: @unchecked Sendable {
         } catch {
             fail(error.description)
         }
-    }
-
-    /// Records to write at `offset`, followed by the end of the log: a frame header of zeros, or
-    /// zeros to the segment's end when less room is left. The next write starts on it. Over a
-    /// reused segment the marker is what ends the log; over zeros it changes nothing.
-    static func endMarked(_ records: ArraySlice<UInt8>, at offset: UInt64, segmentBytes: UInt64) -> [UInt8] {
-        let end = offset + UInt64(records.count)
-        let marker = Int(min(UInt64(LogFormat.recordHeaderBytes), segmentBytes - end))
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(records.count + marker)
-        bytes.append(contentsOf: records)
-        bytes.append(contentsOf: repeatElement(0, count: marker))
-        return bytes
     }
 
     private func lsn(at offset: Int, in bytes: [UInt8]) -> UInt64 {
@@ -474,22 +434,11 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
-    /// Preallocates the next segment, so that a full disk is found before it matters: a retired
-    /// one when there is one to reuse, else a new one, zero-filled. On failure, admission stops
-    /// at the current segment's remaining space and this retries.
+    /// Preallocates the next segment, so that a full disk is found before it matters. On
+    /// failure, admission stops at the current segment's remaining space and this retries.
     private func prepareSpare() {
         let path = configuration.directory + "/spare.wal.tmp"
         do throws(StorageError) {
-            if let file = try reuseRetiredSegment(as: path) {
-                lock.withLock {
-                    spare = (file, path)
-                    layoutSpare = true
-                    diskFull = false
-                    statistics.segmentsRecycled += 1
-                    releaseRoomWaiters()
-                }
-                return
-            }
             let file = try storage.open(path, create: true)
             // A spare not filled to the end (an error, or the log stopping) is not kept.
             var filled = false
@@ -522,38 +471,6 @@ public final class LogWriter: @unchecked Sendable {
             // The writer thread fails the log, so that durability callbacks run there alone.
             abandon("cannot prepare the next log segment: \(error.description)")
         }
-    }
-
-    /// Turns the oldest retired segment offered (`recycle`) into the spare at `path`, if there is
-    /// one of the configured size: renamed (and the rename made durable) first, so that no
-    /// segment of the log is ever left with a damaged header, then its header zeroed and synced,
-    /// so that a crash inside the roll that names it reads as a torn segment creation, as with a
-    /// new spare. Its old records stay: each write ends the log with a zero frame header, and
-    /// recovery tells older records apart by their LSN. Nil when there is none to reuse.
-    private func reuseRetiredSegment(as path: String) throws(StorageError) -> (any StorageFile)? {
-        while let name = lock.withLock({ recyclable.isEmpty || stopping ? nil : recyclable.removeFirst() }) {
-            do {
-                try storage.rename(configuration.directory + "/" + name, to: path)
-            } catch .notFound {
-                continue
-            }
-            try storage.syncDirectory(configuration.directory)
-            let file = try storage.open(path, create: false)
-            guard try file.size() == configuration.segmentBytes else {
-                // Written with another segment size: not reused.
-                file.close()
-                try storage.remove(path)
-                continue
-            }
-            do {
-                try file.write([UInt8](repeating: 0, count: LogFormat.segmentHeaderBytes), at: 0, sync: true)
-            } catch {
-                file.close()
-                throw error
-            }
-            return file
-        }
-        return nil
     }
 
     /// Fails the log (fail-stop) from outside the writer thread: a record promised a place in

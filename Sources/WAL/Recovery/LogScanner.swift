@@ -3,9 +3,6 @@ import Engine
 /// Reads the log segments after a snapshot, replays their records into the engine, and decides
 /// what a bad record means: at the very end of the log it is a torn write (cut off and
 /// reported); with any valid record after it, it is corruption (refuse, unless overridden).
-/// A reused segment (LogWriter.recycle) still holds records of its earlier use after the end of
-/// the log: their LSNs are below the segment's first, so they never continue the log, never
-/// count as a valid record after a bad one, and are not counted as torn bytes.
 struct LogScanner {
     let directory: String
     let storage: any Storage
@@ -60,8 +57,7 @@ struct LogScanner {
                 // A segment whose header never became durable can only be the last one, with
                 // nothing after it: its creation was torn.
                 if index == segments.count - 1 {
-                    // Only the header was being written (a reused segment holds older bytes after it).
-                    report.tornBytes += UInt64(nonZeroExtent(bytes, from: 0, to: min(bytes.count, LogFormat.segmentHeaderBytes)))
+                    report.tornBytes += UInt64(nonZeroExtent(bytes, from: 0))
                     log("recovery: removing \(name): its header was never completely written (torn segment creation)")
                     try remove(name)
                     try await flush(into: engine, report: &report)
@@ -69,7 +65,6 @@ struct LogScanner {
                 }
                 throw .corruptLog(file: name, offset: 0, lsn: expectedLSN, reason: "damaged segment header")
             }
-            let segmentFirst = expectedLSN
             var offset = LogFormat.segmentHeaderBytes
             position = LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
             while true {
@@ -89,7 +84,7 @@ struct LogScanner {
                 guard let record = decoded, record.firstSequence >= expectedSequence || expectedLSN <= snapshotLSN else {
                     if decoded != nil { pending.removeLast() }
                     let reason = problem ?? "record does not continue the sequence"
-                    try await badRecord(index: index, bytes: bytes, offset: offset, lsn: expectedLSN, segmentFirst: segmentFirst, reason: reason, report: &report)
+                    try await badRecord(index: index, bytes: bytes, offset: offset, lsn: expectedLSN, reason: reason, report: &report)
                     try await flush(into: engine, report: &report)
                     return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
                 }
@@ -118,7 +113,7 @@ struct LogScanner {
             }
             // Zeros after the last record: a valid record further on in this segment means damage,
             // not an end. (The next segment, if any, continues the log: the loop reads it.)
-            if let found = laterValidRecord(index: index, bytes: bytes, after: offset, lsn: expectedLSN, segmentFirst: segmentFirst, searchLaterSegments: false) {
+            if let found = laterValidRecord(index: index, bytes: bytes, after: offset, lsn: expectedLSN, searchLaterSegments: false) {
                 try await corruptionFound(index: index, offset: offset, lsn: expectedLSN, reason: "record missing before \(found)", report: &report)
                 try await flush(into: engine, report: &report)
                 return position
@@ -180,15 +175,12 @@ struct LogScanner {
     }
 
     /// A bad record: corruption when a valid one follows, else a torn final write.
-    private mutating func badRecord(index: Int, bytes: [UInt8], offset: Int, lsn: UInt64, segmentFirst: UInt64, reason: String, report: inout RecoveryReport) async throws(RecoveryError) {
-        if let found = laterValidRecord(index: index, bytes: bytes, after: offset + 1, lsn: lsn, segmentFirst: segmentFirst, searchLaterSegments: true) {
+    private mutating func badRecord(index: Int, bytes: [UInt8], offset: Int, lsn: UInt64, reason: String, report: inout RecoveryReport) async throws(RecoveryError) {
+        if let found = laterValidRecord(index: index, bytes: bytes, after: offset + 1, lsn: lsn, searchLaterSegments: true) {
             try await corruptionFound(index: index, offset: offset, lsn: lsn, reason: "\(reason); a valid record follows at \(found)", report: &report)
             return
         }
-        // What the torn write left: up to its last non-zero byte, short of any older record of a
-        // reused segment that the write did not reach.
-        let stale = Self.olderRecord(bytes, from: offset, segmentFirst: segmentFirst) ?? bytes.count
-        let torn = nonZeroExtent(bytes, from: offset, to: stale)
+        let torn = nonZeroExtent(bytes, from: offset)
         report.tornBytes += UInt64(torn)
         log("recovery: torn write at the end of the log: cut \(torn) bytes from \(segments[index].name) at offset \(offset) (LSN \(lsn): \(reason))")
         try cut(index: index, offset: offset)
@@ -227,7 +219,7 @@ struct LogScanner {
 
     /// Where a valid record with an LSN of at least `lsn` starts after `offset` in this segment
     /// or in a later one, described; nil when there is none.
-    private func laterValidRecord(index: Int, bytes: [UInt8], after offset: Int, lsn: UInt64, segmentFirst: UInt64, searchLaterSegments: Bool) -> String? {
+    private func laterValidRecord(index: Int, bytes: [UInt8], after offset: Int, lsn: UInt64, searchLaterSegments: Bool) -> String? {
         var position = max(offset, LogFormat.segmentHeaderBytes)
         while position + LogFormat.recordHeaderBytes <= bytes.count {
             // A frame's length is not zero, so a frame can only start within 3 bytes before a
@@ -239,12 +231,6 @@ struct LogScanner {
             if frame.lsn >= lsn, frame.lsn < lsn + (1 << 32), frame.validPayload(lsn: frame.lsn) != nil {
                 return "\(segments[index].name) offset \(position) (LSN \(frame.lsn))"
             }
-            // An older record of a reused segment, whole: no record of this log starts inside
-            // it (one written there would have broken its checksum), so it is stepped over.
-            if Self.isOlderRecord(frame, segmentFirst: segmentFirst) {
-                position += frame.size
-                continue
-            }
             position += 1
         }
         guard searchLaterSegments else { return nil }
@@ -252,25 +238,6 @@ struct LogScanner {
             guard let bytes = try? read(later.name), case .success = LogFormat.parseSegmentHeader(bytes) else { continue }
             let frame = Frame(bytes, at: LogFormat.segmentHeaderBytes)
             if !frame.isEnd, frame.validPayload(lsn: frame.lsn) != nil { return "\(later.name) (LSN \(frame.lsn))" }
-        }
-        return nil
-    }
-
-    /// Whether `frame` is a whole, valid record of a reused segment's earlier use: its LSN is
-    /// below the segment's first.
-    static func isOlderRecord(_ frame: Frame, segmentFirst: UInt64) -> Bool {
-        frame.complete && frame.lsn >= 1 && frame.lsn < segmentFirst && frame.validPayload(lsn: frame.lsn) != nil
-    }
-
-    /// Where the first whole older record (`isOlderRecord`) starts at or after `offset`, if any.
-    static func olderRecord(_ bytes: [UInt8], from offset: Int, segmentFirst: UInt64) -> Int? {
-        var position = offset
-        while position + LogFormat.recordHeaderBytes <= bytes.count {
-            guard let nonZero = nextNonZero(bytes, from: position) else { return nil }
-            position = max(position, nonZero - 3)
-            let frame = Frame(bytes, at: position)
-            if frame.lsn < segmentFirst, isOlderRecord(frame, segmentFirst: segmentFirst) { return position }
-            position += 1
         }
         return nil
     }
@@ -292,9 +259,9 @@ struct LogScanner {
         }
     }
 
-    /// Bytes from `offset` to the last non-zero byte before `limit` (the end by default).
-    private func nonZeroExtent(_ bytes: [UInt8], from offset: Int, to limit: Int? = nil) -> Int {
-        var end = limit ?? bytes.count
+    /// Bytes from `offset` to the last non-zero byte.
+    private func nonZeroExtent(_ bytes: [UInt8], from offset: Int) -> Int {
+        var end = bytes.count
         while end > offset, bytes[end - 1] == 0 { end -= 1 }
         return end - offset
     }

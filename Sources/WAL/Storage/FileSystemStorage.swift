@@ -107,7 +107,7 @@ public final class FileSystemStorage: Storage, @unchecked Sendable {
     }
 
     public func rename(_ source: String, to target: String) throws(StorageError) {
-        if Glibc.rename(source, target) != 0 { throw errno == ENOENT ? .notFound(path: source) : failure(source, "rename") }
+        if Glibc.rename(source, target) != 0 { throw failure(source, "rename") }
     }
 
     public func syncDirectory(_ path: String) throws(StorageError) {
