@@ -233,3 +233,64 @@ extension PipelineTests {
 private final class Flag: Sendable {
     let value = Atomic<Bool>(false)
 }
+
+/// A group commit whose records finish one segment and start the next: the records that finish
+/// the segment are durable before the next segment's header names the LSN after them. A process
+/// killed between the two (or a write failing there) must never leave the log with a gap between
+/// segments, which recovery refuses (records missing).
+@Suite struct RollOrderTests {
+    /// Whole, valid frames of a segment's records, from its header's first LSN on, consecutively:
+    /// the LSN after the last one.
+    static func nextLSN(after bytes: [UInt8]) -> UInt64? {
+        guard case .success(let first) = LogFormat.parseSegmentHeader(Array(bytes.prefix(LogFormat.segmentHeaderBytes))) else { return nil }
+        func le(_ offset: Int, _ count: Int) -> UInt64 { (0..<count).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) } }
+        var lsn = first
+        var offset = LogFormat.segmentHeaderBytes
+        while offset + 16 <= bytes.count {
+            let length = Int(le(offset, 4))
+            guard length > 0, offset + 16 + length <= bytes.count, le(offset + 8, 8) == lsn,
+                CRC32C.checksum(Array(bytes[(offset + 8)..<(offset + 16 + length)])) == UInt32(le(offset + 4, 4))
+            else { break }
+            lsn += 1
+            offset += 16 + length
+        }
+        return lsn
+    }
+
+    @Test(arguments: 1...10)
+    func aFailedWriteAroundARollLeavesNoGap(failAt: Int) async throws {
+        let storage = SimulatedStorage()
+        try storage.createDirectory("/data")
+        let segmentBytes: UInt64 = 64 << 10
+        let writer = try LogWriter(
+            storage: storage, configuration: LogWriter.Configuration(directory: "/data", segmentBytes: segmentBytes),
+            position: LogPosition(segment: nil, offset: 0, nextLSN: 1))
+        // Five records of 10 KB, each written and synced on its own (2 counted operations each,
+        // after the 2 of the header): the first segment has about 14 KB left.
+        for lsn in 1...5 {
+            #expect(await writer.admit(bytes: 10_000))
+            _ = try writer.append([UInt8](repeating: 1, count: 10_000), reservedBytes: 10_000)
+            try await writer.waitDurable(UInt64(lsn))
+        }
+        storage.failWritesAfter = 12 + failAt
+        storage.latencyMicroseconds = 3_000
+        // A small record keeps the writer busy while two more queue behind it: the first of those
+        // fits the first segment, the second starts the next one, in one group commit (or all
+        // three go together: the same roll in the middle of a write).
+        var last: UInt64 = 5
+        for bytes in [100, 10_000, 10_000] {
+            guard await writer.admit(bytes: bytes) else { break }
+            if let lsn = try? writer.append([UInt8](repeating: 2, count: bytes), reservedBytes: bytes) { last = lsn }
+        }
+        try? await writer.waitDurable(last)
+        writer.close()
+        let segments = LogFormat.segments(among: try storage.list("/data"))
+        for (segment, following) in zip(segments, segments.dropFirst()) {
+            let bytes = try #require(storage.withContents(of: "/data/" + segment.name) { $0 })
+            let header = try #require(storage.withContents(of: "/data/" + following.name) { Array($0.prefix(LogFormat.segmentHeaderBytes)) })
+            // A following segment whose header never became whole is a torn creation, not a gap.
+            guard case .success(let first) = LogFormat.parseSegmentHeader(header) else { continue }
+            #expect(Self.nextLSN(after: bytes) == first, "failing from write \(failAt): \(segment.name) ends before \(following.name) begins")
+        }
+    }
+}

@@ -340,11 +340,10 @@ public final class LogWriter: @unchecked Sendable {
     /// Writes records (whole, in LSN order), rolling to the spare segment where they do not fit.
     private func write(_ bytes: [UInt8], through last: UInt64) {
         do throws(StorageError) {
+            let sync = configuration.fsync == .always
+            let began = monotonicSeconds()
             var start = 0
-            var chunks: [(file: any StorageFile, offset: UInt64, range: Range<Int>)] = []
-            // Segments left behind by a roll are closed only once their chunks are written.
-            var retired: [any StorageFile] = []
-            defer { for file in retired { file.close() } }
+            var writes = 0
             while start < bytes.count {
                 // Fit as many whole records as the current segment holds.
                 var end = start
@@ -354,28 +353,28 @@ public final class LogWriter: @unchecked Sendable {
                     if segmentOffset + UInt64(end - start + size) > configuration.segmentBytes { break }
                     end += size
                 }
+                let rolls = end < bytes.count
                 if end > start {
-                    chunks.append((segment, segmentOffset, start..<end))
+                    // The records that finish a segment are durable before the next segment's
+                    // header names the LSN after them: a crash in between must not leave the log
+                    // with a gap between segments (recovery refuses one as records missing).
+                    // Only the last write's sync is the group commit's own.
+                    try segment.write(Array(bytes[start..<end]), at: segmentOffset, sync: sync || rolls)
+                    writes += 1
                     segmentOffset += UInt64(end - start)
                     start = end
                 }
-                if start < bytes.count { retired.append(try roll(firstLSN: lsn(at: start, in: bytes))) }
-            }
-            let sync = configuration.fsync == .always
-            let began = monotonicSeconds()
-            for (index, chunk) in chunks.enumerated() {
-                // Earlier segments are made durable before the last one; only the last sync counts.
-                try chunk.file.write(Array(bytes[chunk.range]), at: chunk.offset, sync: sync || index < chunks.count - 1)
+                if rolls { try roll(firstLSN: lsn(at: start, in: bytes)).close() }
             }
             let elapsed = monotonicSeconds() - began
             let records = lock.withLock { last - durableLSN }
             configuration.observer?(WriteObservation(records: records, bytes: bytes.count, seconds: elapsed, synced: sync))
             let ready = lock.withLock {
                 statistics.records += last - durableLSN
-                statistics.writes += UInt64(chunks.count)
+                statistics.writes += UInt64(writes)
                 statistics.bytes += UInt64(bytes.count)
                 if sync {
-                    statistics.syncs += UInt64(chunks.count)
+                    statistics.syncs += UInt64(writes)
                     statistics.syncSecondsTotal += elapsed
                 }
                 durableLSN = last
@@ -397,7 +396,7 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     /// Continues in the spare, which becomes the first segment of `firstLSN` (its name says so),
-    /// and returns the segment it replaces, for the caller to close after writing to it.
+    /// and returns the segment it replaces (written to the end already), for the caller to close.
     private func roll(firstLSN: UInt64) throws(StorageError) -> any StorageFile {
         // Admission places records in a spare only once it is prepared.
         guard let spare = lock.withLock({ spare }) else { throw StorageError.noSpace(path: configuration.directory) }

@@ -237,7 +237,7 @@ struct LogScanner {
         for later in segments[(index + 1)...] {
             guard let bytes = try? read(later.name), case .success = LogFormat.parseSegmentHeader(bytes) else { continue }
             let frame = Frame(bytes, at: LogFormat.segmentHeaderBytes)
-            if !frame.isEnd, frame.validPayload(lsn: frame.lsn) != nil { return "\(later.name) (LSN \(frame.lsn))" }
+            if !frame.isEnd, frame.lsn >= lsn, frame.validPayload(lsn: frame.lsn) != nil { return "\(later.name) (LSN \(frame.lsn))" }
         }
         return nil
     }
