@@ -1,6 +1,8 @@
+#define _GNU_SOURCE
 #include "Extents.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <stdlib.h>
@@ -38,4 +40,14 @@ int libra_unwritten_bytes(int fd, uint64_t *bytes) {
     free(map);
     *bytes = total;
     return 0;
+}
+
+int libra_open_direct(const char *path) {
+    return open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_DIRECT, 0644);
+}
+
+int libra_clear_direct(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFL, flags & ~O_DIRECT);
 }

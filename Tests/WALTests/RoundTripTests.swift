@@ -1,6 +1,6 @@
 import Engine
 import Testing
-import WAL
+@testable import WAL
 
 @Suite struct RoundTripTests {
     static func run(storage: any Storage, directory: String) async throws {
@@ -10,6 +10,8 @@ import WAL
         for (index, batch) in batches.enumerated() {
             clock.set(WALFixture.time(ofBatch: index))
             _ = try await database.execute(batch)
+            // A snapshot midway: written in whole blocks (past the page cache on real files).
+            if index == 29 { try await database.snapshot() }
         }
         let live = await database.engine.digest()
         await database.close()
@@ -19,6 +21,7 @@ import WAL
 
         let reopened = try await Database.open(WALFixture.configuration(directory, shards: 3, segmentBytes: 32 << 10), storage: storage, clock: clock, log: WALFixture.quiet)
         #expect(reopened.recoveryReport.lastLSN == UInt64(records.count))
+        #expect(reopened.recoveryReport.snapshotLSN == 30)
         #expect(reopened.recoveryReport.tornBytes == 0)
         #expect(await reopened.engine.digest() == live)
         #expect(await reopened.engine.invariantViolations().isEmpty)
@@ -122,4 +125,33 @@ final class Locked<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 
     func withLockedValue<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
+}
+
+/// The snapshot's block writer on a real file opened for streaming (O_DIRECT where the file
+/// system takes it): chunks of every size come out whole, in order, and the file cut to length.
+@Suite struct BlockBufferTests {
+    @Test func chunksOfAnySizeReachTheFileInOrder() throws {
+        let directory = WALFixture.temporaryDirectory()
+        defer { WALFixture.removeDirectory(directory) }
+        let storage = FileSystemStorage(ioPath: .posix)
+        let file = try storage.openForStreaming(directory + "/blocks.tmp")
+        var random = SeededRandom(seed: 77)
+        var expected: [UInt8] = []
+        // A small buffer, so that it writes many times, with remainders of every size.
+        let buffer = BlockBuffer(capacity: 64 << 10)
+        while expected.count < 3 << 20 {
+            let chunk = (0..<Int(random.next() % 20_000) + 1).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            buffer.append(chunk)
+            expected += chunk
+            try buffer.writeWholeBlocks(to: file)
+        }
+        try buffer.writeAll(to: file)
+        try file.truncate(to: UInt64(expected.count))
+        try file.sync()
+        file.close()
+        let reader = try storage.open(directory + "/blocks.tmp", create: false)
+        defer { reader.close() }
+        #expect(try reader.size() == UInt64(expected.count))
+        #expect(try reader.read(at: 0, count: expected.count) == expected)
+    }
 }

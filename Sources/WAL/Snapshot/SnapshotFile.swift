@@ -26,26 +26,28 @@ public enum SnapshotFile {
     }
 
     /// Writes a snapshot durably: a temporary file, fsync, rename into place, directory fsync.
+    /// The bytes go out in whole blocks from one aligned buffer (`Storage.openForStreaming`:
+    /// past the page cache where the file system allows), the last block padded with zeros and
+    /// the file then cut to its length.
     public static func write(_ snapshot: EngineSnapshot, lsn: UInt64, directory: String, storage: any Storage) throws(StorageError) {
         let path = directory + "/" + name(lsn: lsn)
         let temporary = path + ".tmp"
-        let file = try storage.open(temporary, create: true)
+        let file = try storage.openForStreaming(temporary)
         defer { file.close() }
         try file.truncate(to: 0)
-        let header = FileHeader.encode(magic: magic, version: version, lsn: lsn)
-        try file.write(header, at: 0, sync: false)
+        let staging = BlockBuffer(capacity: flushBytes + (1 << 20))
+        staging.append(FileHeader.encode(magic: magic, version: version, lsn: lsn))
 
-        var offset = UInt64(headerBytes)
         var bodyLength: UInt64 = 0
         var crc: UInt32 = 0
         var writer = ByteWriter(capacity: flushBytes + (1 << 16))
         func flush(force: Bool) throws(StorageError) {
             guard force || writer.bytes.count >= flushBytes else { return }
             crc = writer.bytes.withUnsafeBytes { CRC32C.checksum($0, initial: crc) }
-            try file.write(writer.bytes, at: offset, sync: false)
-            offset += UInt64(writer.bytes.count)
+            staging.append(writer.bytes)
             bodyLength += UInt64(writer.bytes.count)
             writer.removeAll()
+            try staging.writeWholeBlocks(to: file)
         }
         snapshot.header.encode(to: &writer)
         writer.write(UInt64(snapshot.items.count))
@@ -73,7 +75,10 @@ public enum SnapshotFile {
         trailer.write(bodyLength)
         trailer.write(crc)
         for byte in trailerMagic { trailer.write(byte) }
-        try file.write(trailer.bytes, at: offset, sync: true)
+        staging.append(trailer.bytes)
+        try staging.writeAll(to: file)
+        try file.truncate(to: UInt64(headerBytes) + bodyLength + UInt64(trailerBytes))
+        try file.sync()
         try storage.rename(temporary, to: path)
         try storage.syncDirectory(directory)
     }
@@ -181,5 +186,49 @@ public enum SnapshotFile {
         elements.reserveCapacity(Int(count))
         for _ in 0..<count { elements.append(try element(&reader)) }
         return elements
+    }
+}
+
+/// Bytes on their way to a file in whole blocks: an aligned buffer that keeps, after each
+/// write, only the tail short of a block.
+final class BlockBuffer {
+    private let base: UnsafeMutableRawPointer
+    private let capacity: Int
+    private(set) var count = 0
+    /// Where the next block goes in the file.
+    private(set) var fileOffset: UInt64 = 0
+
+    init(capacity: Int) {
+        self.capacity = (capacity + storageBlockBytes - 1) / storageBlockBytes * storageBlockBytes + storageBlockBytes
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: storageBlockBytes)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Appends; the caller writes whole blocks before the buffer would overflow.
+    func append(_ bytes: [UInt8]) {
+        precondition(count + bytes.count <= capacity, "block buffer overflow")
+        bytes.withUnsafeBytes { (base + count).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        count += bytes.count
+    }
+
+    /// Writes the whole blocks held and keeps the rest.
+    func writeWholeBlocks(to file: any StorageFile) throws(StorageError) {
+        let whole = count / storageBlockBytes * storageBlockBytes
+        guard whole > 0 else { return }
+        try file.writeAligned(UnsafeRawBufferPointer(start: base, count: whole), at: fileOffset)
+        fileOffset += UInt64(whole)
+        let rest = count - whole
+        if rest > 0 { base.copyMemory(from: base + whole, byteCount: rest) }
+        count = rest
+    }
+
+    /// Writes everything held, the last block padded with zeros (the caller cuts the file to
+    /// its length).
+    func writeAll(to file: any StorageFile) throws(StorageError) {
+        let padded = (count + storageBlockBytes - 1) / storageBlockBytes * storageBlockBytes
+        (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - count)
+        count = padded
+        try writeWholeBlocks(to: file)
     }
 }

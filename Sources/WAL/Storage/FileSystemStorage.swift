@@ -86,6 +86,16 @@ public final class FileSystemStorage: Storage, @unchecked Sendable {
         return names.sorted()
     }
 
+    /// O_DIRECT where the file system takes it (ext4, XFS); a plain file elsewhere (tmpfs).
+    public func openForStreaming(_ path: String) throws(StorageError) -> any StorageFile {
+        let fd = libra_open_direct(path)
+        if fd >= 0 { return FileHandle(path: path, fd: fd, ring: nil) }
+        guard errno == EINVAL else { throw errno == ENOENT ? .notFound(path: path) : failure(path, "open") }
+        let buffered = Glibc.open(path, O_RDWR | O_CLOEXEC | O_CREAT, 0o644)
+        guard buffered >= 0 else { throw failure(path, "open") }
+        return FileHandle(path: path, fd: buffered, ring: nil)
+    }
+
     public func open(_ path: String, create: Bool) throws(StorageError) -> any StorageFile {
         let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
         let fd = Glibc.open(path, flags, 0o644)
@@ -208,6 +218,16 @@ final class FileHandle: StorageFile, @unchecked Sendable {
 
     /// pwrite until every byte of `buffer` is written at `offset` (short writes and EINTR
     /// continue); the error if one stopped it, `operation` naming the call.
+    func writeAligned(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws(StorageError) {
+        precondition(Int(bitPattern: buffer.baseAddress) % storageBlockBytes == 0 && buffer.count % storageBlockBytes == 0 && offset % UInt64(storageBlockBytes) == 0, "an unaligned block write")
+        if let error = pwriteFully(buffer, at: offset, operation: "pwrite") {
+            // A device whose blocks are larger than these refuses them past the page cache
+            // (EINVAL): go on through it.
+            guard case .io(_, EINVAL, _) = error, libra_clear_direct(fd) == 0 else { throw error }
+            if let error = pwriteFully(buffer, at: offset, operation: "pwrite") { throw error }
+        }
+    }
+
     private func pwriteFully(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, operation: String) -> StorageError? {
         var done = 0
         while done < buffer.count {

@@ -12,7 +12,21 @@ public protocol Storage: Sendable {
     func rename(_ source: String, to target: String) throws(StorageError)
     /// Makes a directory's entries (creations, renames, removals) durable.
     func syncDirectory(_ path: String) throws(StorageError)
+    /// Opens (creating it if needed) a file that is written once, front to back, in large blocks
+    /// (`StorageFile.writeAligned`): a snapshot. Where the file system allows, its writes bypass
+    /// the page cache (O_DIRECT), which would otherwise take a copy of hundreds of megabytes the
+    /// server never reads back while it runs.
+    func openForStreaming(_ path: String) throws(StorageError) -> any StorageFile
 }
+
+extension Storage {
+    public func openForStreaming(_ path: String) throws(StorageError) -> any StorageFile {
+        try open(path, create: true)
+    }
+}
+
+/// Alignment of `StorageFile.writeAligned`'s buffer address, length and offset.
+public let storageBlockBytes = 4096
 
 public protocol StorageFile: AnyObject, Sendable {
     var path: String { get }
@@ -33,6 +47,9 @@ public protocol StorageFile: AnyObject, Sendable {
     /// false, the file reserved but only partly filled. True once all of it is filled.
     func allocate(size: UInt64, proceed: () -> Bool) throws(StorageError) -> Bool
     func truncate(to size: UInt64) throws(StorageError)
+    /// Writes `buffer` at `offset` without syncing; its address, length and `offset` are
+    /// multiples of `storageBlockBytes` (a file from `Storage.openForStreaming` may need it).
+    func writeAligned(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws(StorageError)
     func close()
 }
 
@@ -44,6 +61,10 @@ extension StorageFile {
 
     public func read(at offset: UInt64, count: Int, into buffer: inout [UInt8]) throws(StorageError) {
         buffer = try read(at: offset, count: count)
+    }
+
+    public func writeAligned(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws(StorageError) {
+        try write(Array(buffer), at: offset, sync: false)
     }
 }
 
