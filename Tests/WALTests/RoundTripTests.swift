@@ -137,15 +137,16 @@ final class Locked<Value>: @unchecked Sendable {
         let file = try storage.openForStreaming(directory + "/blocks.tmp")
         var random = SeededRandom(seed: 77)
         var expected: [UInt8] = []
-        // A small buffer, so that it writes many times, with remainders of every size.
-        let buffer = BlockBuffer(capacity: 64 << 10)
+        // A small buffer, so that it writes many times, with remainders of every size, and
+        // chunks up to several times its size.
+        let buffer = BlockBuffer(capacity: 64 << 10, file: file)
         while expected.count < 3 << 20 {
-            let chunk = (0..<Int(random.next() % 20_000) + 1).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-            buffer.append(chunk)
+            let size = random.next() % 8 == 0 ? Int(random.next() % 300_000) + 1 : Int(random.next() % 20_000) + 1
+            let chunk = (0..<size).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            try buffer.append(chunk)
             expected += chunk
-            try buffer.writeWholeBlocks(to: file)
         }
-        try buffer.writeAll(to: file)
+        try buffer.writeAll()
         try file.truncate(to: UInt64(expected.count))
         try file.sync()
         file.close()

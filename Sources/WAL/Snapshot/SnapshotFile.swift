@@ -35,8 +35,8 @@ public enum SnapshotFile {
         let file = try storage.openForStreaming(temporary)
         defer { file.close() }
         try file.truncate(to: 0)
-        let staging = BlockBuffer(capacity: flushBytes + (1 << 20))
-        staging.append(FileHeader.encode(magic: magic, version: version, lsn: lsn))
+        let staging = BlockBuffer(capacity: flushBytes, file: file)
+        try staging.append(FileHeader.encode(magic: magic, version: version, lsn: lsn))
 
         var bodyLength: UInt64 = 0
         var crc: UInt32 = 0
@@ -44,10 +44,9 @@ public enum SnapshotFile {
         func flush(force: Bool) throws(StorageError) {
             guard force || writer.bytes.count >= flushBytes else { return }
             crc = writer.bytes.withUnsafeBytes { CRC32C.checksum($0, initial: crc) }
-            staging.append(writer.bytes)
+            try staging.append(writer.bytes)
             bodyLength += UInt64(writer.bytes.count)
             writer.removeAll()
-            try staging.writeWholeBlocks(to: file)
         }
         snapshot.header.encode(to: &writer)
         writer.write(UInt64(snapshot.items.count))
@@ -75,8 +74,8 @@ public enum SnapshotFile {
         trailer.write(bodyLength)
         trailer.write(crc)
         for byte in trailerMagic { trailer.write(byte) }
-        staging.append(trailer.bytes)
-        try staging.writeAll(to: file)
+        try staging.append(trailer.bytes)
+        try staging.writeAll()
         try file.truncate(to: UInt64(headerBytes) + bodyLength + UInt64(trailerBytes))
         try file.sync()
         try storage.rename(temporary, to: path)
@@ -189,31 +188,37 @@ public enum SnapshotFile {
     }
 }
 
-/// Bytes on their way to a file in whole blocks: an aligned buffer that keeps, after each
-/// write, only the tail short of a block.
+/// Bytes on their way to a file in whole blocks: an aligned buffer, written out whole blocks at
+/// a time whenever it fills, keeping only the tail short of a block. Takes any amount at once.
 final class BlockBuffer {
     private let base: UnsafeMutableRawPointer
     private let capacity: Int
+    private let file: any StorageFile
     private(set) var count = 0
     /// Where the next block goes in the file.
     private(set) var fileOffset: UInt64 = 0
 
-    init(capacity: Int) {
-        self.capacity = (capacity + storageBlockBytes - 1) / storageBlockBytes * storageBlockBytes + storageBlockBytes
+    init(capacity: Int, file: any StorageFile) {
+        self.capacity = max(1, (capacity + storageBlockBytes - 1) / storageBlockBytes) * storageBlockBytes
         base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: storageBlockBytes)
+        self.file = file
     }
 
     deinit { base.deallocate() }
 
-    /// Appends; the caller writes whole blocks before the buffer would overflow.
-    func append(_ bytes: [UInt8]) {
-        precondition(count + bytes.count <= capacity, "block buffer overflow")
-        bytes.withUnsafeBytes { (base + count).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        count += bytes.count
+    func append(_ bytes: [UInt8]) throws(StorageError) {
+        var done = 0
+        while done < bytes.count {
+            let taken = min(capacity - count, bytes.count - done)
+            bytes.withUnsafeBytes { (base + count).copyMemory(from: $0.baseAddress! + done, byteCount: taken) }
+            count += taken
+            done += taken
+            if count == capacity { try writeWholeBlocks() }
+        }
     }
 
     /// Writes the whole blocks held and keeps the rest.
-    func writeWholeBlocks(to file: any StorageFile) throws(StorageError) {
+    func writeWholeBlocks() throws(StorageError) {
         let whole = count / storageBlockBytes * storageBlockBytes
         guard whole > 0 else { return }
         try file.writeAligned(UnsafeRawBufferPointer(start: base, count: whole), at: fileOffset)
@@ -225,10 +230,10 @@ final class BlockBuffer {
 
     /// Writes everything held, the last block padded with zeros (the caller cuts the file to
     /// its length).
-    func writeAll(to file: any StorageFile) throws(StorageError) {
+    func writeAll() throws(StorageError) {
         let padded = (count + storageBlockBytes - 1) / storageBlockBytes * storageBlockBytes
         (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - count)
         count = padded
-        try writeWholeBlocks(to: file)
+        try writeWholeBlocks()
     }
 }
