@@ -188,23 +188,28 @@ public enum SnapshotFile {
     }
 }
 
-/// Bytes on their way to a file in whole blocks: an aligned buffer, written out whole blocks at
-/// a time whenever it fills, keeping only the tail short of a block. Takes any amount at once.
+/// Bytes on their way to a file in whole blocks: an aligned buffer of whole blocks, written out
+/// each time it fills. Takes any amount at once.
 final class BlockBuffer {
     private let base: UnsafeMutableRawPointer
     private let capacity: Int
     private let file: any StorageFile
-    private(set) var count = 0
+    private var count = 0
     /// Where the next block goes in the file.
-    private(set) var fileOffset: UInt64 = 0
+    private var fileOffset: UInt64 = 0
 
     init(capacity: Int, file: any StorageFile) {
-        self.capacity = max(1, (capacity + storageBlockBytes - 1) / storageBlockBytes) * storageBlockBytes
+        self.capacity = Self.wholeBlocks(max(1, capacity))
         base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: storageBlockBytes)
         self.file = file
     }
 
     deinit { base.deallocate() }
+
+    /// `bytes` rounded up to whole blocks.
+    private static func wholeBlocks(_ bytes: Int) -> Int {
+        (bytes + storageBlockBytes - 1) / storageBlockBytes * storageBlockBytes
+    }
 
     func append(_ bytes: [UInt8]) throws(StorageError) {
         var done = 0
@@ -213,27 +218,24 @@ final class BlockBuffer {
             bytes.withUnsafeBytes { (base + count).copyMemory(from: $0.baseAddress! + done, byteCount: taken) }
             count += taken
             done += taken
-            if count == capacity { try writeWholeBlocks() }
+            if count == capacity { try writeOut() }
         }
-    }
-
-    /// Writes the whole blocks held and keeps the rest.
-    func writeWholeBlocks() throws(StorageError) {
-        let whole = count / storageBlockBytes * storageBlockBytes
-        guard whole > 0 else { return }
-        try file.writeAligned(UnsafeRawBufferPointer(start: base, count: whole), at: fileOffset)
-        fileOffset += UInt64(whole)
-        let rest = count - whole
-        if rest > 0 { base.copyMemory(from: base + whole, byteCount: rest) }
-        count = rest
     }
 
     /// Writes everything held, the last block padded with zeros (the caller cuts the file to
     /// its length).
     func writeAll() throws(StorageError) {
-        let padded = (count + storageBlockBytes - 1) / storageBlockBytes * storageBlockBytes
+        let padded = Self.wholeBlocks(count)
         (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - count)
         count = padded
-        try writeWholeBlocks()
+        try writeOut()
+    }
+
+    /// Writes the buffer, which holds whole blocks, and empties it.
+    private func writeOut() throws(StorageError) {
+        guard count > 0 else { return }
+        try file.writeAligned(UnsafeRawBufferPointer(start: base, count: count), at: fileOffset)
+        fileOffset += UInt64(count)
+        count = 0
     }
 }

@@ -91,9 +91,7 @@ public final class FileSystemStorage: Storage, @unchecked Sendable {
         let fd = libra_open_direct(path)
         if fd >= 0 { return FileHandle(path: path, fd: fd, ring: nil) }
         guard errno == EINVAL else { throw errno == ENOENT ? .notFound(path: path) : failure(path, "open") }
-        let buffered = Glibc.open(path, O_RDWR | O_CLOEXEC | O_CREAT, 0o644)
-        guard buffered >= 0 else { throw failure(path, "open") }
-        return FileHandle(path: path, fd: buffered, ring: nil)
+        return try open(path, create: true)
     }
 
     public func open(_ path: String, create: Bool) throws(StorageError) -> any StorageFile {
@@ -216,8 +214,6 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         if sync { try self.sync() }
     }
 
-    /// pwrite until every byte of `buffer` is written at `offset` (short writes and EINTR
-    /// continue); the error if one stopped it, `operation` naming the call.
     func writeAligned(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws(StorageError) {
         precondition(Int(bitPattern: buffer.baseAddress) % storageBlockBytes == 0 && buffer.count % storageBlockBytes == 0 && offset % UInt64(storageBlockBytes) == 0, "an unaligned block write")
         if let error = pwriteFully(buffer, at: offset, operation: "pwrite") {
@@ -228,6 +224,8 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         }
     }
 
+    /// pwrite until every byte of `buffer` is written at `offset` (short writes and EINTR
+    /// continue); the error if one stopped it, `operation` naming the call.
     private func pwriteFully(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, operation: String) -> StorageError? {
         var done = 0
         while done < buffer.count {
