@@ -11,9 +11,10 @@ import Glibc
 
 /// The sockets of `libra-bench load`: the connections shared out over one or a few threads
 /// (`--threads`), over plain nonblocking TCP sockets and one epoll set per thread, with no
-/// event-loop framework between the workload and the kernel. On a 2-core machine the load generator's CPU is taken from the server it measures, so
-/// a frame costs the client one `send`, one `recv` and a share of one `epoll_wait`, and nothing
-/// it can avoid on top (docs/benchmarks.md, "A load generator on plain sockets").
+/// event-loop framework between the workload and the kernel. On a 2-core machine the load
+/// generator's CPU is taken from the server it measures, so a frame costs the client one `send`,
+/// one `recv` and a share of one `epoll_wait`, and nothing it can avoid on top (docs/benchmarks.md,
+/// "A load generator on plain sockets").
 final class LoadSockets: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible {
         let description: String

@@ -11,8 +11,8 @@ func monotonicNanoseconds() -> UInt64 {
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
 
-/// Counters and the latency histogram, shared by the connections (one event loop thread, so the
-/// lock is uncontended) and read by the reporter once a second.
+/// Counters and the latency histogram, shared by the connections (on one client thread, or a
+/// few with `--threads`, so the lock is barely contended) and read by the reporter once a second.
 final class LoadStatistics: Sendable {
     struct State {
         var cycles = 0
