@@ -63,7 +63,7 @@ enum MemberStep {
     /// On the member's shard, but its effects on the member come later, as an event (checkout).
     case onMemberShard
     /// On the member's shard, which decides the command and applies its effects on the member
-    /// within the step (return, renewal, payment, profile change, reads).
+    /// within the step (return, renewal, payment, profile change, returned import, reads).
     case decidedOnMemberShard
 }
 

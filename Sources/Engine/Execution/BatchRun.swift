@@ -150,8 +150,25 @@ struct BatchRun {
     }
 
     mutating func decide(_ slot: Int32, _ outcome: Outcome, event: Event?) {
-        outcomes[Int(slot)] = outcome
-        events[Int(slot)] = event
+        Self.store(outcome, at: Int(slot), in: &outcomes)
+        Self.store(event, at: Int(slot), in: &events)
+    }
+
+    /// `slots[index] = value`, for per-slot arrays whose slots `finish` empties (moves out) and
+    /// a command decides once: when the slot is empty, nothing is there to destroy. A plain
+    /// assignment destroys the old value through the optional's outlined destroy, which asks
+    /// the event's (or outcome's) value witness for its tag: about 5 % of the coordinator's
+    /// time while seeding.
+    @inline(__always) private static func store<Wrapped>(_ value: Wrapped?, at index: Int, in slots: inout [Wrapped?]) {
+        slots.withUnsafeMutableBufferPointer { slots in
+            precondition(index >= 0 && index < slots.count, "slot out of range")
+            let slot = slots.baseAddress! + index
+            if case .none = slot.pointee {
+                slot.initialize(to: value)
+            } else {
+                slot.pointee = value
+            }
+        }
     }
 
     /// Counts one shard's answer to a command that every shard answers; true when it was the last.

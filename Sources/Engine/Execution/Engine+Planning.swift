@@ -74,7 +74,10 @@ extension Engine {
                 batch.imports.append(entry)
                 batch.plans[index] = .importLoan(Int32(batch.imports.count - 1), loan: loan)
                 // A returned import only reads its item (existence and type): see WaveScheduler.
-                scheduler.schedule(slot: slot, member: entry.member, memberStep: .onMemberShard, item: entry.item, itemReadOnly: !entry.isActive)
+                // Its member step decides it and stores the loan (`importMemberStep`).
+                scheduler.schedule(
+                    slot: slot, member: entry.member, memberStep: entry.isActive ? .onMemberShard : .decidedOnMemberShard, item: entry.item,
+                    itemReadOnly: !entry.isActive)
             case .returnLoan(let loan), .renewLoan(let loan), .declareLost(let loan), .claimReturned(let loan):
                 guard let route = route(of: loan, firstLoanID: firstLoanID, pending: batch.pendingRoutes) else {
                     batch.settle(index, .refused(Refusal(.loanNotFound)))

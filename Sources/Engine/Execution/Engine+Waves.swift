@@ -71,6 +71,9 @@ extension Engine {
         }
     }
 
+    /// How many slots ahead `build` asks for an item's type.
+    static let itemTypeLookahead = 16
+
     /// The shards' work for some commands of one wave (and, for its first part, the events and
     /// releases the previous wave left for them).
     func build(_ batch: inout BatchRun, _ slots: ArraySlice<Int32>, forward: inout Forwarding, delivering: Bool) -> [ShardWork] {
@@ -87,7 +90,18 @@ extension Engine {
                 swap(&work[shard].holdShelfReleases, &forward.holdShelfReleases[shard])
             }
         }
-        for slot in slots {
+        for position in slots.indices {
+            // Checkouts and imports read their item's type: a byte in a directory too large
+            // to stay cached, and each read a miss on the coordinator's serial path. Asked for
+            // a few slots ahead, so that the misses overlap.
+            if position + Self.itemTypeLookahead < slots.endIndex {
+                switch batch.plans[Int(slots[position + Self.itemTypeLookahead])] {
+                case .checkout(_, let item, _): itemTypes.prefetch(Int(item.rawValue))
+                case .importLoan(let entry, _): itemTypes.prefetch(Int(batch.imports[Int(entry)].item.rawValue))
+                default: break
+                }
+            }
+            let slot = slots[position]
             switch batch.plans[Int(slot)] {
             case .settled:
                 preconditionFailure("a settled command was scheduled")
@@ -107,12 +121,12 @@ extension Engine {
                     work[memberShard].steps.append(.checkoutMember(slot: slot, member: member, item: item, itemType: type))
                     work[itemShard].steps.append(.checkoutItem(slot: slot, item: item, fromHoldShelf: fromHoldShelf))
                 }
-            case .importLoan(let entry, _):
+            case .importLoan(let entry, let loan):
                 let (member, item) = (batch.imports[Int(entry)].member, batch.imports[Int(entry)].item)
                 let type = itemType(of: item)
                 batch.itemTypes[Int(slot)] = type
                 let memberShard = ownership.shard(of: member)
-                work[memberShard].importTerms.append(ImportTerms(batch.imports[Int(entry)], itemType: type))
+                work[memberShard].importTerms.append(ImportTerms(batch.imports[Int(entry)], loan: loan, itemType: type))
                 work[memberShard].steps.append(.importMember(slot: slot, member: member, item: item, terms: Int32(work[memberShard].importTerms.count - 1)))
                 if batch.imports[Int(entry)].isActive { work[ownership.shard(of: item)].steps.append(.checkoutItem(slot: slot, item: item, fromHoldShelf: false)) }
             case .single(let shard, let step):
@@ -213,7 +227,7 @@ extension Engine {
                 batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
                 if let event {
                     // A new loan's position is given only where the shard that stores it is
-                    // known to have appended nothing else first (`completeCheckoutHere`,
+                    // known to have appended nothing else first (`completeOnOneShard`,
                     // `recordForwardedLoan`); no single-shard step makes one.
                     switch event {
                     case .loanCreated, .loanImported: preconditionFailure("a single-shard step made a loan: \(event)")
@@ -232,7 +246,7 @@ extension Engine {
             }
         case .checkout(let member, let item, let loanID):
             if ownership.shard(of: member) == ownership.shard(of: item) {
-                completeCheckoutHere(&batch, result, reply: reply)
+                completeOnOneShard(&batch, result, reply: reply)
                 return
             }
             guard let other = batch.firstVerdict(result) else { return }
@@ -264,28 +278,22 @@ extension Engine {
             }
         case .importLoan(let entryIndex, let loanID):
             let entry = batch.imports[Int(entryIndex)]
-            let memberVerdict: StepVerdict
-            if entry.isActive {
-                guard let other = batch.firstVerdict(result) else { return }
-                let itemVerdict: StepVerdict
-                (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
-                // The import's member step refuses only what checkout's refuses in the same places.
-                if let refusal = Circulation.combineCheckout(member: memberVerdict, item: itemVerdict) {
-                    if case .cleared = itemVerdict { forward.releases[ownership.shard(of: entry.item)].append(entry.item) }
-                    batch.decide(result.slot, .refused(refusal), event: nil)
-                    return
-                }
-            } else {
-                memberVerdict = result.verdict
-                if case .refused(let refusal) = memberVerdict {
-                    batch.decide(result.slot, .refused(refusal), event: nil)
-                    return
-                }
+            guard entry.isActive else {
+                // Decided and applied on the member's shard within its step (`importMemberStep`).
+                completeOnOneShard(&batch, result, reply: reply)
+                return
             }
-            guard case .imported(let fine) = memberVerdict, let type = batch.itemTypes[index] else { preconditionFailure("cleared import without its fine or item type") }
-            let loan = Loan(
-                id: loanID, item: entry.item, member: entry.member, itemType: type, checkedOutAt: entry.checkedOutAt, dueAt: entry.dueAt,
-                returnedAt: entry.returnedAt, fineCents: fine)
+            guard let other = batch.firstVerdict(result) else { return }
+            let (memberVerdict, itemVerdict) = result.role == .primary ? (result.verdict, other) : (other, result.verdict)
+            // The import's member step refuses only what checkout's refuses in the same places.
+            if let refusal = Circulation.combineCheckout(member: memberVerdict, item: itemVerdict) {
+                if case .cleared = itemVerdict { forward.releases[ownership.shard(of: entry.item)].append(entry.item) }
+                batch.decide(result.slot, .refused(refusal), event: nil)
+                return
+            }
+            guard case .imported = memberVerdict, let type = batch.itemTypes[index] else { preconditionFailure("cleared import without its item type") }
+            // An active loan carries no fine yet.
+            let loan = Loan(id: loanID, item: entry.item, member: entry.member, itemType: type, checkedOutAt: entry.checkedOutAt, dueAt: entry.dueAt)
             let event = Event.loanImported(loan, fineOwed: entry.fineOwed)
             recordForwardedLoan(loan, forward: &forward)
             // An active loan's item part (one copy fewer) was taken by the item step's reservation.
@@ -379,12 +387,13 @@ extension Engine {
         }
     }
 
-    /// A checkout decided whole on one shard (`ShardState.checkoutStep`): its loan is already
-    /// stored there, at the position the shard's next loan takes.
-    private func completeCheckoutHere(_ batch: inout BatchRun, _ result: StepResult, reply: ShardReply) {
+    /// A checkout decided whole on one shard (`ShardState.checkoutStep`), or a returned import
+    /// (`ShardState.importMemberStep`): its loan is already stored there, at the position the
+    /// shard's next loan takes.
+    private func completeOnOneShard(_ batch: inout BatchRun, _ result: StepResult, reply: ShardReply) {
         switch result.verdict {
         case .decided(let outcomeIndex, let eventIndex):
-            precondition(eventIndex >= 0, "a checkout decided without its loan event")
+            precondition(eventIndex >= 0, "a loan decided on one shard without its event")
             let event = reply.events[Int(eventIndex)]
             applyToCoordinator(event)
             batch.decide(result.slot, reply.outcomes[Int(outcomeIndex)], event: event)
@@ -397,7 +406,7 @@ extension Engine {
         case .refused(let refusal):
             batch.decide(result.slot, .refused(refusal), event: nil)
         case .cleared, .holdCleared, .imported, .profileCleared, .overdue, .items, .members, .hits:
-            preconditionFailure("a one-shard checkout answered with a saga verdict")
+            preconditionFailure("a one-shard loan answered with a saga verdict")
         }
     }
 
