@@ -226,7 +226,8 @@ final class FileHandle: StorageFile, @unchecked Sendable {
 
     /// pwrite until every byte of `buffer` is written at `offset` (short writes and EINTR
     /// continue); the error if one stopped it, `operation` naming the call.
-    private func pwriteFully(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, operation: String) -> StorageError? {
+    private func pwriteFully(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, to descriptor: Int32? = nil, operation: String) -> StorageError? {
+        let fd = descriptor ?? fd
         var done = 0
         while done < buffer.count {
             let written = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
@@ -260,19 +261,33 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         // appends into such blocks pays it on every group commit. Written zeros leave each
         // commit's fdatasync a data flush alone. Synced every few MiB, so that a commit's flush
         // never waits behind a whole segment of zeros.
-        let zeros = [UInt8](repeating: 0, count: Self.zeroChunkBytes)
+        //
+        // Past the page cache where the file system allows it (a second descriptor opened with
+        // O_DIRECT, whole aligned blocks): copying a segment of zeros into the cache cost the
+        // server 0.2 s of CPU per 400 MB of log while bulk loading, on cores it shares with the
+        // engine. Anything else (an unaligned start, a refusal) goes through the cache.
+        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.zeroChunkBytes, alignment: storageBlockBytes)
+        defer { zeros.deallocate() }
+        zeros.initializeMemory(as: UInt8.self, repeating: 0)
+        var direct = start % UInt64(storageBlockBytes) == 0 && size % UInt64(storageBlockBytes) == 0 ? libra_open_direct(path) : -1
+        defer { if direct >= 0 { Glibc.close(direct) } }
         var offset = start
         var unsynced: UInt64 = 0
         while offset < size {
             guard proceed() else { return false }
             let count = Int(min(UInt64(zeros.count), size - offset))
-            if let error = zeros.withUnsafeBytes({ pwriteFully(UnsafeRawBufferPointer(rebasing: $0[..<count]), at: offset, operation: "pwrite (zero fill)") }) {
-                throw error
+            let chunk = UnsafeRawBufferPointer(rebasing: zeros[..<count])
+            if direct >= 0, let error = pwriteFully(chunk, at: offset, to: direct, operation: "pwrite (zero fill)") {
+                // A device whose blocks are larger than these refuses them past the cache.
+                guard case .io(_, EINVAL, _) = error else { throw error }
+                Glibc.close(direct)
+                direct = -1
             }
+            if direct < 0, let error = pwriteFully(chunk, at: offset, operation: "pwrite (zero fill)") { throw error }
             offset += UInt64(count)
             unsynced += UInt64(count)
             if unsynced >= Self.zeroSyncBytes || offset == size {
-                if fdatasync(fd) != 0 { throw failure(path, "fdatasync (zero fill)") }
+                if fdatasync(direct >= 0 ? direct : fd) != 0 { throw failure(path, "fdatasync (zero fill)") }
                 unsynced = 0
             }
         }
