@@ -73,14 +73,21 @@ struct CrashDrill: AsyncParsableCommand {
                 }
                 group.addTask {
                     try? await Task.sleep(for: .milliseconds(Int(killAfter * 1000)))
-                    process.stop(signal: SIGKILL)
-                    return WorkerResult(ledger: Ledger(), inFlight: nil, violations: 0)
+                    do {
+                        try process.stop(signal: SIGKILL, expecting: .init(reason: .uncaughtSignal, status: SIGKILL))
+                        return WorkerResult(ledger: Ledger(), inFlight: nil, violations: 0)
+                    } catch {
+                        return WorkerResult(ledger: Ledger(), inFlight: nil, violations: 0, serverProblem: "\(error)")
+                    }
                 }
                 var all: [WorkerResult] = []
                 for await result in group { all.append(result) }
                 return all
             }
             await client.close()
+            if let problem = results.lazy.compactMap(\.serverProblem).first {
+                throw DrillError("cycle \(cycle): \(problem)\n(data kept in \(directory))")
+            }
             var unknown: [[Request]] = []
             for result in results {
                 ledger.merge(result.ledger)
@@ -106,9 +113,10 @@ struct CrashDrill: AsyncParsableCommand {
                 ledger.lost += lost
             }
         }
-        let status = process.stop(signal: SIGTERM)
-        if status != 0 {
-            progress("crash-drill: the server exited with \(status) on SIGTERM")
+        do {
+            try process.stop(signal: SIGTERM, expecting: .init(reason: .exit, status: 0))
+        } catch {
+            progress("crash-drill: \(error)")
             violationsTotal += 1
         }
         violationsTotal += try runVerify(binary: process.binary, directory: directory)
@@ -143,6 +151,8 @@ struct CrashDrill: AsyncParsableCommand {
         var ledger: Ledger
         var inFlight: [Request]?
         var violations: Int
+        /// Set by the task that kills the server when the server did not end as killed.
+        var serverProblem: String? = nil
     }
 
     /// Runs cycles for the worker's members until the connection drops.
