@@ -32,6 +32,18 @@ import Testing
         #expect(engineDigest == model.digest(), "digest", sourceLocation: sourceLocation)
     }
 
+    /// Building a wave asks for item types a few slots ahead; an item id from a client can be
+    /// anything up to UInt64.max, and one far enough into a wave part once trapped the engine
+    /// (converting it to an array index) instead of being refused as not found.
+    @Test func hostileItemIDsFarIntoAWave() async {
+        func daysAgo(_ days: Int64) -> Timestamp { Timestamp(rawValue: Self.start.rawValue - days * Timestamp.millisecondsPerDay) }
+        var batch = (0..<20).map { Request(.getMember(MemberID(UInt64(1_000 + $0)))) }
+        batch.append(Request(.checkout(member: 1, item: ItemID(UInt64.max))))
+        batch.append(Request(.importLoan(LoanImport(member: 2, item: ItemID(UInt64.max), checkedOutAt: daysAgo(20), dueAt: daysAgo(6), returnedAt: daysAgo(7)))))
+        batch.append(Request(.importLoan(LoanImport(member: 2, item: ItemID(UInt64.max - 1), checkedOutAt: daysAgo(20), dueAt: daysAgo(6)))))
+        await Self.compare([[Self.item(), Self.member("a@x.org"), Self.member("b@x.org")], batch])
+    }
+
     /// Planning goes on while the first wave runs, a part (`slotsPerHop` commands) at a time: with
     /// parts of one command, command k is planned once the first-wave parts up to two before it
     /// have been completed. What planning reads must not be changed by them in a way that

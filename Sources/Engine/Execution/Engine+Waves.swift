@@ -95,11 +95,14 @@ extension Engine {
             // to stay cached, and each read a miss on the coordinator's serial path. Asked for
             // a few slots ahead, so that the misses overlap.
             if position + Self.itemTypeLookahead < slots.endIndex {
-                switch batch.plans[Int(slots[position + Self.itemTypeLookahead])] {
-                case .checkout(_, let item, _): itemTypes.prefetch(Int(item.rawValue))
-                case .importLoan(let entry, _): itemTypes.prefetch(Int(batch.imports[Int(entry)].item.rawValue))
-                default: break
-                }
+                let item: ItemID? =
+                    switch batch.plans[Int(slots[position + Self.itemTypeLookahead])] {
+                    case .checkout(_, let item, _): item
+                    case .importLoan(let entry, _): batch.imports[Int(entry)].item
+                    default: nil
+                    }
+                // Ids come from clients: one beyond the directory (up to UInt64.max) is not asked for.
+                if let item, item.rawValue < UInt64(itemTypes.count) { itemTypes.prefetch(Int(item.rawValue)) }
             }
             let slot = slots[position]
             switch batch.plans[Int(slot)] {

@@ -114,7 +114,8 @@ struct CrashDrill: AsyncParsableCommand {
             }
         }
         do {
-            try process.stop(signal: SIGTERM, expecting: .init(reason: .exit, status: 0))
+            // The server's own graceful shutdown may take 30 s; then it closes the log.
+            try process.stop(signal: SIGTERM, expecting: .init(reason: .exit, status: 0), grace: 45)
         } catch {
             progress("crash-drill: \(error)")
             violationsTotal += 1
