@@ -226,8 +226,7 @@ final class FileHandle: StorageFile, @unchecked Sendable {
 
     /// pwrite until every byte of `buffer` is written at `offset` (short writes and EINTR
     /// continue); the error if one stopped it, `operation` naming the call.
-    private func pwriteFully(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, to descriptor: Int32? = nil, operation: String) -> StorageError? {
-        let fd = descriptor ?? fd
+    private func pwriteFully(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, operation: String) -> StorageError? {
         var done = 0
         while done < buffer.count {
             let written = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
@@ -269,25 +268,25 @@ final class FileHandle: StorageFile, @unchecked Sendable {
         let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.zeroChunkBytes, alignment: storageBlockBytes)
         defer { zeros.deallocate() }
         zeros.initializeMemory(as: UInt8.self, repeating: 0)
-        var direct = start % UInt64(storageBlockBytes) == 0 && size % UInt64(storageBlockBytes) == 0 ? libra_open_direct(path) : -1
-        defer { if direct >= 0 { Glibc.close(direct) } }
+        let directFD = start % UInt64(storageBlockBytes) == 0 && size % UInt64(storageBlockBytes) == 0 ? libra_open_direct(path) : -1
+        // Its `writeAligned` goes on through the cache where the device refuses the blocks.
+        let direct = directFD >= 0 ? FileHandle(path: path, fd: directFD, ring: nil) : nil
+        defer { direct?.close() }
         var offset = start
         var unsynced: UInt64 = 0
         while offset < size {
             guard proceed() else { return false }
             let count = Int(min(UInt64(zeros.count), size - offset))
             let chunk = UnsafeRawBufferPointer(rebasing: zeros[..<count])
-            if direct >= 0, let error = pwriteFully(chunk, at: offset, to: direct, operation: "pwrite (zero fill)") {
-                // A device whose blocks are larger than these refuses them past the cache.
-                guard case .io(_, EINVAL, _) = error else { throw error }
-                Glibc.close(direct)
-                direct = -1
+            if let direct {
+                try direct.writeAligned(chunk, at: offset)
+            } else if let error = pwriteFully(chunk, at: offset, operation: "pwrite (zero fill)") {
+                throw error
             }
-            if direct < 0, let error = pwriteFully(chunk, at: offset, operation: "pwrite (zero fill)") { throw error }
             offset += UInt64(count)
             unsynced += UInt64(count)
             if unsynced >= Self.zeroSyncBytes || offset == size {
-                if fdatasync(direct >= 0 ? direct : fd) != 0 { throw failure(path, "fdatasync (zero fill)") }
+                if fdatasync(direct?.fd ?? fd) != 0 { throw failure(path, "fdatasync (zero fill)") }
                 unsynced = 0
             }
         }
