@@ -222,9 +222,10 @@ public actor Database {
         snapshotting = true
         defer { snapshotting = false }
         await enterGate()
-        let state = await engine.snapshot()
+        let state = await engine.capture()
         let lsn = lastAppended
         leaveGate()
+        // Batches go on meanwhile: the capture is merged into id order as it is written.
         try await writer.waitDurable(lsn)
         let began = monotonicSeconds()
         let (directory, storage) = (configuration.directory, storage)

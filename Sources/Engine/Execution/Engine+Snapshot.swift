@@ -2,12 +2,19 @@ import Dispatch
 
 /// The whole engine state at a batch boundary, independent of the shard count: what a snapshot
 /// file holds.
-public struct EngineSnapshot: Sendable {
+public struct EngineSnapshot: SnapshotContent {
     public var header: EngineHeader
     /// Ascending by id.
     public var items: [Item]
     public var members: [Member]
     public var loans: [Loan]
+
+    public var itemCount: Int { items.count }
+    public var memberCount: Int { members.count }
+    public var loanCount: Int { loans.count }
+    public func forEachItem(_ body: (Item) -> Bool) { for item in items where !body(item) { return } }
+    public func forEachMember(_ body: (Member) -> Bool) { for member in members where !body(member) { return } }
+    public func forEachLoan(_ body: (Loan) -> Bool) { for loan in loans where !body(loan) { return } }
 
     public init(header: EngineHeader, items: [Item], members: [Member], loans: [Loan]) {
         self.header = header
@@ -19,40 +26,19 @@ public struct EngineSnapshot: Sendable {
 
 extension Engine {
     /// Captures the state between two batches. Commands wait only while the shards hand over
-    /// their arrays (copy on write, no copying); merging into id order happens after the gate
-    /// is released.
-    public func snapshot() async -> EngineSnapshot {
+    /// their arrays (copy on write, no copying).
+    public func capture() async -> EngineCapture {
         await enterGate()
-        let header = self.header
+        defer { leaveGate() }
         var captures: [ShardCapture] = []
         for shard in shards { captures.append(await shard.capture()) }
-        leaveGate()
-        let captured = captures
-        // Merging and sorting millions of records would hold one of the cooperative pool's few
-        // threads for a long time and starve the shards: a Dispatch thread does it instead.
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async {
-                continuation.resume(returning: Self.merge(header: header, captures: captured))
-            }
-        }
+        return EngineCapture(header: header, shards: captures)
     }
 
-    private static func merge(header: EngineHeader, captures: [ShardCapture]) -> EngineSnapshot {
-        var items: [Item] = []
-        var members: [Member] = []
-        var loans: [Loan] = []
-        items.reserveCapacity(captures.reduce(0) { $0 + $1.items.count })
-        members.reserveCapacity(captures.reduce(0) { $0 + $1.members.count })
-        loans.reserveCapacity(captures.reduce(0) { $0 + $1.loans.count })
-        for capture in captures {
-            items.append(contentsOf: capture.items.lazy.filter { $0.id.rawValue != 0 })
-            members.append(contentsOf: capture.members.lazy.filter { $0.id.rawValue != 0 })
-            loans.append(contentsOf: capture.loans)
-        }
-        items.sort { $0.id < $1.id }
-        members.sort { $0.id < $1.id }
-        loans.sort { $0.id < $1.id }
-        return EngineSnapshot(header: header, items: items, members: members, loans: loans)
+    /// The state between two batches in id order: `capture()`, then merged after the gate is
+    /// released. (A snapshot file is written from the capture itself, without these arrays.)
+    public func snapshot() async -> EngineSnapshot {
+        await capture().merged()
     }
 
     /// Replaces an empty engine's state with a snapshot's. Shards load in parallel.

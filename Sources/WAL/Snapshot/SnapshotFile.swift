@@ -26,10 +26,12 @@ public enum SnapshotFile {
     }
 
     /// Writes a snapshot durably: a temporary file, fsync, rename into place, directory fsync.
+    /// The entities are encoded as `snapshot` yields them (from a live capture: merged in id
+    /// order on the way, with no merged copy).
     /// The bytes go out in whole blocks from one aligned buffer (`Storage.openForStreaming`:
     /// past the page cache where the file system allows), the last block padded with zeros and
     /// the file then cut to its length.
-    public static func write(_ snapshot: EngineSnapshot, lsn: UInt64, directory: String, storage: any Storage) throws(StorageError) {
+    public static func write(_ snapshot: some SnapshotContent, lsn: UInt64, directory: String, storage: any Storage) throws(StorageError) {
         let path = directory + "/" + name(lsn: lsn)
         let temporary = path + ".tmp"
         let file = try storage.openForStreaming(temporary)
@@ -49,23 +51,46 @@ public enum SnapshotFile {
             writer.removeAll()
         }
         snapshot.header.encode(to: &writer)
-        writer.write(UInt64(snapshot.items.count))
-        for item in snapshot.items {
+        // The entities come through callbacks that cannot throw (see `SnapshotContent`): a failed
+        // flush stops them, and is thrown once they return.
+        var failure: StorageError?
+        var written = 0
+        func take() -> Bool {
+            written += 1
+            do {
+                try flush(force: false)
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        func finish(_ name: String, count: Int) throws(StorageError) {
+            if let failure { throw failure }
+            precondition(written == count, "snapshot: \(written) \(name) written, \(count) counted")
+            written = 0
+        }
+        let (itemCount, memberCount, loanCount) = (snapshot.itemCount, snapshot.memberCount, snapshot.loanCount)
+        writer.write(UInt64(itemCount))
+        snapshot.forEachItem { item in
             item.encode(to: &writer)
-            try flush(force: false)
+            return take()
         }
+        try finish("items", count: itemCount)
         let membersOffset = bodyLength + UInt64(writer.bytes.count)
-        writer.write(UInt64(snapshot.members.count))
-        for member in snapshot.members {
+        writer.write(UInt64(memberCount))
+        snapshot.forEachMember { member in
             member.encode(to: &writer)
-            try flush(force: false)
+            return take()
         }
+        try finish("members", count: memberCount)
         let loansOffset = bodyLength + UInt64(writer.bytes.count)
-        writer.write(UInt64(snapshot.loans.count))
-        for loan in snapshot.loans {
+        writer.write(UInt64(loanCount))
+        snapshot.forEachLoan { loan in
             loan.encode(to: &writer)
-            try flush(force: false)
+            return take()
         }
+        try finish("loans", count: loanCount)
         try flush(force: true)
         var trailer = ByteWriter(capacity: trailerBytes)
         trailer.write(membersOffset)

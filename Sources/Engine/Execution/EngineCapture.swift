@@ -1,0 +1,144 @@
+import Dispatch
+
+/// What a snapshot file holds: the engine's header, then its items, members and loans, each in
+/// ascending id order.
+public protocol SnapshotContent: Sendable {
+    var header: EngineHeader { get }
+    var itemCount: Int { get }
+    var memberCount: Int { get }
+    var loanCount: Int { get }
+    /// Each calls `body` with the entities in ascending id order until it returns false. (Not
+    /// generic over an error type: across modules that would leave the merge unspecialized.)
+    func forEachItem(_ body: (Item) -> Bool)
+    func forEachMember(_ body: (Member) -> Bool)
+    func forEachLoan(_ body: (Loan) -> Bool)
+}
+
+/// The shards' state at a batch boundary, handed over without copying (copy on write): later
+/// batches do not change it. It yields its entities in id order by merging the shards' arrays
+/// as it goes, so that writing a snapshot of millions of loans allocates no merged copy of
+/// them (the copy's pages were most of a snapshot's cost besides encoding).
+public struct EngineCapture: SnapshotContent {
+    public let header: EngineHeader
+    let shards: [ShardCapture]
+
+    init(header: EngineHeader, shards: [ShardCapture]) {
+        self.header = header
+        self.shards = shards
+    }
+
+    public var itemCount: Int { shards.reduce(0) { $0 + Self.placedCount($1.items) } }
+    public var memberCount: Int { shards.reduce(0) { $0 + Self.placedCount($1.members) } }
+    public var loanCount: Int { shards.reduce(0) { $0 + $1.loans.count } }
+
+    public func forEachItem(_ body: (Item) -> Bool) { Self.merge(shards.map(\.items), body) }
+    public func forEachMember(_ body: (Member) -> Bool) { Self.merge(shards.map(\.members), body) }
+    public func forEachLoan(_ body: (Loan) -> Bool) { Self.merge(shards.map(\.loans), body) }
+
+    /// The capture as arrays in id order. Merging millions of records would hold one of the
+    /// cooperative pool's few threads for a long time and starve the shards: a Dispatch thread
+    /// does it instead.
+    public func merged() async -> EngineSnapshot {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                var items: [Item] = []
+                var members: [Member] = []
+                var loans: [Loan] = []
+                items.reserveCapacity(itemCount)
+                members.reserveCapacity(memberCount)
+                loans.reserveCapacity(loanCount)
+                forEachItem { items.append($0); return true }
+                forEachMember { members.append($0); return true }
+                forEachLoan { loans.append($0); return true }
+                continuation.resume(returning: EngineSnapshot(header: header, items: items, members: members, loans: loans))
+            }
+        }
+    }
+
+    /// Slots with id 0 are placeholders (items and members sit at their id's slot).
+    private static func placedCount<Element: SnapshotEntity>(_ run: ChunkedArray<Element>) -> Int {
+        var count = 0
+        for chunk in run.chunks { for element in chunk where element.snapshotID != 0 { count += 1 } }
+        return count
+    }
+
+    /// Calls `body` with the elements of all runs in ascending id order, placeholders (id 0)
+    /// left out. A shard's arrays are normally ascending already (slots by id, loans as
+    /// created); a run that is not is sorted into a copy first. Stops when `body` returns false.
+    private static func merge<Element: SnapshotEntity>(_ runs: [ChunkedArray<Element>], _ body: (Element) -> Bool) {
+        var cursors = runs.map { run in MergeCursor(ascending(run) ? run : sortedCopy(run)) }
+        while true {
+            // Shards are few (one per core): a scan of their heads beats a heap.
+            var chosen = 0
+            for index in cursors.indices.dropFirst() where cursors[index].headID < cursors[chosen].headID { chosen = index }
+            guard cursors[chosen].headID != .max else { return }
+            guard body(cursors[chosen].head) else { return }
+            cursors[chosen].advance()
+        }
+    }
+
+    private static func ascending<Element: SnapshotEntity>(_ run: ChunkedArray<Element>) -> Bool {
+        var previous: UInt64 = 0
+        for chunk in run.chunks {
+            for element in chunk where element.snapshotID != 0 {
+                if element.snapshotID <= previous { return false }
+                previous = element.snapshotID
+            }
+        }
+        return true
+    }
+
+    private static func sortedCopy<Element: SnapshotEntity>(_ run: ChunkedArray<Element>) -> ChunkedArray<Element> {
+        var sorted = ChunkedArray<Element>()
+        sorted.append(contentsOf: run.filter { $0.snapshotID != 0 }.sorted { $0.snapshotID < $1.snapshotID })
+        return sorted
+    }
+}
+
+/// Items, members and loans as a snapshot orders them; 0 marks a placeholder slot.
+protocol SnapshotEntity {
+    var snapshotID: UInt64 { get }
+}
+
+extension Item: SnapshotEntity { var snapshotID: UInt64 { id.rawValue } }
+extension Member: SnapshotEntity { var snapshotID: UInt64 { id.rawValue } }
+extension Loan: SnapshotEntity { var snapshotID: UInt64 { id.rawValue } }
+
+/// A position in one ascending run, holding its current chunk so that stepping costs no
+/// lookup through the run's chunk list. `headID` is `UInt64.max` once the run is exhausted.
+private struct MergeCursor<Element: SnapshotEntity> {
+    let chunks: [[Element]]
+    var chunkIndex = 0
+    var chunk: [Element]
+    var offset = -1
+    var headID: UInt64 = 0
+
+    init(_ run: ChunkedArray<Element>) {
+        chunks = run.chunks
+        chunk = chunks.first ?? []
+        advance()
+    }
+
+    var head: Element { chunk[offset] }
+
+    /// Moves to the next element that is not a placeholder.
+    mutating func advance() {
+        while true {
+            offset += 1
+            if offset == chunk.count {
+                chunkIndex += 1
+                guard chunkIndex < chunks.count else {
+                    headID = .max
+                    return
+                }
+                chunk = chunks[chunkIndex]
+                offset = 0
+            }
+            let id = chunk[offset].snapshotID
+            if id != 0 {
+                headID = id
+                return
+            }
+        }
+    }
+}
