@@ -30,6 +30,7 @@ struct CrashDrill: AsyncParsableCommand {
     @Option(help: "Members.") var members = 200
     @Option(name: .customLong("kill-after-min"), help: "Earliest kill, seconds into a cycle.") var killAfterMin = 0.5
     @Option(name: .customLong("kill-after-max"), help: "Latest kill, seconds into a cycle.") var killAfterMax = 2.5
+    @Option(name: .customLong("stall-seconds"), help: "Fail when the server answered nothing for this long before a kill.") var stallSeconds = 2.0
     @Option(help: "The libra executable (default: next to libra-bench).") var server: String?
     @Option(help: "The server's log I/O path: posix (its default), uring or auto.") var io = "posix"
     @Option(help: "Random seed.") var seed: UInt64 = UInt64(UInt32.random(in: 1...UInt32.max))
@@ -38,6 +39,7 @@ struct CrashDrill: AsyncParsableCommand {
     func validate() throws {
         guard cycles >= 1, workers >= 1, items >= 1, members >= workers else { throw ValidationError("cycles ≥ 1, workers ≥ 1, items ≥ 1, members ≥ workers") }
         guard killAfterMin > 0, killAfterMax >= killAfterMin else { throw ValidationError("0 < kill-after-min ≤ kill-after-max") }
+        guard stallSeconds > 0 else { throw ValidationError("--stall-seconds must be positive") }
         guard FileSystemStorage.Choice(rawValue: io) != nil else { throw ValidationError("--io must be \(FileSystemStorage.Choice.names)") }
     }
 
@@ -66,6 +68,7 @@ struct CrashDrill: AsyncParsableCommand {
             let client = try await LibraClient.connect(port: process.port, token: token, configuration: configuration)
             let killAfter = killAfterMin + Double(random.next() % 1000) / 1000 * (killAfterMax - killAfterMin)
             let before = ledger.acknowledged
+            let cycleStarted = monotonicSeconds()
             let workerLedgers = ledger.split(workers: workers)
             let results = await withTaskGroup(of: WorkerResult.self) { group in
                 for (index, part) in workerLedgers.enumerated() {
@@ -74,8 +77,9 @@ struct CrashDrill: AsyncParsableCommand {
                 group.addTask {
                     try? await Task.sleep(for: .milliseconds(Int(killAfter * 1000)))
                     do {
+                        let killedAt = monotonicSeconds()
                         try process.stop(signal: SIGKILL, expecting: .init(reason: .uncaughtSignal, status: SIGKILL))
-                        return WorkerResult(ledger: Ledger(), inFlight: nil, violations: 0)
+                        return WorkerResult(ledger: Ledger(), inFlight: nil, violations: 0, killedAt: killedAt)
                     } catch {
                         return WorkerResult(ledger: Ledger(), inFlight: nil, violations: 0, serverProblem: "\(error)")
                     }
@@ -87,6 +91,16 @@ struct CrashDrill: AsyncParsableCommand {
             await client.close()
             if let problem = results.lazy.compactMap(\.serverProblem).first {
                 throw DrillError("cycle \(cycle): \(problem)\n(data kept in \(directory))")
+            }
+            // A server that hangs (or stops serving) before the kill would otherwise count as
+            // killed under load: the last answer must be recent when the kill comes.
+            if let killedAt = results.lazy.compactMap(\.killedAt).first {
+                let lastAnswer = results.compactMap(\.lastAnswerAt).max() ?? cycleStarted
+                if killedAt - lastAnswer > stallSeconds {
+                    throw DrillError(
+                        "cycle \(cycle): the server answered nothing in the \(format(killedAt - lastAnswer, decimals: 1)) s before the kill "
+                            + "(more than --stall-seconds \(format(stallSeconds, decimals: 1))): it stalled\n(data kept in \(directory))")
+                }
             }
             var unknown: [[Request]] = []
             for result in results {
@@ -154,6 +168,10 @@ struct CrashDrill: AsyncParsableCommand {
         var violations: Int
         /// Set by the task that kills the server when the server did not end as killed.
         var serverProblem: String? = nil
+        /// When the worker's last request was answered (monotonic seconds; nil: none was).
+        var lastAnswerAt: Double? = nil
+        /// Set by the task that kills the server: when it sent SIGKILL.
+        var killedAt: Double? = nil
     }
 
     /// Runs cycles for the worker's members until the connection drops.
@@ -164,6 +182,7 @@ struct CrashDrill: AsyncParsableCommand {
         guard !mine.isEmpty else { return WorkerResult(ledger: ledger, inFlight: nil, violations: 0) }
         var violations = 0
         var step = 0
+        var lastAnswerAt: Double?
         while true {
             step += 1
             let member = mine[Int(random.next() % UInt64(mine.count))]
@@ -174,9 +193,10 @@ struct CrashDrill: AsyncParsableCommand {
             requests.append(Request(.checkout(member: member, item: item), idempotencyKey: "drill-\(cycle)-\(worker)-\(step)-c"))
             do {
                 let outcomes = try await client.execute(requests)
+                lastAnswerAt = monotonicSeconds()
                 violations += ledger.record(requests, outcomes)
             } catch {
-                return WorkerResult(ledger: ledger, inFlight: requests, violations: violations)
+                return WorkerResult(ledger: ledger, inFlight: requests, violations: violations, lastAnswerAt: lastAnswerAt)
             }
         }
     }
