@@ -31,6 +31,9 @@ public enum LibraServer {
             throw ServerError(error.description)
         }
         try makeDirectory(configuration.dataDirectory)
+        // One server per data directory: a second one would append to the same log.
+        let lock = try lockDirectory(configuration.dataDirectory)
+        defer { close(lock) }
         let metrics = ServerMetrics()
         var databaseConfiguration = DatabaseConfiguration(
             directory: configuration.dataDirectory, fsync: configuration.fsync, segmentBytes: configuration.segmentBytes,
@@ -75,13 +78,33 @@ public enum LibraServer {
         let core = CoreService(sequencer: sequencer, database: database, connections: connections, subscriptions: subscriptions, logger: logger)
         // Graceful shutdown runs in reverse order: HTTP, then the protocol listener, then the core.
         var serviceConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: core), .init(service: binary), .init(service: http)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [
+                .init(service: core),
+                // A listener that fails (its port taken) stops the server gracefully, and the
+                // error ends `run`: cancelling the group would leave the core waiting for work.
+                .init(service: binary, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: http, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A client that stops reading an event stream must not hold the stop forever. Past this,
         // what is still running is cancelled: nothing acknowledged is lost (it is durable).
         serviceConfiguration.maximumGracefulShutdownDuration = .seconds(30)
         let services = ServiceGroup(configuration: serviceConfiguration)
         try await services.run()
         logger.info("stopped cleanly at durable LSN \(database.durableLSN)")
+    }
+
+    /// Takes an exclusive `flock` on `<directory>/LOCK`, held until the returned descriptor is
+    /// closed (or the process ends, however it ends); refuses when another process holds it.
+    static func lockDirectory(_ directory: String) throws -> Int32 {
+        let path = directory + "/LOCK"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ServerError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno == EWOULDBLOCK ? "another libra process is using this data directory; stop it first" : String(cString: strerror(errno))
+            close(fd)
+            throw ServerError("cannot lock \(path): \(reason)")
+        }
+        return fd
     }
 
     static func makeDirectory(_ path: String) throws {
@@ -111,9 +134,15 @@ final class CoreService: Service {
 
     func run() async throws {
         let sequencer = sequencer
-        try await withGracefulShutdownHandler {
-            await sequencer.run()
-        } onGracefulShutdown: {
+        // Closing the sequencer ends its loop; so does cancelling this service, which would
+        // otherwise leave the loop waiting for work that never comes.
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                await sequencer.run()
+            } onGracefulShutdown: {
+                sequencer.close()
+            }
+        } onCancel: {
             sequencer.close()
         }
         subscriptions.closeAll()

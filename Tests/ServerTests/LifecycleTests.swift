@@ -42,6 +42,42 @@ import Glibc
         #expect(refused.stderrText.contains("--event-loops must be 1...256"))
     }
 
+    /// A second server on a data directory in use is refused at once (it would append to the
+    /// same log); the first one goes on serving.
+    @Test func aDataDirectoryServesOneServerAtATime() throws {
+        let first = try ServerProcess()
+        defer { first.stop(signal: SIGKILL); first.removeDirectory() }
+        try first.start()
+        let second = try ServerProcess(directory: first.directory)
+        defer { second.stop(signal: SIGKILL) }
+        #expect(throws: ServerProcessError.self) { try second.start(timeoutSeconds: 30) }
+        #expect(second.stderrText.contains("another libra process is using this data directory"))
+        let client = try FrameClient(port: first.protocolPort)
+        _ = try client.hello()
+        #expect(try client.outcomes([Samples.item(0, copies: 1)])[0].item != nil)
+        // The lock goes with the process, however it ends.
+        first.stop(signal: SIGKILL)
+        try second.start()
+    }
+
+    /// A protocol port already taken ends the server with an error, instead of leaving it
+    /// running without its listener (it used to stay up, deaf to SIGTERM).
+    @Test func aTakenPortEndsTheServer() throws {
+        let first = try ServerProcess()
+        defer { first.stop(signal: SIGKILL); first.removeDirectory() }
+        try first.start()
+        let second = try ServerProcess(arguments: ["--port", String(first.protocolPort)])
+        defer { second.stop(signal: SIGKILL); second.removeDirectory() }
+        do {
+            try second.start(timeoutSeconds: 30)
+            Issue.record("a second server started on a taken port")
+        } catch {
+            // It ends by itself, with an error status, instead of waiting out the timeout.
+            #expect("\(error)".contains("server exited with 1 before it was ready"), "\(error)")
+        }
+        #expect(second.stderrText.contains("Address already in use"))
+    }
+
     @Test func sigtermAnswersWhatIsInFlightAndExitsZero() throws {
         let server = try ServerProcess()
         defer { server.stop(signal: SIGKILL); server.removeDirectory() }
