@@ -67,11 +67,15 @@ public struct EngineCapture: SnapshotContent {
     /// created); a run that is not is sorted into a copy first. Stops when `body` returns false.
     private static func merge<Element: SnapshotEntity>(_ runs: [ChunkedArray<Element>], _ body: (Element) -> Bool) {
         var cursors = runs.map { run in MergeCursor(ascending(run) ? run : sortedCopy(run)) }
+        var lastID: UInt64 = 0
         while true {
             // Shards are few (one per core): a scan of their heads beats a heap.
             var chosen = 0
             for index in cursors.indices.dropFirst() where cursors[index].headID < cursors[chosen].headID { chosen = index }
             guard cursors[chosen].headID != .max else { return }
+            // Ids are unique across shards: the same id twice would write two records as one.
+            precondition(cursors[chosen].headID > lastID, "snapshot: id \(cursors[chosen].headID) after \(lastID)")
+            lastID = cursors[chosen].headID
             guard body(cursors[chosen].head) else { return }
             cursors[chosen].advance()
         }
