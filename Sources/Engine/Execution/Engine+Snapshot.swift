@@ -1,5 +1,3 @@
-import Dispatch
-
 /// The whole engine state at a batch boundary, independent of the shard count: what a snapshot
 /// file holds.
 public struct EngineSnapshot: SnapshotContent {

@@ -55,15 +55,14 @@ public struct EngineCapture: SnapshotContent {
         }
     }
 
-    /// Slots with id 0 are placeholders (items and members sit at their id's slot).
+    /// Items and members sit at their id's slot, with placeholders between.
     private static func placedCount<Element: SnapshotEntity>(_ run: ChunkedArray<Element>) -> Int {
         var count = 0
-        for chunk in run.chunks { for element in chunk where element.snapshotID != 0 { count += 1 } }
+        for chunk in run.chunks { for element in chunk where !element.isPlaceholder { count += 1 } }
         return count
     }
 
-    /// Calls `body` with the elements of all runs in ascending id order, placeholders (id 0)
-    /// left out. A shard's arrays are normally ascending already (slots by id, loans as
+    /// Calls `body` with the elements of all runs in ascending id order, placeholders left out. A shard's arrays are normally ascending already (slots by id, loans as
     /// created); a run that is not is sorted into a copy first. Stops when `body` returns false.
     private static func merge<Element: SnapshotEntity>(_ runs: [ChunkedArray<Element>], _ body: (Element) -> Bool) {
         var cursors = runs.map { run in MergeCursor(ascending(run) ? run : sortedCopy(run)) }
@@ -84,7 +83,7 @@ public struct EngineCapture: SnapshotContent {
     private static func ascending<Element: SnapshotEntity>(_ run: ChunkedArray<Element>) -> Bool {
         var previous: UInt64 = 0
         for chunk in run.chunks {
-            for element in chunk where element.snapshotID != 0 {
+            for element in chunk where !element.isPlaceholder {
                 if element.snapshotID <= previous { return false }
                 previous = element.snapshotID
             }
@@ -94,19 +93,36 @@ public struct EngineCapture: SnapshotContent {
 
     private static func sortedCopy<Element: SnapshotEntity>(_ run: ChunkedArray<Element>) -> ChunkedArray<Element> {
         var sorted = ChunkedArray<Element>()
-        sorted.append(contentsOf: run.filter { $0.snapshotID != 0 }.sorted { $0.snapshotID < $1.snapshotID })
+        sorted.append(contentsOf: run.filter { !$0.isPlaceholder }.sorted { $0.snapshotID < $1.snapshotID })
         return sorted
     }
 }
 
-/// Items, members and loans as a snapshot orders them; 0 marks a placeholder slot.
+/// Items, members and loans as a snapshot orders them. Only slot arrays (items, members) hold
+/// placeholders, marked by id 0; loans are stored densely, so every loan is counted and written.
 protocol SnapshotEntity {
     var snapshotID: UInt64 { get }
+    static var hasPlaceholders: Bool { get }
 }
 
-extension Item: SnapshotEntity { var snapshotID: UInt64 { id.rawValue } }
-extension Member: SnapshotEntity { var snapshotID: UInt64 { id.rawValue } }
-extension Loan: SnapshotEntity { var snapshotID: UInt64 { id.rawValue } }
+extension SnapshotEntity {
+    var isPlaceholder: Bool { Self.hasPlaceholders && snapshotID == 0 }
+}
+
+extension Item: SnapshotEntity {
+    var snapshotID: UInt64 { id.rawValue }
+    static var hasPlaceholders: Bool { true }
+}
+
+extension Member: SnapshotEntity {
+    var snapshotID: UInt64 { id.rawValue }
+    static var hasPlaceholders: Bool { true }
+}
+
+extension Loan: SnapshotEntity {
+    var snapshotID: UInt64 { id.rawValue }
+    static var hasPlaceholders: Bool { false }
+}
 
 /// A position in one ascending run, holding its current chunk so that stepping costs no
 /// lookup through the run's chunk list. `headID` is `UInt64.max` once the run is exhausted.
@@ -138,9 +154,8 @@ private struct MergeCursor<Element: SnapshotEntity> {
                 chunk = chunks[chunkIndex]
                 offset = 0
             }
-            let id = chunk[offset].snapshotID
-            if id != 0 {
-                headID = id
+            if !chunk[offset].isPlaceholder {
+                headID = chunk[offset].snapshotID
                 return
             }
         }
