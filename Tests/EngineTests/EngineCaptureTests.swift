@@ -94,4 +94,100 @@ import Testing
         }
         #expect(first == [1, 2, 3, 4, 5])
     }
+
+    /// Checkouts in one batch leave a shard's loans out of id order (one-shard checkouts are stored
+    /// in their wave, cross-shard ones a hop later): the capture reads such a run through a
+    /// window, not a sorted copy, and still yields every loan once, in id order.
+    @Test func checkoutBatchesAreReadThroughAWindow() async {
+        let fixture = UnitFixture(shardCount: 2)
+        var members: [MemberID] = []
+        var items: [ItemID] = []
+        for _ in 0..<24 { members.append(await fixture.member()) }
+        for _ in 0..<48 { items.append(await fixture.item(copies: 1)) }
+        for round in 0..<2 {
+            // Ids place by parity on two shards: half the checkouts stay on one shard, half cross.
+            let requests = members.indices.map { Request(.checkout(member: members[$0], item: items[round * 24 + ($0 % 4 >= 2 ? $0 ^ 1 : $0)])) }
+            let outcomes = await fixture.engine.execute(requests).outcomes
+            #expect(outcomes.allSatisfy { if case .ok(.loan) = $0 { true } else { false } })
+        }
+        let capture = await fixture.engine.capture()
+        let orders = capture.shards.map { RunOrder.of($0.loans) }
+        #expect(orders.contains(.window(RunOrder.windows[0])), "orders: \(orders)")
+        #expect(!orders.contains(.positions))
+
+        var seen: [UInt64] = []
+        capture.forEachLoan {
+            seen.append($0.id.rawValue)
+            return true
+        }
+        let stored = capture.shards.flatMap { $0.loans.map(\.id.rawValue) }.sorted()
+        #expect(seen == stored && seen.count == 48)
+    }
+
+    /// Runs out of order within blocks of random sizes, shuffled and spread over three shards:
+    /// each is classified by how far it is out of order, and the walk yields 1...n in order.
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func windowsFollowTheDisorder(seed: UInt64) async {
+        var random = SeededRandom(seed: seed)
+        let blockMax = random.pick([1, 8, 1_000, 3_000, 200_000])
+        let total = random.int(1...20_000)
+        var ids = Array(1...UInt64(total))
+        var start = 0
+        while start < ids.count {
+            let end = min(ids.count, start + random.int(1...blockMax))
+            ids[start..<end].shuffle(using: &random)
+            start = end
+        }
+        var runs = [[UInt64]](repeating: [], count: 3)
+        for id in ids { runs[random.int(0...2)].append(id) }
+        let shards = runs.map { run -> ShardCapture in
+            var loans = ChunkedArray<Loan>()
+            loans.append(contentsOf: run.map { Loan(id: LoanID($0), item: ItemID($0), member: MemberID($0), itemType: .book, checkedOutAt: .zero, dueAt: .zero) })
+            return ShardCapture(items: ChunkedArray(), members: ChunkedArray(), loans: loans)
+        }
+        for (run, shard) in zip(runs, shards) {
+            // The least window that the run needs, worked out another way: for each element, the
+            // earliest one before it with a higher id (a binary search over the running maxima).
+            var maxima: [UInt64] = []
+            var needed = 1
+            for (index, id) in run.enumerated() {
+                var (low, high) = (0, index)
+                while low < high {
+                    let middle = (low + high) / 2
+                    if maxima[middle] > id { high = middle } else { low = middle + 1 }
+                }
+                if low < index { needed = max(needed, index - low + 1) }
+                maxima.append(max(maxima.last ?? 0, id))
+            }
+            let expected: RunOrder = needed == 1 ? .ascending : RunOrder.windows.first { $0 >= needed }.map { .window($0) } ?? .positions
+            #expect(RunOrder.of(shard.loans) == expected, "seed \(seed), block \(blockMax): needs a window of \(needed)")
+        }
+        let capture = EngineCapture(header: await UnitFixture().engine.snapshot().header, shards: shards)
+        var seen: [UInt64] = []
+        capture.forEachLoan {
+            seen.append($0.id.rawValue)
+            return true
+        }
+        let misplaced = zip(seen, 1...UInt64(total)).first { $0.0 != $0.1 }
+        #expect(misplaced == nil && seen.count == total, "seed \(seed): first out of order (seen, expected): \(String(describing: misplaced)); \(seen.count) of \(total)")
+    }
+
+    /// The check's edge: an element displaced by exactly `window` positions needs a window one larger.
+    @Test func aWindowCoversDisplacementsBelowItsSize() {
+        func run(_ ids: [UInt64]) -> ChunkedArray<Loan> {
+            var run = ChunkedArray<Loan>()
+            run.append(contentsOf: ids.map { Loan(id: LoanID($0), item: ItemID($0), member: MemberID($0), itemType: .book, checkedOutAt: .zero, dueAt: .zero) })
+            return run
+        }
+        // The highest id first, the lowest `window` positions after it.
+        for window in [2, 5, 1_024] {
+            let displaced = run([UInt64(window + 1)] + (2...UInt64(window)).map { $0 } + [1])
+            #expect(!RunOrder.isOrdered(displaced, window: window))
+            #expect(RunOrder.isOrdered(displaced, window: window + 1))
+        }
+        #expect(RunOrder.of(run(Array(1...3_000))) == .ascending)
+        #expect(RunOrder.of(run([1_025] + Array(2...1_024) + [1])) == .window(Limits.commandsPerBatchMax))
+        #expect(RunOrder.of(run([1_024] + Array(2...1_023) + [1])) == .window(1_024))
+        #expect(RunOrder.of(run(Array((1...70_000).reversed()))) == .positions)
+    }
 }

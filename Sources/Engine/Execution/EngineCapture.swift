@@ -62,10 +62,12 @@ public struct EngineCapture: SnapshotContent {
         return count
     }
 
-    /// Calls `body` with the elements of all runs in ascending id order, placeholders left out. A shard's arrays are normally ascending already (slots by id, loans as
-    /// created); a run that is not is sorted into a copy first. Stops when `body` returns false.
+    /// Calls `body` with the elements of all runs in ascending id order, placeholders left out,
+    /// until it returns false. A shard's arrays are normally ascending already (slots by id,
+    /// bulk-loaded loans); loans made by checkouts are out of order only within a batch, and such
+    /// a run is read through a window (see `RunOrder`), never copied.
     private static func merge<Element: SnapshotEntity>(_ runs: [ChunkedArray<Element>], _ body: (Element) -> Bool) {
-        var cursors = runs.map { run in MergeCursor(ascending(run) ? run : sortedCopy(run)) }
+        var cursors = runs.map { MergeCursor($0, order: RunOrder.of($0)) }
         var lastID: UInt64 = 0
         while true {
             // Shards are few (one per core): a scan of their heads beats a heap.
@@ -75,26 +77,9 @@ public struct EngineCapture: SnapshotContent {
             // Ids are unique across shards: the same id twice would write two records as one.
             precondition(cursors[chosen].headID > lastID, "snapshot: id \(cursors[chosen].headID) after \(lastID)")
             lastID = cursors[chosen].headID
-            guard body(cursors[chosen].head) else { return }
+            guard let head = cursors[chosen].head, body(head) else { return }
             cursors[chosen].advance()
         }
-    }
-
-    private static func ascending<Element: SnapshotEntity>(_ run: ChunkedArray<Element>) -> Bool {
-        var previous: UInt64 = 0
-        for chunk in run.chunks {
-            for element in chunk where !element.isPlaceholder {
-                if element.snapshotID <= previous { return false }
-                previous = element.snapshotID
-            }
-        }
-        return true
-    }
-
-    private static func sortedCopy<Element: SnapshotEntity>(_ run: ChunkedArray<Element>) -> ChunkedArray<Element> {
-        var sorted = ChunkedArray<Element>()
-        sorted.append(contentsOf: run.filter { !$0.isPlaceholder }.sorted { $0.snapshotID < $1.snapshotID })
-        return sorted
     }
 }
 
@@ -124,40 +109,80 @@ extension Loan: SnapshotEntity {
     static var hasPlaceholders: Bool { false }
 }
 
-/// A position in one ascending run, holding its current chunk so that stepping costs no
-/// lookup through the run's chunk list. `headID` is `UInt64.max` once the run is exhausted.
+/// A position in one run, read in id order as its `RunOrder` says. An ascending run is walked
+/// chunk by chunk, holding the current chunk so that stepping costs no lookup through the run's
+/// chunk list. `headID` is `UInt64.max` once the run is exhausted.
 private struct MergeCursor<Element: SnapshotEntity> {
-    let chunks: [[Element]]
+    let run: ChunkedArray<Element>
+    let order: RunOrder
     var chunkIndex = 0
     var chunk: [Element]
     var offset = -1
     var headID: UInt64 = 0
+    private(set) var head: Element?
+    /// `.window`: the next loans in id order, and the position of the next one to take in.
+    var heap = WindowHeap(capacity: 0)
+    var nextPosition = 0
+    /// `.positions`: the run's positions by id, and how many were read.
+    var sortedPositions: [Int] = []
+    var taken = 0
 
-    init(_ run: ChunkedArray<Element>) {
-        chunks = run.chunks
-        chunk = chunks.first ?? []
+    init(_ run: ChunkedArray<Element>, order: RunOrder) {
+        self.run = run
+        self.order = order
+        chunk = run.chunks.first ?? []
+        switch order {
+        case .ascending:
+            break
+        case .window(let window):
+            heap = WindowHeap(capacity: min(window, run.count))
+            while nextPosition < min(window, run.count) {
+                heap.push(WindowHeap.Entry(id: run[nextPosition].snapshotID, position: nextPosition))
+                nextPosition += 1
+            }
+        case .positions:
+            sortedPositions = run.indices.filter { !run[$0].isPlaceholder }
+            sortedPositions.sort { run[$0].snapshotID < run[$1].snapshotID }
+        }
         advance()
     }
 
-    var head: Element { chunk[offset] }
-
     /// Moves to the next element that is not a placeholder.
     mutating func advance() {
-        while true {
-            offset += 1
-            if offset == chunk.count {
-                chunkIndex += 1
-                guard chunkIndex < chunks.count else {
-                    headID = .max
-                    return
+        switch order {
+        case .ascending:
+            while true {
+                offset += 1
+                if offset == chunk.count {
+                    chunkIndex += 1
+                    guard chunkIndex < run.chunks.count else { return finish() }
+                    chunk = run.chunks[chunkIndex]
+                    offset = 0
                 }
-                chunk = chunks[chunkIndex]
-                offset = 0
+                if !chunk[offset].isPlaceholder { return take(chunk[offset]) }
             }
-            if !chunk[offset].isPlaceholder {
-                headID = chunk[offset].snapshotID
-                return
+        case .window:
+            guard !heap.isEmpty else { return finish() }
+            var replacement: WindowHeap.Entry?
+            if nextPosition < run.count {
+                replacement = WindowHeap.Entry(id: run[nextPosition].snapshotID, position: nextPosition)
+                nextPosition += 1
             }
+            take(run[heap.popLeast(replacingWith: replacement).position])
+        case .positions:
+            guard taken < sortedPositions.count else { return finish() }
+            take(run[sortedPositions[taken]])
+            taken += 1
         }
+    }
+
+    private mutating func take(_ element: Element) {
+        head = element
+        headID = element.snapshotID
+    }
+
+    private mutating func finish() {
+        head = nil
+        headID = .max
     }
 }
