@@ -24,9 +24,15 @@ public struct VerifyReport: Sendable, Equatable {
         var options = options
         options.buildsSearchIndex = false
         let (_, recovery) = try await Recovery.recover(into: engine, directory: directory, storage: storage, options: options, log: log)
+        let began = monotonicSeconds()
         let counts = await engine.counts()
+        let digest = await engine.digest()
+        let digested = monotonicSeconds()
+        log("state digest computed in \(Int((digested - began) * 1000)) ms; checking every invariant")
+        let violations = await engine.invariantViolations()
+        log("\(violations.count) invariant violations, checked in \(Int((monotonicSeconds() - digested) * 1000)) ms")
         return VerifyReport(
-            lsn: recovery.lastLSN, digest: (await engine.digest()).description, items: counts.items, members: counts.members,
-            activeLoans: counts.activeLoans, tornBytes: recovery.tornBytes, snapshotLSN: recovery.snapshotLSN, violations: await engine.invariantViolations())
+            lsn: recovery.lastLSN, digest: digest.description, items: counts.items, members: counts.members,
+            activeLoans: counts.activeLoans, tornBytes: recovery.tornBytes, snapshotLSN: recovery.snapshotLSN, violations: violations)
     }
 }

@@ -97,4 +97,34 @@ import Glibc
         try short.read(at: 0, count: 3, into: &buffer)
         #expect(buffer == [7, 7, 7])
     }
+
+    /// A long replay says how far it has come (here at every record), and a log of large batch
+    /// records, more events than one replay chunk holds, comes back whole.
+    @Test func replayReportsProgressAndBringsLargeRecordsBack() async throws {
+        let directory = WALFixture.temporaryDirectory()
+        defer { WALFixture.removeDirectory(directory) }
+        let storage = FileSystemStorage(ioPath: .posix)
+        var configuration = WALFixture.configuration(directory, segmentBytes: 32 << 20)
+        configuration.snapshotIntervalSeconds = nil
+        configuration.snapshotLogBytes = nil
+        let first = try await Database.open(configuration, storage: storage, clock: ManualClock(WALFixture.start), log: WALFixture.quiet)
+        // 80,000 events in 8 records: a chunk ends at 65,536 events, before the 2,048 records.
+        for batch in 0..<8 { _ = try await first.execute((0..<10_000).map { Self.item("Volume \(batch)-\($0)") }) }
+        for index in 0..<3 { _ = try await first.execute([Self.item("Pamphlet \(index)")]) }
+        let expected = await first.engine.digest()
+        await first.close()
+
+        final class Lines: @unchecked Sendable { var lines: [String] = [] }
+        let collected = Lines()
+        let engine = Engine(configuration: configuration.engine)
+        let (_, report) = try await Recovery.recover(
+            into: engine, directory: directory, storage: storage, options: RecoveryOptions(buildsSearchIndex: false, progressIntervalSeconds: 0)
+        ) { collected.lines.append($0) }
+        #expect(await engine.digest() == expected)
+        #expect(report.recordsReplayed == 11 && report.eventsReplayed >= 80_003)
+        let progress = collected.lines.filter { $0.hasPrefix("recovery: replaying segment 1 of 1 (") }
+        #expect(progress.count >= 8, "lines: \(collected.lines)")
+        #expect(progress.last?.contains("11 records") == true, "lines: \(collected.lines)")
+        #expect(await engine.invariantViolations().isEmpty)
+    }
 }

@@ -15,6 +15,12 @@ struct LogScanner {
     private var segmentBuffer: [UInt8] = []
     /// The chunk the engine is applying while the next one is decoded.
     private var applying: Task<Void, Never>?
+    /// The segment being read, counted from the first one replayed, and how many there are.
+    private var segmentNumber = 0
+    private var segmentsToReplay = 0
+    /// When replay began, and when it last said how far it has come (monotonic seconds).
+    private var replayStart = 0.0
+    private var lastProgress = 0.0
 
     init(directory: String, storage: any Storage, segments: [(first: UInt64, name: String)], snapshotLSN: UInt64, options: RecoveryOptions, log: @escaping (String) -> Void) {
         self.directory = directory
@@ -38,12 +44,16 @@ struct LogScanner {
         guard start < segments.count else { return LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1) }
         if segments[start].first > snapshotLSN + 1 { throw .missingRecords(after: snapshotLSN, file: segments[start].name) }
 
+        segmentsToReplay = segments.count - start
+        replayStart = monotonicSeconds()
+        lastProgress = replayStart
         var expectedLSN = segments[start].first
         var expectedSequence = await engine.currentHeader().nextSequence
         var recordCheck = RecordCheck(header: await engine.currentHeader())
         var position = LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1)
         for index in start..<segments.count {
             let name = segments[index].name
+            segmentNumber = index - start + 1
             let bytes = try readReusingBuffer(name)
             switch LogFormat.parseSegmentHeader(bytes) {
             case .success(let first):
@@ -97,7 +107,8 @@ struct LogScanner {
                         return LogPosition(segment: name, offset: UInt64(offset), nextLSN: expectedLSN)
                     }
                     expectedSequence = record.firstSequence + SequenceNumber(record.commandCount)
-                    if pending.count >= Recovery.replayChunk { try await flush(into: engine, report: &report) }
+                    if pending.count >= Recovery.replayChunk || pending.events.count >= Recovery.replayChunkEvents { try await flush(into: engine, report: &report) }
+                    logProgress(report)
                 } else {
                     // The snapshot already holds it.
                     pending.removeLast()
@@ -172,6 +183,20 @@ struct LogScanner {
         applying = Task { await engine.apply(chunk) }
         // A new chunk: the engine still reads the one just handed over.
         pending = ReplayChunk()
+    }
+
+    /// A long replay (a large log after a crash, with snapshots far apart) says how far it has
+    /// come every `progressIntervalSeconds`, so that an operator waiting for a start or a
+    /// `libra verify` sees it move.
+    private mutating func logProgress(_ report: RecoveryReport) {
+        let now = monotonicSeconds()
+        guard now - lastProgress >= options.progressIntervalSeconds, segmentNumber > 0 else { return }
+        lastProgress = now
+        // Decoded so far: what was handed to the engine, and the chunk still being gathered.
+        let records = report.recordsReplayed + UInt64(pending.count)
+        let events = report.eventsReplayed + UInt64(pending.events.count)
+        let name = segments[segments.count - segmentsToReplay + segmentNumber - 1].name
+        log("recovery: replaying segment \(segmentNumber) of \(segmentsToReplay) (\(name)): \(records) records (\(events) events) read in \(Int(now - replayStart)) s")
     }
 
     /// A bad record: corruption when a valid one follows, else a torn final write.

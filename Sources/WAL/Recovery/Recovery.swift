@@ -8,11 +8,14 @@ public struct RecoveryOptions: Sendable {
     /// Start building the search index in the background once the log is replayed (a server
     /// wants it; an offline check does not).
     public var buildsSearchIndex: Bool
+    /// How often a long replay logs how far it has come (0: at every chunk of records).
+    public var progressIntervalSeconds: Double
 
-    public init(truncateCorruptLog: Bool = false, segmentBytes: UInt64 = 64 << 20, buildsSearchIndex: Bool = true) {
+    public init(truncateCorruptLog: Bool = false, segmentBytes: UInt64 = 64 << 20, buildsSearchIndex: Bool = true, progressIntervalSeconds: Double = 2) {
         self.truncateCorruptLog = truncateCorruptLog
         self.segmentBytes = segmentBytes
         self.buildsSearchIndex = buildsSearchIndex
+        self.progressIntervalSeconds = progressIntervalSeconds
     }
 }
 
@@ -59,8 +62,11 @@ public enum Recovery {
     public static let formatMarker = "FORMAT"
     /// The marker's one line; the number is the data format version.
     public static let formatLine = "libra-data 3\n"
-    /// Records replayed per engine visit.
+    /// Records replayed per engine visit, and events: a chunk ends at whichever bound comes
+    /// first, so that large batch records (a bulk load's, thousands of events each) still
+    /// overlap decoding with applying, and the decoded events waiting stay bounded.
     static let replayChunk = 2048
+    static let replayChunkEvents = 1 << 16
 
     public static func recover(
         into engine: Engine, directory: String, storage: any Storage, options: RecoveryOptions = RecoveryOptions(), log: @escaping (String) -> Void
