@@ -24,8 +24,8 @@ public struct VerifyReport: Sendable, Equatable {
         var options = options
         options.buildsSearchIndex = false
         let (_, recovery) = try await Recovery.recover(into: engine, directory: directory, storage: storage, options: options, log: log)
-        let began = monotonicSeconds()
         let counts = await engine.counts()
+        let began = monotonicSeconds()
         let digest = await engine.digest()
         let digested = monotonicSeconds()
         log("state digest computed in \(Int((digested - began) * 1000)) ms; checking every invariant")

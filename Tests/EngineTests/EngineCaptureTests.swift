@@ -173,7 +173,7 @@ import Testing
     }
 
     /// The check's edge: an element displaced by exactly `window` positions needs a window one larger.
-    @Test func aWindowCoversDisplacementsBelowItsSize() {
+    @Test func aWindowCoversDisplacementsBelowItsSize() async {
         func run(_ ids: [UInt64]) -> ChunkedArray<Loan> {
             var run = ChunkedArray<Loan>()
             run.append(contentsOf: ids.map { Loan(id: LoanID($0), item: ItemID($0), member: MemberID($0), itemType: .book, checkedOutAt: .zero, dueAt: .zero) })
@@ -189,5 +189,18 @@ import Testing
         #expect(RunOrder.of(run([1_025] + Array(2...1_024) + [1])) == .window(Limits.commandsPerBatchMax))
         #expect(RunOrder.of(run([1_024] + Array(2...1_023) + [1])) == .window(1_024))
         #expect(RunOrder.of(run(Array((1...70_000).reversed()))) == .positions)
+
+        // Read through its sorted positions: the first and last ids swapped, 70,000 apart.
+        let swapped = run([70_000] + Array(2...69_999) + [1])
+        #expect(RunOrder.of(swapped) == .positions)
+        let capture = EngineCapture(
+            header: await UnitFixture().engine.snapshot().header,
+            shards: [ShardCapture(items: ChunkedArray(), members: ChunkedArray(), loans: swapped)])
+        var seen: [UInt64] = []
+        capture.forEachLoan {
+            seen.append($0.id.rawValue)
+            return true
+        }
+        #expect(seen == Array(1...70_000))
     }
 }

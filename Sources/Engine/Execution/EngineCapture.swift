@@ -135,6 +135,8 @@ private struct MergeCursor<Element: SnapshotEntity> {
         case .ascending:
             break
         case .window(let window):
+            // The heap holds every element it reads: a placeholder (id 0) would come out first.
+            precondition(!Element.hasPlaceholders, "a run with placeholders read through a window")
             heap = WindowHeap(capacity: min(window, run.count))
             while nextPosition < min(window, run.count) {
                 heap.push(WindowHeap.Entry(id: run[nextPosition].snapshotID, position: nextPosition))
