@@ -28,6 +28,8 @@ struct EngineWorkload: AsyncParsableCommand {
     @Option(help: "Run exactly this many cycles instead of running for --duration.") var cycles: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Capture a snapshot (as the log's snapshots do) every this many seconds, to measure the pause it causes.") var snapshotEvery: Double?
+    @Flag(help: "With --snapshot-every: only capture, and hold the capture for 1 s instead of merging it (the copy-on-write cost alone).")
+    var captureOnly = false
 
     func validate() throws {
         guard items > 0, members > 0, copies > 0 else { throw ValidationError("items, members and copies must be positive") }
@@ -140,7 +142,15 @@ struct EngineWorkload: AsyncParsableCommand {
             if let snapshotEvery, monotonicSeconds() >= nextSnapshot {
                 nextSnapshot = monotonicSeconds() + snapshotEvery
                 snapshots += 1
-                Task.detached { _ = await engine.snapshot() }
+                if captureOnly {
+                    Task.detached {
+                        let capture = await engine.capture()
+                        try? await Task.sleep(nanoseconds: 1_000_000_000)
+                        withExtendedLifetime(capture) {}
+                    }
+                } else {
+                    Task.detached { _ = await engine.snapshot() }
+                }
             }
             // Each batch enters the engine after the previous one has run, so that a seed gives
             // the same run every time (two tasks may reach the engine in either order).
