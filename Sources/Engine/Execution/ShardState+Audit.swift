@@ -74,15 +74,27 @@ extension ShardState {
             report.violations.append("shard \(index): loan history links (\(previousLoanOfMember.count) for \(loans.count) loans, \(newestLoanOfMember.count) heads for \(members.count) members) point outside the loans")
             return report
         }
+        // Millions of loans: per loan, arrays and a sort rather than dictionaries (hashing every
+        // loan id took most of a large directory's check); dictionaries for active loans only.
         var activeByMember: [MemberID: [LoanID]] = [:]
-        var positions: [LoanID: Int] = [:]
-        var loansByMember: [MemberID: Int] = [:]
+        var activePositions: [LoanID: Int] = [:]
+        // By the member's slot here (a loan lives on its member's shard).
+        var loansByMember = [Int](repeating: 0, count: members.count)
+        var ids: [UInt64] = []
+        ids.reserveCapacity(loans.count)
         for (position, loan) in loans.enumerated() {
-            if positions.updateValue(position, forKey: loan.id) != nil { report.violations.append("loan \(loan.id) stored twice") }
-            loansByMember[loan.member, default: 0] += 1
+            ids.append(loan.id.rawValue)
+            let local = ownership.localIndex(of: loan.member)
+            if local < loansByMember.count { loansByMember[local] += 1 }
             guard loan.isActive else { continue }
+            activePositions[loan.id] = position
             activeByMember[loan.member, default: []].append(loan.id)
             report.activeLoansByItem[loan.item, default: 0] += 1
+        }
+        // A shard's loans are nearly in id order, so this sort is quick.
+        ids.sort()
+        for index in ids.indices.dropFirst() where ids[index] == ids[index - 1] && (index < 2 || ids[index - 2] != ids[index]) {
+            report.violations.append("loan \(LoanID(ids[index])) stored twice")
         }
         for (local, member) in members.enumerated() where member.id.rawValue != 0 {
             if member.finesOwedCents < 0 { report.violations.append("member \(member.id): fines owed \(member.finesOwedCents) < 0") }
@@ -91,7 +103,7 @@ extension ShardState {
                 report.violations.append("member \(member.id): active loans \(member.activeLoans.map(\.loan)) != loans \(expected)")
             }
             for active in member.activeLoans {
-                let stored = positions[active.loan].map { loans[$0] }
+                let stored = activePositions[active.loan].map { loans[$0] }
                 if stored?.item != active.item || stored?.dueAt != active.dueAt {
                     report.violations.append("member \(member.id): active loan \(active.loan) names the wrong item or due time")
                 }
@@ -108,7 +120,7 @@ extension ShardState {
                 chained += 1
                 position = previousLoanOfMember[Int(position)]
             }
-            if broken || chained != loansByMember[member.id, default: 0] {
+            if broken || chained != loansByMember[local] {
                 report.violations.append("member \(member.id): loan history out of order, foreign or incomplete")
             }
         }
