@@ -63,9 +63,9 @@ public struct EngineCapture: SnapshotContent {
     }
 
     /// Calls `body` with the elements of all runs in ascending id order, placeholders left out,
-    /// until it returns false. A shard's arrays are normally ascending already (slots by id,
-    /// bulk-loaded loans); loans made by checkouts are out of order only within a batch, and such
-    /// a run is read through a window (see `RunOrder`), never copied.
+    /// until it returns false. Items and members sit at their id's slot, so they ascend; loans
+    /// made by checkouts or imports are out of order only within a batch, and such a run is read
+    /// through a window (see `RunOrder`), never copied.
     private static func merge<Element: SnapshotEntity>(_ runs: [ChunkedArray<Element>], _ body: (Element) -> Bool) {
         var cursors = runs.map { MergeCursor($0, order: RunOrder.of($0)) }
         var lastID: UInt64 = 0

@@ -2,7 +2,8 @@
 ///
 /// A shard stores a loan at the position the coordinator gives it as the batch completes:
 /// loans of one batch whose member and item share a shard are stored in their wave, the others a
-/// hop later, so a shard's loans are out of id order, but only among the loans of one batch.
+/// hop later (and of an import batch, the returned loans in their member's step, the active ones
+/// a hop later), so a shard's loans are out of id order, but only among the loans of one batch.
 /// Every loan of a later batch has a higher id and a higher position. Such a run is read through
 /// a min-heap of the next `window` loans: if every element is above all elements `window` or more
 /// positions before it, no element not yet in the heap can be smaller than the heap's least, so
