@@ -1,4 +1,3 @@
-import Dispatch
 import Engine
 import Synchronization
 
@@ -229,17 +228,7 @@ public actor Database {
         try await writer.waitDurable(lsn)
         let began = monotonicSeconds()
         let (directory, storage) = (configuration.directory, storage)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            // A dedicated queue: writing hundreds of megabytes must not hold a cooperative thread.
-            DispatchQueue.global().async {
-                do {
-                    try SnapshotFile.write(state, lsn: lsn, directory: directory, storage: storage)
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        try await offCooperativePool { try SnapshotFile.write(state, lsn: lsn, directory: directory, storage: storage) }
         lastSnapshotTime = monotonicSeconds()
         lastSnapshotLogBytes = writer.statisticsSnapshot.bytes
         snapshotsTaken += 1
@@ -247,16 +236,7 @@ public actor Database {
         // Off the actor, which every batch passes: unlinking a snapshot of hundreds of MiB and
         // the segments it retires, then syncing the directory, took 40-65 ms, and every batch
         // waited for it. (Still inside `snapshotting`: the next snapshot waits for it.)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async {
-                do {
-                    try Self.prune(directory: directory, storage: storage)
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        try await offCooperativePool { try Self.prune(directory: directory, storage: storage) }
         return lsn
     }
 

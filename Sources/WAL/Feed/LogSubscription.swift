@@ -1,5 +1,3 @@
-import Dispatch
-
 /// One subscriber's place in the log: hands out committed records in LSN order, from memory
 /// when `LogFeed` still holds them, else read back from the segments off the cooperative pool,
 /// and waits at the end for more.
@@ -34,7 +32,7 @@ public struct LogSubscription: Sendable {
                 }
                 var current = reader ?? LogReader(directory: directory, storage: storage, from: nextLSN)
                 reader = nil
-                let (records, after) = try await Self.offPool { [current] in
+                let (records, after) = try await offCooperativePool { [current] in
                     var reading = current
                     let records = try reading.read(through: durable, maxBytes: maxBytes)
                     return (records, reading)
@@ -58,12 +56,5 @@ public struct LogSubscription: Sendable {
     /// Stops reading (a reader holds no file between reads; this drops its place).
     public mutating func close() {
         reader = nil
-    }
-
-    /// Blocking file reads run on a dispatch queue, not on the cooperative threads.
-    private static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 
+import Dispatch
 import Engine
 
 /// The writer thread's mutex and condition variable (`monotonicSeconds` and `RecursiveLock`
@@ -61,4 +62,13 @@ final class Condition: @unchecked Sendable {
         pthread_cond_timedwait(condition, mutex.mutex, &spec)
     }
     func signal() { pthread_cond_signal(condition) }
+}
+
+/// Runs blocking work (file reads, writes of hundreds of megabytes, removals and directory
+/// syncs) on a dispatch queue, so that it holds none of the cooperative pool's few threads nor
+/// the actor that awaits it.
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
 }
