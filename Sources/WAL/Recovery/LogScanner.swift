@@ -15,9 +15,9 @@ struct LogScanner {
     private var segmentBuffer: [UInt8] = []
     /// The chunk the engine is applying while the next one is decoded.
     private var applying: Task<Void, Never>?
-    /// The segment being read, counted from the first one replayed, and how many there are.
-    private var segmentNumber = 0
-    private var segmentsToReplay = 0
+    /// The first segment replayed, and the one being read (indexes into `segments`).
+    private var firstReplayed = 0
+    private var reading: Int?
     /// When replay began, and when it last said how far it has come (monotonic seconds).
     private var replayStart = 0.0
     private var lastProgress = 0.0
@@ -44,7 +44,7 @@ struct LogScanner {
         guard start < segments.count else { return LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1) }
         if segments[start].first > snapshotLSN + 1 { throw .missingRecords(after: snapshotLSN, file: segments[start].name) }
 
-        segmentsToReplay = segments.count - start
+        firstReplayed = start
         replayStart = monotonicSeconds()
         lastProgress = replayStart
         var expectedLSN = segments[start].first
@@ -53,7 +53,7 @@ struct LogScanner {
         var position = LogPosition(segment: nil, offset: 0, nextLSN: snapshotLSN + 1)
         for index in start..<segments.count {
             let name = segments[index].name
-            segmentNumber = index - start + 1
+            reading = index
             let bytes = try readReusingBuffer(name)
             switch LogFormat.parseSegmentHeader(bytes) {
             case .success(let first):
@@ -190,13 +190,14 @@ struct LogScanner {
     /// `libra verify` sees it move.
     private mutating func logProgress(_ report: RecoveryReport) {
         let now = monotonicSeconds()
-        guard now - lastProgress >= options.progressIntervalSeconds, segmentNumber > 0 else { return }
+        guard now - lastProgress >= options.progressIntervalSeconds, let reading else { return }
         lastProgress = now
         // Decoded so far: what was handed to the engine, and the chunk still being gathered.
         let records = report.recordsReplayed + UInt64(pending.count)
         let events = report.eventsReplayed + UInt64(pending.events.count)
-        let name = segments[segments.count - segmentsToReplay + segmentNumber - 1].name
-        log("recovery: replaying segment \(segmentNumber) of \(segmentsToReplay) (\(name)): \(records) records (\(events) events) read in \(Int(now - replayStart)) s")
+        log(
+            "recovery: replaying segment \(reading - firstReplayed + 1) of \(segments.count - firstReplayed) (\(segments[reading].name)): \(records) records "
+                + "(\(events) events) read in \(Int(now - replayStart)) s")
     }
 
     /// A bad record: corruption when a valid one follows, else a torn final write.
