@@ -5,13 +5,43 @@ import Testing
 /// `EngineCapture`: the state a snapshot is written from, merged from the shards' arrays in id
 /// order as it is read.
 @Suite struct EngineCaptureTests {
+    /// Members, and items of `copies` copies each, registered one by one.
+    static func library(_ fixture: UnitFixture, members memberCount: Int, items itemCount: Int, copies: Int32) async -> ([MemberID], [ItemID]) {
+        var members: [MemberID] = []
+        var items: [ItemID] = []
+        for _ in 0..<memberCount { members.append(await fixture.member()) }
+        for _ in 0..<itemCount { items.append(await fixture.item(copies: copies)) }
+        return (members, items)
+    }
+
+    /// A shard's run of loans with these ids, in this order.
+    static func loans(_ ids: [UInt64]) -> ChunkedArray<Loan> {
+        var run = ChunkedArray<Loan>()
+        run.append(contentsOf: ids.map { Loan(id: LoanID($0), item: ItemID($0), member: MemberID($0), itemType: .book, checkedOutAt: .zero, dueAt: .zero) })
+        return run
+    }
+
+    /// A capture of shards holding only these loan runs.
+    static func capture(loans runs: [ChunkedArray<Loan>]) async -> EngineCapture {
+        EngineCapture(
+            header: await UnitFixture().engine.snapshot().header,
+            shards: runs.map { ShardCapture(items: ChunkedArray(), members: ChunkedArray(), loans: $0) })
+    }
+
+    /// The ids the capture yields its loans in.
+    static func loanIDs(_ capture: EngineCapture) -> [UInt64] {
+        var seen: [UInt64] = []
+        capture.forEachLoan {
+            seen.append($0.id.rawValue)
+            return true
+        }
+        return seen
+    }
+
     /// Later batches change the live shards, never the capture (copy on write).
     @Test func laterBatchesLeaveTheCaptureAsItWas() async {
         let fixture = UnitFixture(shardCount: 3)
-        var members: [MemberID] = []
-        var items: [ItemID] = []
-        for _ in 0..<6 { members.append(await fixture.member()) }
-        for _ in 0..<9 { items.append(await fixture.item(copies: 2)) }
+        let (members, items) = await Self.library(fixture, members: 6, items: 9, copies: 2)
         var loans: [Loan] = []
         for (index, member) in members.enumerated() {
             if let loan = await fixture.checkout(member, items[index]) { loans.append(loan) }
@@ -35,18 +65,10 @@ import Testing
         #expect(later.loans.count == 7 && later.items.count == 10)
     }
 
-    /// Runs spanning several chunks interleave by id; placeholders (id 0) are left out; a run
-    /// that is not ascending is sorted first; `false` from the body stops the walk.
+    /// Runs spanning several chunks interleave by id; placeholders (id 0) are left out; a
+    /// shuffled run is still yielded in order; `false` from the body stops the walk.
     @Test func mergesShardRunsInIDOrder() async {
         let chunk = ChunkedArray<Loan>.chunkSize
-        func loan(_ id: UInt64) -> Loan {
-            Loan(id: LoanID(id), item: ItemID(id), member: MemberID(id), itemType: .book, checkedOutAt: .zero, dueAt: .zero)
-        }
-        func run(_ ids: [UInt64]) -> ChunkedArray<Loan> {
-            var run = ChunkedArray<Loan>()
-            run.append(contentsOf: ids.map(loan))
-            return run
-        }
         func item(_ id: UInt64) -> Item {
             var item = Item.placeholder
             item.id = ItemID(id)
@@ -58,8 +80,8 @@ import Testing
             return run
         }
         let total = UInt64(3 * chunk + 11)
-        let even = run(Array(stride(from: 2, through: total, by: 2)))
-        let odd = run(Array(stride(from: 1, through: total, by: 2)).filter { $0 % 3 != 0 })
+        let even = Self.loans(Array(stride(from: 2, through: total, by: 2)))
+        let odd = Self.loans(Array(stride(from: 1, through: total, by: 2)).filter { $0 % 3 != 0 })
         var shuffled = Array(stride(from: 1, through: total, by: 2)).filter { $0 % 3 == 0 }
         shuffled.shuffle()
         let capture = EngineCapture(
@@ -67,14 +89,10 @@ import Testing
             shards: [
                 ShardCapture(items: items([0, 4, 0, 7]), members: ChunkedArray(), loans: even),
                 ShardCapture(items: items([1, 0, 5]), members: ChunkedArray(), loans: odd),
-                ShardCapture(items: items([]), members: ChunkedArray(), loans: run(shuffled)),
+                ShardCapture(items: items([]), members: ChunkedArray(), loans: Self.loans(shuffled)),
             ])
 
-        var seen: [UInt64] = []
-        capture.forEachLoan {
-            seen.append($0.id.rawValue)
-            return true
-        }
+        let seen = Self.loanIDs(capture)
         let misplaced = zip(seen, 1...total).first { $0.0 != $0.1 }
         #expect(misplaced == nil && seen.count == Int(total), "first out of order (seen, expected): \(String(describing: misplaced)); \(seen.count) of \(total)")
         #expect(capture.loanCount == Int(total))
@@ -100,10 +118,7 @@ import Testing
     /// window, not a sorted copy, and still yields every loan once, in id order.
     @Test func checkoutBatchesAreReadThroughAWindow() async {
         let fixture = UnitFixture(shardCount: 2)
-        var members: [MemberID] = []
-        var items: [ItemID] = []
-        for _ in 0..<24 { members.append(await fixture.member()) }
-        for _ in 0..<48 { items.append(await fixture.item(copies: 1)) }
+        let (members, items) = await Self.library(fixture, members: 24, items: 48, copies: 1)
         for round in 0..<2 {
             // Ids place by parity on two shards: half the checkouts stay on one shard, half cross.
             let requests = members.indices.map { Request(.checkout(member: members[$0], item: items[round * 24 + ($0 % 4 >= 2 ? $0 ^ 1 : $0)])) }
@@ -115,11 +130,7 @@ import Testing
         #expect(orders.contains(.window(RunOrder.windows[0])), "orders: \(orders)")
         #expect(!orders.contains(.positions))
 
-        var seen: [UInt64] = []
-        capture.forEachLoan {
-            seen.append($0.id.rawValue)
-            return true
-        }
+        let seen = Self.loanIDs(capture)
         let stored = capture.shards.flatMap { $0.loans.map(\.id.rawValue) }.sorted()
         #expect(seen == stored && seen.count == 48)
     }
@@ -140,12 +151,8 @@ import Testing
         }
         var runs = [[UInt64]](repeating: [], count: 3)
         for id in ids { runs[random.int(0...2)].append(id) }
-        let shards = runs.map { run -> ShardCapture in
-            var loans = ChunkedArray<Loan>()
-            loans.append(contentsOf: run.map { Loan(id: LoanID($0), item: ItemID($0), member: MemberID($0), itemType: .book, checkedOutAt: .zero, dueAt: .zero) })
-            return ShardCapture(items: ChunkedArray(), members: ChunkedArray(), loans: loans)
-        }
-        for (run, shard) in zip(runs, shards) {
+        let capture = await Self.capture(loans: runs.map(Self.loans))
+        for (run, shard) in zip(runs, capture.shards) {
             // The least window that the run needs, worked out another way: for each element, the
             // earliest one before it with a higher id (a binary search over the running maxima).
             var maxima: [UInt64] = []
@@ -162,23 +169,14 @@ import Testing
             let expected: RunOrder = needed == 1 ? .ascending : RunOrder.windows.first { $0 >= needed }.map { .window($0) } ?? .positions
             #expect(RunOrder.of(shard.loans) == expected, "seed \(seed), block \(blockMax): needs a window of \(needed)")
         }
-        let capture = EngineCapture(header: await UnitFixture().engine.snapshot().header, shards: shards)
-        var seen: [UInt64] = []
-        capture.forEachLoan {
-            seen.append($0.id.rawValue)
-            return true
-        }
+        let seen = Self.loanIDs(capture)
         let misplaced = zip(seen, 1...UInt64(total)).first { $0.0 != $0.1 }
         #expect(misplaced == nil && seen.count == total, "seed \(seed): first out of order (seen, expected): \(String(describing: misplaced)); \(seen.count) of \(total)")
     }
 
     /// The check's edge: an element displaced by exactly `window` positions needs a window one larger.
     @Test func aWindowCoversDisplacementsBelowItsSize() async {
-        func run(_ ids: [UInt64]) -> ChunkedArray<Loan> {
-            var run = ChunkedArray<Loan>()
-            run.append(contentsOf: ids.map { Loan(id: LoanID($0), item: ItemID($0), member: MemberID($0), itemType: .book, checkedOutAt: .zero, dueAt: .zero) })
-            return run
-        }
+        let run = Self.loans
         // The highest id first, the lowest `window` positions after it.
         for window in [2, 5, 1_024] {
             let displaced = run([UInt64(window + 1)] + (2...UInt64(window)).map { $0 } + [1])
@@ -193,14 +191,6 @@ import Testing
         // Read through its sorted positions: the first and last ids swapped, 70,000 apart.
         let swapped = run([70_000] + Array(2...69_999) + [1])
         #expect(RunOrder.of(swapped) == .positions)
-        let capture = EngineCapture(
-            header: await UnitFixture().engine.snapshot().header,
-            shards: [ShardCapture(items: ChunkedArray(), members: ChunkedArray(), loans: swapped)])
-        var seen: [UInt64] = []
-        capture.forEachLoan {
-            seen.append($0.id.rawValue)
-            return true
-        }
-        #expect(seen == Array(1...70_000))
+        #expect(Self.loanIDs(await Self.capture(loans: [swapped])) == Array(1...70_000))
     }
 }
