@@ -35,6 +35,7 @@ final class BinaryListener: Service {
     func run() async throws {
         let (gateway, connections, subscriptions, idle) = (gateway, connections, subscriptions, idleTimeoutSeconds)
         let ticks = SubmissionTick.perLoop(of: group, sequencer: gateway.sequencer)
+        let answers = AnswerQueue.perLoop(of: group)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -47,7 +48,7 @@ final class BinaryListener: Service {
                         ByteToMessageHandler(FrameDecoder()),
                         ConnectionHandler(
                             gateway: gateway, connections: connections, subscriptions: subscriptions, serverVersion: LibraServer.version,
-                            tick: ticks[ObjectIdentifier(channel.eventLoop)]),
+                            tick: ticks[ObjectIdentifier(channel.eventLoop)], answers: answers[ObjectIdentifier(channel.eventLoop)]),
                     ])
                 }
             }

@@ -24,9 +24,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var registered = false
     /// Wakes the sequencer after the loop's pass over its ready connections (nil: per frame).
     private let tick: SubmissionTick?
+    /// The loop's answers, written before each read (nil: each answer a task of its own).
+    private let answers: AnswerQueue?
 
-    init(gateway: Gateway, connections: ConnectionRegistry, subscriptions: EventSubscriptions, serverVersion: String, tick: SubmissionTick? = nil) {
+    init(
+        gateway: Gateway, connections: ConnectionRegistry, subscriptions: EventSubscriptions, serverVersion: String, tick: SubmissionTick? = nil,
+        answers: AnswerQueue? = nil
+    ) {
         self.tick = tick
+        self.answers = answers
         self.gateway = gateway
         self.connections = connections
         self.subscriptions = subscriptions
@@ -55,6 +61,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Answers first: they end cycles that are waiting; this frame only begins one.
+        answers?.writeQueued()
         switch unwrapInboundIn(data) {
         case .oversized(let header):
             sendError(context, requestID: header.requestID, format: header.format, ProtocolRefusal(.frameTooLarge, "At most \(ProtocolLimits.frameBytesMax) bytes per frame."))
@@ -104,11 +112,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
             inFlight += 1
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let answers = answers
             gateway.serve(requests, principal: principal, wakeLater: tick != nil) { result in
-                bound.eventLoop.execute {
+                let answer: AnswerQueue.Answer = {
                     let (handler, context) = bound.value
                     handler.answer(context, header: header, result)
                 }
+                if let answers { answers.push(answer) } else { bound.eventLoop.execute(answer) }
             }
             tick?.submitted()
         case .subscribe:
