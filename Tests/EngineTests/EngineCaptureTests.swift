@@ -38,6 +38,22 @@ import Testing
         return seen
     }
 
+    /// The length of the longest decreasing subsequence: the longest increasing one of the ids
+    /// read backwards (patience sorting: each id replaces the lowest pile top not below it, or
+    /// starts a pile).
+    static func longestDecreasing(_ ids: [UInt64]) -> Int {
+        var tops: [UInt64] = []
+        for id in ids.reversed() {
+            var (low, high) = (0, tops.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if tops[middle] < id { low = middle + 1 } else { high = middle }
+            }
+            if low == tops.count { tops.append(id) } else { tops[low] = id }
+        }
+        return tops.count
+    }
+
     /// Later batches change the live shards, never the capture (copy on write).
     @Test func laterBatchesLeaveTheCaptureAsItWas() async {
         let fixture = UnitFixture(shardCount: 3)
@@ -114,9 +130,10 @@ import Testing
     }
 
     /// Checkouts in one batch leave a shard's loans out of id order (one-shard checkouts are stored
-    /// in their wave, cross-shard ones a hop later): the capture reads such a run through a
-    /// window, not a sorted copy, and still yields every loan once, in id order.
-    @Test func checkoutBatchesAreReadThroughAWindow() async {
+    /// in their wave, cross-shard ones a hop later): two ascending sequences interleaved, which the
+    /// capture merges as two lanes, not through a window or a sorted copy, and still yields every
+    /// loan once, in id order.
+    @Test func checkoutBatchesAreReadAsTwoLanes() async {
         let fixture = UnitFixture(shardCount: 2)
         let (members, items) = await Self.library(fixture, members: 24, items: 48, copies: 1)
         for round in 0..<2 {
@@ -127,8 +144,7 @@ import Testing
         }
         let capture = await fixture.engine.capture()
         let orders = capture.shards.map { RunOrder.of($0.loans) }
-        #expect(orders.contains(.window(RunOrder.windows[0])), "orders: \(orders)")
-        #expect(!orders.contains(.positions))
+        #expect(orders.contains(.lanes(2)) && orders.allSatisfy { $0 == .ascending || $0 == .lanes(2) }, "orders: \(orders)")
 
         let seen = Self.loanIDs(capture)
         let stored = capture.shards.flatMap { $0.loans.map(\.id.rawValue) }.sorted()
@@ -136,11 +152,12 @@ import Testing
     }
 
     /// Runs out of order within blocks of random sizes, shuffled and spread over three shards:
-    /// each is classified by how far it is out of order, and the walk yields 1...n in order.
-    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
-    func windowsFollowTheDisorder(seed: UInt64) async {
+    /// each is classified by how many ascending sequences it takes and how far it is out of order,
+    /// and the walk yields 1...n in order.
+    @Test(arguments: Array(1...12) as [UInt64])
+    func lanesAndWindowsFollowTheDisorder(seed: UInt64) async {
         var random = SeededRandom(seed: seed)
-        let blockMax = random.pick([1, 8, 1_000, 3_000, 200_000])
+        let blockMax = random.pick([1, 2, 3, 8, 1_000, 3_000, 200_000])
         let total = random.int(1...20_000)
         var ids = Array(1...UInt64(total))
         var start = 0
@@ -166,8 +183,13 @@ import Testing
                 if low < index { needed = max(needed, index - low + 1) }
                 maxima.append(max(maxima.last ?? 0, id))
             }
-            let expected: RunOrder = needed == 1 ? .ascending : RunOrder.windows.first { $0 >= needed }.map { .window($0) } ?? .positions
-            #expect(RunOrder.of(shard.loans) == expected, "seed \(seed), block \(blockMax): needs a window of \(needed)")
+            // The fewest ascending sequences the run splits into: its longest decreasing subsequence.
+            let decreasing = Self.longestDecreasing(run)
+            let expected: RunOrder =
+                needed == 1 ? .ascending
+                : decreasing <= RunOrder.lanesMax ? .lanes(decreasing)
+                : RunOrder.windows.first { $0 >= needed }.map { .window($0) } ?? .positions
+            #expect(RunOrder.of(shard.loans) == expected, "seed \(seed), block \(blockMax): \(decreasing) lanes, a window of \(needed)")
         }
         let seen = Self.loanIDs(capture)
         let misplaced = zip(seen, 1...UInt64(total)).first { $0.0 != $0.1 }
@@ -175,6 +197,8 @@ import Testing
     }
 
     /// The check's edge: an element displaced by exactly `window` positions needs a window one larger.
+    /// Runs that need more than `lanesMax` lanes (here over 1,024 descending ids) are read through
+    /// the window they need, or their sorted positions.
     @Test func aWindowCoversDisplacementsBelowItsSize() async {
         let run = Self.loans
         // The highest id first, the lowest `window` positions after it.
@@ -184,13 +208,52 @@ import Testing
             #expect(RunOrder.isOrdered(displaced, window: window + 1))
         }
         #expect(RunOrder.of(run(Array(1...3_000))) == .ascending)
-        #expect(RunOrder.of(run([1_025] + Array(2...1_024) + [1])) == .window(Limits.commandsPerBatchMax))
-        #expect(RunOrder.of(run([1_024] + Array(2...1_023) + [1])) == .window(1_024))
+        // 1,025 descending ids first: one lane too many, and the lowest 1,024 positions behind the highest.
+        let descending = run(Array((1...1_025).reversed()) + Array(1_026...3_000))
+        #expect(RunOrder.of(descending) == .window(Limits.commandsPerBatchMax))
+        #expect(Self.loanIDs(await Self.capture(loans: [descending])) == Array(1...3_000))
         #expect(RunOrder.of(run(Array((1...70_000).reversed()))) == .positions)
 
-        // Read through its sorted positions: the first and last ids swapped, 70,000 apart.
-        let swapped = run([70_000] + Array(2...69_999) + [1])
-        #expect(RunOrder.of(swapped) == .positions)
-        #expect(Self.loanIDs(await Self.capture(loans: [swapped])) == Array(1...70_000))
+        // Read through its sorted positions: 1,026 descending ids first, 1,024 last, 71,025 apart.
+        let far = run(Array((70_000...71_025).reversed()) + Array(1_025...69_999) + Array((1...1_024).reversed()))
+        #expect(RunOrder.of(far) == .positions)
+        #expect(Self.loanIDs(await Self.capture(loans: [far])) == Array(1...71_025))
+    }
+
+    /// Each position's lane number, from the lanes' heads and links.
+    static func laneNumbers(_ lanes: RunOrder.Lanes?) -> [Int]? {
+        guard let lanes else { return nil }
+        var numbers = [Int](repeating: -1, count: lanes.next.count)
+        for (lane, head) in lanes.heads.enumerated() {
+            var position = Int(head)
+            while position >= 0 {
+                numbers[position] = lane
+                position = Int(lanes.next[position])
+            }
+        }
+        return numbers
+    }
+
+    /// Lanes: as many as the longest decreasing subsequence, up to `lanesMax`; runs of up to
+    /// 1,024 interleaved ascending sequences are merged back in order, 1,025 are read through a window.
+    @Test func interleavedSequencesAreMergedAsLanes() async {
+        for sequences in [2, 3, 36, 1_024, 1_025] {
+            // Position p holds sequence (p % sequences)'s next id; sequence k holds the ids
+            // congruent to sequences - 1 - k, so each position's id is below the one before it
+            // within a round (a decreasing subsequence of `sequences`).
+            let rounds = sequences > 100 ? 20 : 500
+            var ids: [UInt64] = []
+            for round in 0..<rounds {
+                for sequence in 0..<sequences { ids.append(UInt64(round * sequences + (sequences - sequence))) }
+            }
+            let run = Self.loans(ids)
+            let expected: RunOrder = sequences <= RunOrder.lanesMax ? .lanes(sequences) : .window(Limits.commandsPerBatchMax)
+            #expect(RunOrder.of(run) == expected, "\(sequences) sequences")
+            #expect(Self.loanIDs(await Self.capture(loans: [run])) == Array(1...UInt64(rounds * sequences)), "\(sequences) sequences")
+        }
+        // Each element's lane: the one whose last id is the highest below it.
+        #expect(Self.laneNumbers(RunOrder.lanes(of: Self.loans([5, 1, 6, 2, 7, 3]))) == [0, 1, 0, 1, 0, 1])
+        #expect(Self.laneNumbers(RunOrder.lanes(of: Self.loans([3, 1, 2, 4, 9, 5, 6, 7, 8]))) == [0, 1, 1, 0, 0, 1, 1, 1, 1])
+        #expect(Self.laneNumbers(RunOrder.lanes(of: Self.loans([4, 3, 2, 1, 5]))) == [0, 1, 2, 3, 0])
     }
 }

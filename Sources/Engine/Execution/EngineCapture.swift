@@ -65,9 +65,9 @@ public struct EngineCapture: SnapshotContent {
     /// Calls `body` with the elements of all runs in ascending id order, placeholders left out,
     /// until it returns false. Items and members sit at their id's slot, so they ascend; loans
     /// made by checkouts or imports are out of order only within a batch, and such a run is read
-    /// through a window (see `RunOrder`), never copied.
+    /// as a merge of its ascending lanes (see `RunOrder`), never copied.
     private static func merge<Element: SnapshotEntity>(_ runs: [ChunkedArray<Element>], _ body: (Element) -> Bool) {
-        var cursors = runs.map { MergeCursor($0, order: RunOrder.of($0)) }
+        var cursors = runs.map { MergeCursor($0) }
         var lastID: UInt64 = 0
         while true {
             // Shards are few (one per core): a scan of their heads beats a heap.
@@ -120,6 +120,8 @@ private struct MergeCursor<Element: SnapshotEntity> {
     var offset = -1
     var headID: UInt64 = 0
     private(set) var head: Element?
+    /// `.lanes`: where each element's lane goes on (the heap holds each lane's head).
+    var laneNext: [Int32] = []
     /// `.window`: the next loans in id order, and the position of the next one to take in.
     var heap = WindowHeap(capacity: 0)
     var nextPosition = 0
@@ -127,13 +129,19 @@ private struct MergeCursor<Element: SnapshotEntity> {
     var sortedPositions: [Int] = []
     var taken = 0
 
-    init(_ run: ChunkedArray<Element>, order: RunOrder) {
+    init(_ run: ChunkedArray<Element>) {
         self.run = run
-        self.order = order
+        let lanes: RunOrder.Lanes?
+        (order, lanes) = RunOrder.classify(run)
         chunk = run.chunks.first ?? []
         switch order {
         case .ascending:
             break
+        case .lanes:
+            let lanes = lanes!
+            laneNext = lanes.next
+            heap = WindowHeap(capacity: lanes.heads.count)
+            for head in lanes.heads { heap.push(WindowHeap.Entry(id: run[Int(head)].snapshotID, position: Int(head))) }
         case .window(let window):
             // The heap holds every element it reads: a placeholder (id 0) would come out first.
             precondition(!Element.hasPlaceholders, "a run with placeholders read through a window")
@@ -163,6 +171,11 @@ private struct MergeCursor<Element: SnapshotEntity> {
                 }
                 if !chunk[offset].isPlaceholder { return take(chunk[offset]) }
             }
+        case .lanes:
+            guard let least = heap.least else { return finish() }
+            // The lane's next element takes its head's place.
+            let next = Int(laneNext[least.position])
+            take(run[heap.popLeast(replacingWith: next < 0 ? nil : WindowHeap.Entry(id: run[next].snapshotID, position: next)).position])
         case .window:
             guard !heap.isEmpty else { return finish() }
             var replacement: WindowHeap.Entry?
