@@ -113,10 +113,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
             inFlight += 1
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let answers = answers
+            let allocator = context.channel.allocator
             gateway.serve(requests, principal: principal, wakeLater: tick != nil) { result in
+                // Encoded here, on the log's writer thread, so that the event loop (the busier
+                // thread) only writes the frame.
+                let frame = result.map { Self.resultsFrame($0, header: header, allocator: allocator) }
                 let answer: AnswerQueue.Answer = {
                     let (handler, context) = bound.value
-                    handler.answer(context, header: header, result)
+                    handler.answer(context, header: header, frame)
                 }
                 if let answers { answers.push(answer) } else { bound.eventLoop.execute(answer) }
             }
@@ -150,23 +154,28 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func answer(_ context: ChannelHandlerContext, header: FrameHeader, _ result: Result<[Outcome], ProtocolRefusal>) {
+    /// A RESULTS frame with a batch's outcomes, encoded first so that the frame's buffer is
+    /// allocated once at its size (a loan outcome is about 64 bytes; a frame may carry 4,096).
+    private static func resultsFrame(_ outcomes: [Outcome], header: FrameHeader, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let payload: [UInt8]
+        if header.format == .binary {
+            var writer = ByteWriter(capacity: 8 + outcomes.count * 72)
+            BinaryPayloads.encodeResults(outcomes, into: &writer)
+            payload = writer.bytes
+        } else {
+            payload = JSONPayloads.encodeResults(outcomes)
+        }
+        var buffer = allocator.buffer(capacity: FrameHeader.bytes + payload.count)
+        buffer.writeFrame(FrameHeader(format: header.format, opcode: .results, requestID: header.requestID)) { $0.writeBytes(payload) }
+        return buffer
+    }
+
+    /// Sends a batch's RESULTS frame (encoded already), or its refusal.
+    private func answer(_ context: ChannelHandlerContext, header: FrameHeader, _ frame: Result<ByteBuffer, ProtocolRefusal>) {
         inFlight -= 1
-        switch result {
-        case .success(let outcomes):
-            // Encoded first, so that the frame's buffer is allocated once at its size (a loan
-            // outcome is about 64 bytes; a frame may carry 4,096).
-            let payload: [UInt8]
-            if header.format == .binary {
-                var writer = ByteWriter(capacity: 8 + outcomes.count * 72)
-                BinaryPayloads.encodeResults(outcomes, into: &writer)
-                payload = writer.bytes
-            } else {
-                payload = JSONPayloads.encodeResults(outcomes)
-            }
-            send(context, FrameHeader(format: header.format, opcode: .results, requestID: header.requestID), capacity: FrameHeader.bytes + payload.count) { buffer in
-                buffer.writeBytes(payload)
-            }
+        switch frame {
+        case .success(let frame):
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         case .failure(let refusal):
             sendError(context, requestID: header.requestID, format: header.format, refusal)
         }
