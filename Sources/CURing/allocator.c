@@ -9,10 +9,21 @@
 int libra_allocator_keep_freed(int mapping_threshold_bytes, int trim_threshold_bytes) {
     return mallopt(M_MMAP_THRESHOLD, mapping_threshold_bytes) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold_bytes) == 1;
 }
+
+long long libra_allocator_in_use_bytes(void) {
+    struct mallinfo2 info = mallinfo2();
+    return (long long)(info.uordblks + info.hblkhd);
+}
+
+int libra_allocator_trim(void) { return malloc_trim(0); }
 #else
 int libra_allocator_keep_freed(int mapping_threshold_bytes, int trim_threshold_bytes) {
     (void)mapping_threshold_bytes;
     (void)trim_threshold_bytes;
     return 0;
 }
+
+long long libra_allocator_in_use_bytes(void) { return -1; }
+
+int libra_allocator_trim(void) { return 0; }
 #endif

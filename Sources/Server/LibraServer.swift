@@ -84,6 +84,7 @@ public enum LibraServer {
                 // error ends `run`: cancelling the group would leave the core waiting for work.
                 .init(service: binary, failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: http, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: HeapTrimmer(logger: logger), successTerminationBehavior: .ignore),
             ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A client that stops reading an event stream must not hold the stop forever. Past this,
         // what is still running is cancelled: nothing acknowledged is lost (it is durable).

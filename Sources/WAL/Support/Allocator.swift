@@ -17,4 +17,19 @@ public enum Allocator {
     public static func keepFreedMemory() -> Bool {
         libra_allocator_keep_freed(mappingThresholdBytes, trimThresholdBytes) == 1
     }
+
+    /// Memory allocated and not freed through the C allocator; nil where it cannot tell.
+    public static var inUseBytes: Int? {
+        let bytes = libra_allocator_in_use_bytes()
+        return bytes >= 0 ? Int(bytes) : nil
+    }
+
+    /// Hands the free pages of every heap back to the kernel. glibc trims only the top of a
+    /// heap, and only of the heap that frees: free memory in the middle of a heap, or in the
+    /// heap of a thread that no longer frees much, stays resident (after a burst of batched
+    /// load: about 1 GB in two heaps, against 0.7 GB in use). Blocking (it walks every heap,
+    /// holding each one's lock in turn): call off the cooperative pool.
+    public static func returnFreedMemory() {
+        libra_allocator_trim()
+    }
 }
