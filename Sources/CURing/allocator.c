@@ -11,8 +11,13 @@ int libra_allocator_keep_freed(int mapping_threshold_bytes, int trim_threshold_b
 }
 
 long long libra_allocator_in_use_bytes(void) {
+#if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33)
     struct mallinfo2 info = mallinfo2();
     return (long long)(info.uordblks + info.hblkhd);
+#else
+    /* mallinfo2 came with glibc 2.33; mallinfo's int fields overflow past 2 GiB. */
+    return -1;
+#endif
 }
 
 int libra_allocator_trim(void) { return malloc_trim(0); }

@@ -76,7 +76,8 @@ public enum LibraServer {
             ready.bound(httpPort: port)
         }
         let core = CoreService(sequencer: sequencer, database: database, connections: connections, subscriptions: subscriptions, logger: logger)
-        // Graceful shutdown runs in reverse order: HTTP, then the protocol listener, then the core.
+        // Graceful shutdown runs in reverse order: the heap trimmer, HTTP, then the protocol
+        // listener, then the core.
         var serviceConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: core),
@@ -84,7 +85,7 @@ public enum LibraServer {
                 // error ends `run`: cancelling the group would leave the core waiting for work.
                 .init(service: binary, failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: http, failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: HeapTrimmer(logger: logger), successTerminationBehavior: .ignore),
+                .init(service: HeapTrimmer(logBytes: { database.logStatistics.bytes }, logger: logger), successTerminationBehavior: .ignore),
             ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A client that stops reading an event stream must not hold the stop forever. Past this,
         // what is still running is cancelled: nothing acknowledged is lost (it is durable).

@@ -5,7 +5,9 @@ import WAL
 /// The heap trimmer hands free heap memory back to the kernel once resident memory exceeds what
 /// is in use by more than its reserve, and leaves it alone below that.
 @Suite struct HeapTrimmerTests {
-    @Test func freedMemoryInTheMiddleOfTheHeapIsHandedBack() throws {
+    /// Needs glibc 2.33 or later (mallinfo2), as the trimmer does.
+    @Test(.enabled(if: Allocator.inUseBytes != nil))
+    func freedMemoryInTheMiddleOfTheHeapIsHandedBack() throws {
         // As the server does at start: blocks up to 32 MiB come from the heap, and only a free top
         // beyond 256 MiB is trimmed by glibc itself.
         Allocator.keepFreedMemory()
@@ -28,7 +30,8 @@ import WAL
         // A reserve larger than what is loose: nothing to do.
         #expect(HeapTrimmer.trim(keepingBytes: 64 << 30) == nil)
         let trimmed = try #require(HeapTrimmer.trim(keepingBytes: 64 << 20))
-        // Tests running meanwhile allocate too: at least half of the freed blocks must be gone.
-        #expect(trimmed.before - trimmed.after > freedBytes / 2, "resident \(trimmed.before >> 20) -> \(trimmed.after >> 20) MiB")
+        // Tests running meanwhile allocate too, and may take some of the freed blocks: at least a
+        // quarter of them must be handed back.
+        #expect(trimmed.before - trimmed.after > freedBytes / 4, "resident \(trimmed.before >> 20) -> \(trimmed.after >> 20) MiB")
     }
 }

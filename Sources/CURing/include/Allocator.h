@@ -9,7 +9,7 @@
 int libra_allocator_keep_freed(int mapping_threshold_bytes, int trim_threshold_bytes);
 
 /* Bytes allocated and not freed, in glibc's heaps and its own mappings (mallinfo2's uordblks +
- * hblkhd); -1 without glibc. */
+ * hblkhd); -1 without glibc 2.33 or later. */
 long long libra_allocator_in_use_bytes(void);
 
 /* glibc's malloc_trim(0): hands free pages of every heap back to the kernel. Returns 1 if any were. */

@@ -121,7 +121,7 @@ private struct MergeCursor<Element: SnapshotEntity> {
     var headID: UInt64 = 0
     private(set) var head: Element?
     /// `.lanes`: where each element's lane goes on (the heap holds each lane's head).
-    var laneNext: [Int32] = []
+    var nextInLane: [Int32] = []
     /// `.window`: the next loans in id order, and the position of the next one to take in.
     var heap = WindowHeap(capacity: 0)
     var nextPosition = 0
@@ -139,7 +139,7 @@ private struct MergeCursor<Element: SnapshotEntity> {
             break
         case .lanes:
             let lanes = lanes!
-            laneNext = lanes.next
+            nextInLane = lanes.next
             heap = WindowHeap(capacity: lanes.heads.count)
             for head in lanes.heads { heap.push(WindowHeap.Entry(id: run[Int(head)].snapshotID, position: Int(head))) }
         case .window(let window):
@@ -174,7 +174,7 @@ private struct MergeCursor<Element: SnapshotEntity> {
         case .lanes:
             guard let least = heap.least else { return finish() }
             // The lane's next element takes its head's place.
-            let next = Int(laneNext[least.position])
+            let next = Int(nextInLane[least.position])
             take(run[heap.popLeast(replacingWith: next < 0 ? nil : WindowHeap.Entry(id: run[next].snapshotID, position: next)).position])
         case .window:
             guard !heap.isEmpty else { return finish() }

@@ -52,13 +52,13 @@ enum RunOrder: Equatable {
         var next: [Int32]
     }
 
-    /// The run's lanes, if `lanesMax` suffice (no placeholders).
+    /// The run's lanes, if `lanesMax` suffice (no placeholders) and positions fit 32 bits.
     static func lanes<Element: SnapshotEntity>(of run: ChunkedArray<Element>) -> Lanes? {
-        precondition(run.count < Int(Int32.max), "a run of \(run.count) elements")
+        guard run.count < Int(Int32.max) else { return nil }
         var lanes = Lanes(next: [Int32](repeating: -1, count: run.count))
         // Each lane's last id and last position so far.
-        var tails: [UInt64] = []
-        var lasts: [Int32] = []
+        var lastIDs: [UInt64] = []
+        var lastPositions: [Int32] = []
         var position: Int32 = 0
         for chunk in run.chunks {
             for element in chunk {
@@ -67,20 +67,20 @@ enum RunOrder: Equatable {
                 // descend with the lane number (a new lane starts below every last id; an element
                 // joins the highest lane below it, under the next one up), so that is the first
                 // lane with a last id below this one: a binary search.
-                var (low, high) = (0, tails.count)
+                var (low, high) = (0, lastIDs.count)
                 while low < high {
                     let middle = (low + high) / 2
-                    if tails[middle] < id { high = middle } else { low = middle + 1 }
+                    if lastIDs[middle] < id { high = middle } else { low = middle + 1 }
                 }
-                if low == tails.count {
-                    guard tails.count < lanesMax else { return nil }
-                    tails.append(id)
-                    lasts.append(position)
+                if low == lastIDs.count {
+                    guard lastIDs.count < lanesMax else { return nil }
+                    lastIDs.append(id)
+                    lastPositions.append(position)
                     lanes.heads.append(position)
                 } else {
-                    tails[low] = id
-                    lanes.next[Int(lasts[low])] = position
-                    lasts[low] = position
+                    lastIDs[low] = id
+                    lanes.next[Int(lastPositions[low])] = position
+                    lastPositions[low] = position
                 }
                 position += 1
             }

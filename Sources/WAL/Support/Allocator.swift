@@ -6,6 +6,10 @@ public enum Allocator {
     public static let mappingThresholdBytes: Int32 = 32 << 20
     /// Free memory at the top of a heap kept for reuse instead of handed back to the kernel.
     public static let trimThresholdBytes: Int32 = 256 << 20
+    /// Resident memory beyond what is in use that the server tolerates before it hands free heap
+    /// back (`HeapTrimmer`), and how often it checks.
+    public static let looseBytesMax = 256 << 20
+    public static let looseCheckSeconds: Double = 10
 
     /// Keeps freed memory for reuse. By default glibc serves large blocks (a batch's encoded
     /// record, the log's pending buffer: up to a few MiB) from mappings of their own and unmaps
