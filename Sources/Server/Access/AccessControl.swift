@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import LibraProtocol
 import NIOConcurrencyHelpers
+import WAL
 
 /// Tokens, roles, member passwords, login lockout and rate limits. State lives in
 /// `access.json` in the data directory (see `AccessFile`); lockout counters live in memory.
@@ -177,7 +178,7 @@ public final class AccessControl: Sendable {
         guard (Self.passwordBytesMin...ProtocolLimits.passwordBytesMax).contains(password.utf8.count) else {
             throw ProtocolRefusal(.invalidField, "A password is \(Self.passwordBytesMin) to \(ProtocolLimits.passwordBytesMax) bytes.", field: nil)
         }
-        guard let hash = await Sodium.offLoop({ Sodium.hashPassword(password) }) else { throw ProtocolRefusal(.internalError, "Argon2id hashing failed.") }
+        guard let hash = await offCooperativePool({ Sodium.hashPassword(password) }) else { throw ProtocolRefusal(.internalError, "Argon2id hashing failed.") }
         try state.withLockedValue { state in
             var file = state.file
             file.passwords[String(member.rawValue)] = hash
@@ -198,7 +199,7 @@ public final class AccessControl: Sendable {
         if locked { return .failure(ProtocolRefusal(.accountLocked)) }
         let matches: Bool
         if let hash, password.utf8.count <= ProtocolLimits.passwordBytesMax {
-            matches = await Sodium.offLoop { Sodium.verifyPassword(password, hash: hash) }
+            matches = await offCooperativePool { Sodium.verifyPassword(password, hash: hash) }
         } else {
             matches = false
         }

@@ -1,4 +1,3 @@
-import Dispatch
 import Engine
 import Logging
 import ServiceLifecycle
@@ -46,9 +45,7 @@ final class HeapTrimmer: Service {
             guard bytes - lastBytes < quietBytesMax else { continue }
             // The trim blocks for as long as it walks the heaps: not on the cooperative pool.
             let keepingBytes = keepingBytes
-            let trimmed = await withCheckedContinuation { continuation in
-                DispatchQueue.global(qos: .utility).async { continuation.resume(returning: Self.trim(keepingBytes: keepingBytes)) }
-            }
+            let trimmed = await offCooperativePool(qos: .utility) { Self.trim(keepingBytes: keepingBytes) }
             if let trimmed {
                 logger.info(
                     "memory: handed free heap back to the system: resident \(trimmed.before >> 20) -> \(trimmed.after >> 20) MiB, \(trimmed.inUse >> 20) MiB in use, in \(Int(trimmed.seconds * 1000)) ms")

@@ -1,5 +1,4 @@
 import CSodium
-import Dispatch
 
 /// The few libsodium calls Libra uses: random bytes, keyed hashes, MACs and Argon2id.
 enum Sodium {
@@ -54,14 +53,6 @@ enum Sodium {
     static func verifyPassword(_ password: String, hash: String) -> Bool {
         precondition(ready, "libsodium failed to initialise")
         return crypto_pwhash_str_verify(hash, password, UInt64(password.utf8.count)) == 0
-    }
-
-    /// Runs `work` on a dispatch queue, so that slow hashing never holds an event loop or a
-    /// cooperative thread.
-    static func offLoop<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
     }
 }
 

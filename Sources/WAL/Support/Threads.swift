@@ -65,10 +65,14 @@ final class Condition: @unchecked Sendable {
 }
 
 /// Runs blocking work (file reads, writes of hundreds of megabytes, removals and directory
-/// syncs) on a dispatch queue, so that it holds none of the cooperative pool's few threads nor
-/// the actor that awaits it.
-func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+/// syncs, password hashing, heap trims) on a dispatch queue of quality `qos`, so that it holds
+/// none of the cooperative pool's few threads, nor an event loop or actor that awaits it.
+/// Throws what `body` throws (nothing, for a body that cannot throw).
+public func offCooperativePool<T: Sendable, Failure: Error>(
+    qos: DispatchQoS.QoSClass = .default, _ body: @escaping @Sendable () throws(Failure) -> T
+) async throws(Failure) -> T {
+    let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, Failure>, Never>) in
+        DispatchQueue.global(qos: qos).async { continuation.resume(returning: Result { () throws(Failure) -> T in try body() }) }
     }
+    return try result.get()
 }
