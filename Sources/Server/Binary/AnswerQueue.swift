@@ -47,11 +47,4 @@ final class AnswerQueue: @unchecked Sendable {
             for answer in answers { answer() }
         }
     }
-
-    /// One queue per loop of the group, by loop.
-    static func perLoop(of group: any EventLoopGroup) -> [ObjectIdentifier: AnswerQueue] {
-        var queues: [ObjectIdentifier: AnswerQueue] = [:]
-        for loop in group.makeIterator() { queues[ObjectIdentifier(loop)] = AnswerQueue(eventLoop: loop) }
-        return queues
-    }
 }

@@ -34,8 +34,8 @@ final class BinaryListener: Service {
 
     func run() async throws {
         let (gateway, connections, subscriptions, idle) = (gateway, connections, subscriptions, idleTimeoutSeconds)
-        let ticks = SubmissionTick.perLoop(of: group, sequencer: gateway.sequencer)
-        let answers = AnswerQueue.perLoop(of: group)
+        let ticks = group.perLoop { SubmissionTick(eventLoop: $0, sequencer: gateway.sequencer) }
+        let answers = group.perLoop { AnswerQueue(eventLoop: $0) }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -28,11 +28,4 @@ final class SubmissionTick: @unchecked Sendable {
             sequencer.wake()
         }
     }
-
-    /// One tick per loop of the group, by loop.
-    static func perLoop(of group: any EventLoopGroup, sequencer: Sequencer) -> [ObjectIdentifier: SubmissionTick] {
-        var ticks: [ObjectIdentifier: SubmissionTick] = [:]
-        for loop in group.makeIterator() { ticks[ObjectIdentifier(loop)] = SubmissionTick(eventLoop: loop, sequencer: sequencer) }
-        return ticks
-    }
 }
