@@ -1,5 +1,3 @@
-import Dispatch
-
 /// What a snapshot file holds: the engine's header, then its items, members and loans, each in
 /// ascending id order.
 public protocol SnapshotContent: Sendable {
@@ -39,19 +37,17 @@ public struct EngineCapture: SnapshotContent {
     /// cooperative pool's few threads for a long time and starve the shards: a Dispatch thread
     /// does it instead.
     public func merged() async -> EngineSnapshot {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async {
-                var items: [Item] = []
-                var members: [Member] = []
-                var loans: [Loan] = []
-                items.reserveCapacity(itemCount)
-                members.reserveCapacity(memberCount)
-                loans.reserveCapacity(loanCount)
-                forEachItem { items.append($0); return true }
-                forEachMember { members.append($0); return true }
-                forEachLoan { loans.append($0); return true }
-                continuation.resume(returning: EngineSnapshot(header: header, items: items, members: members, loans: loans))
-            }
+        await offCooperativePool(qos: .utility) { [self] in
+            var items: [Item] = []
+            var members: [Member] = []
+            var loans: [Loan] = []
+            items.reserveCapacity(itemCount)
+            members.reserveCapacity(memberCount)
+            loans.reserveCapacity(loanCount)
+            forEachItem { items.append($0); return true }
+            forEachMember { members.append($0); return true }
+            forEachLoan { loans.append($0); return true }
+            return EngineSnapshot(header: header, items: items, members: members, loans: loans)
         }
     }
 

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 
+import Dispatch
+
 /// Seconds on the monotonic clock: for durations, never for engine time (which comes from the
 /// sequencer's `EngineClock`).
 public func monotonicSeconds() -> Double {
@@ -38,4 +40,18 @@ public final class RecursiveLock: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
+}
+
+/// Runs blocking work (file reads, writes of hundreds of megabytes, removals and directory
+/// syncs, password hashing, heap trims, merging a capture) on a dispatch queue of quality `qos`,
+/// so that it holds none of the cooperative pool's few threads, nor an event loop or actor that
+/// awaits it.
+/// Throws what `body` throws (nothing, for a body that cannot throw).
+public func offCooperativePool<T: Sendable, Failure: Error>(
+    qos: DispatchQoS.QoSClass = .default, _ body: @escaping @Sendable () throws(Failure) -> T
+) async throws(Failure) -> T {
+    let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, Failure>, Never>) in
+        DispatchQueue.global(qos: qos).async { continuation.resume(returning: Result { () throws(Failure) -> T in try body() }) }
+    }
+    return try result.get()
 }

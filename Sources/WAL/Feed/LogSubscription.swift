@@ -1,3 +1,5 @@
+import Engine
+
 /// One subscriber's place in the log: hands out committed records in LSN order, from memory
 /// when `LogFeed` still holds them, else read back from the segments off the cooperative pool,
 /// and waits at the end for more.

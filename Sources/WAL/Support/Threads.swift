@@ -2,12 +2,11 @@
 import Glibc
 #endif
 
-import Dispatch
 import Engine
 
-/// The writer thread's mutex and condition variable (`monotonicSeconds` and `RecursiveLock`
-/// come from Engine). Both pthread objects live on the heap: they must not move, and a stored
-/// property's address is not guaranteed to stay fixed.
+/// The writer thread's mutex and condition variable (`monotonicSeconds`, `RecursiveLock` and
+/// `offCooperativePool` come from Engine). Both pthread objects live on the heap: they must not
+/// move, and a stored property's address is not guaranteed to stay fixed.
 final class Mutex: @unchecked Sendable {
     fileprivate let mutex: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
     init() { pthread_mutex_init(mutex, nil) }
@@ -62,17 +61,4 @@ final class Condition: @unchecked Sendable {
         pthread_cond_timedwait(condition, mutex.mutex, &spec)
     }
     func signal() { pthread_cond_signal(condition) }
-}
-
-/// Runs blocking work (file reads, writes of hundreds of megabytes, removals and directory
-/// syncs, password hashing, heap trims) on a dispatch queue of quality `qos`, so that it holds
-/// none of the cooperative pool's few threads, nor an event loop or actor that awaits it.
-/// Throws what `body` throws (nothing, for a body that cannot throw).
-public func offCooperativePool<T: Sendable, Failure: Error>(
-    qos: DispatchQoS.QoSClass = .default, _ body: @escaping @Sendable () throws(Failure) -> T
-) async throws(Failure) -> T {
-    let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, Failure>, Never>) in
-        DispatchQueue.global(qos: qos).async { continuation.resume(returning: Result { () throws(Failure) -> T in try body() }) }
-    }
-    return try result.get()
 }
