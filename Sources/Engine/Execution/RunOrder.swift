@@ -13,10 +13,10 @@
 /// the run's longest decreasing subsequence is long, and is linked to from the element before it
 /// in its lane. The walk then merges the lanes through a min-heap of their heads, as many entries
 /// as lanes (36 lanes: 6 levels). A run that needs more lanes is read through a min-heap of the
-/// next `window` elements (65,536 entries: 16 levels): if every element is above all elements `window` or more positions
-/// before it, no element not yet in the heap can be smaller than the heap's least, so the heap
-/// yields the run in order (checked in a pass over the ids before the walk, which writes as it
-/// goes and cannot start over). A window of `Limits.commandsPerBatchMax` covers any batch; a run
+/// next `window` elements (65,536 entries: 16 levels): if every element is above all elements
+/// `window` or more positions before it, no element not yet in the heap can be smaller than the
+/// heap's least, so the heap yields the run in order (checked in a pass over the ids before the
+/// walk, which writes as it goes and cannot start over). A window of `Limits.commandsPerBatchMax` covers any batch; a run
 /// out of order further than that (none is made today) is read through its positions sorted by
 /// id, 8 bytes an element, not a copy of its 64-byte loans.
 enum RunOrder: Equatable {
